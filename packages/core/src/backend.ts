@@ -1,0 +1,131 @@
+import type { DType, Shape, Tensor, TensorData, TensorDataOf } from './tensor.js';
+
+/**
+ * The GRACE backend specification, version 1.
+ *
+ * A backend is a plain object made by a factory (`createCpuBackend()`, ...) and passed to whatever needs it;
+ * nothing registers itself globally. Core talks to tensors only through this interface, so the same
+ * codebook and editor run on plain TypeScript, TensorFlow.js or WebGPU. A backend missing a kernel does not
+ * compile, and `@grace/core/testing` checks that the kernels it has behave like the reference.
+ *
+ * Ownership: every tensor a kernel returns is new and belongs to the caller, who disposes it. Kernels never
+ * dispose or alias their inputs (except `adamStep`, which updates its state tensors in place by contract).
+ */
+export interface GraceBackend {
+  /** Lets core refuse a backend written against another version of this interface. */
+  readonly specificationVersion: 'v1';
+  /** A short human name, e.g. `cpu` or `webgpu (software adapter)`, used in benchmarks and errors. */
+  readonly name: string;
+
+  /** Copies host data to the backend. The data array may be reused by the caller afterwards. */
+  upload<Data extends TensorData>(data: Data, shape: Shape): Tensor<DTypeOf<Data>>;
+  /** Reads a tensor back to the host. Async because GPU backends must wait for the device. */
+  download<D extends DType>(tensor: Tensor<D>): Promise<TensorDataOf[D]>;
+  /** Frees a tensor. Using it afterwards is a `DISPOSED_TENSOR` error. Disposing twice is harmless. */
+  dispose(tensor: Tensor): void;
+
+  /**
+   * Picks one token's activation per row: `input[b, positions[b], :]`.
+   * Shapes: input `[B, T, D]`, positions int32 `[B]` → `[B, D]`. This is how the query is read at the key token.
+   */
+  gatherTokens(input: Tensor<'float32'>, positions: Tensor<'int32'>): Tensor<'float32'>;
+  /**
+   * Mean of each row's first `lengths[b]` token activations (padding after them is ignored).
+   * Shapes: input `[B, T, D]`, lengths int32 `[B]` with `1 <= lengths[b] <= T` → `[B, D]`.
+   */
+  meanTokens(input: Tensor<'float32'>, lengths: Tensor<'int32'>): Tensor<'float32'>;
+
+  /**
+   * Exact Euclidean nearest key of every query; ties go to the lowest key index.
+   * Shapes: queries `[B, Dk]`, keys `[N, Dk]` → index int32 `[B]`, distance float32 `[B]` (not squared).
+   * With `N = 0` every index is -1 and every distance +Infinity.
+   */
+  nearestKey(queries: Tensor<'float32'>, keys: Tensor<'float32'>): NearestKeyResult;
+
+  /**
+   * The GRACE layer at inference, fused: nearest key, deferral test `distance <= radius`, replacement.
+   * It runs at every prediction, so GPU backends must do it without a host round trip.
+   */
+  lookup(args: LookupArguments): LookupResult;
+
+  /** One Adam update of `parameter` and its moment estimates, in place (PyTorch's formulation). */
+  adamStep(args: AdamStepArguments): void;
+}
+
+/** The dtype a host array becomes on a backend. */
+export type DTypeOf<Data extends TensorData> = Data extends Int32Array ? 'int32' : 'float32';
+
+/** Result of {@link GraceBackend.nearestKey}. */
+export interface NearestKeyResult {
+  /** int32 `[B]`: index of the nearest key, -1 when there are no keys. */
+  readonly index: Tensor<'int32'>;
+  /** float32 `[B]`: Euclidean distance to that key. */
+  readonly distance: Tensor<'float32'>;
+}
+
+/**
+ * Where a firing key's value goes in a sequence output `[B, T, Dv]` (non-sequence outputs `[B, Dv]` are
+ * simply replaced):
+ * - `all`: every token of the row;
+ * - `last`: only the key token;
+ * - `prompt`: every token before the key token (the reference's default for its QA model).
+ */
+export type ReplacementMode = 'all' | 'last' | 'prompt';
+
+/** Arguments of {@link GraceBackend.lookup}. */
+export interface LookupArguments {
+  /** float32 `[B, Dk]`: the layer input at each row's key token. */
+  readonly queries: Tensor<'float32'>;
+  /** float32 `[N, Dk]`. */
+  readonly keys: Tensor<'float32'>;
+  /** float32 `[N]`: deferral radius of each key. */
+  readonly radii: Tensor<'float32'>;
+  /** float32 `[N, Dv]`: the replacement output of each key. */
+  readonly values: Tensor<'float32'>;
+  /** float32 `[B, Dv]` or `[B, T, Dv]`: what the frozen layer produced. */
+  readonly layerOutput: Tensor<'float32'>;
+  /**
+   * int32 `[B]`: each row's key token, required for sequence outputs (padded rows end at different places).
+   */
+  readonly keyPositions?: Tensor<'int32'>;
+  /** Ignored for non-sequence outputs. */
+  readonly mode: ReplacementMode;
+}
+
+/** Result of {@link GraceBackend.lookup}. */
+export interface LookupResult {
+  /** float32, shape of `layerOutput`: rows whose nearest key fired are replaced, all others copied bit for bit. */
+  readonly output: Tensor<'float32'>;
+  /** int32 `[B]`: the key that fired for each row, or -1 where the layer deferred to the frozen output. */
+  readonly hitIndex: Tensor<'int32'>;
+}
+
+/** Adam's hyper-parameters; GRACE trains values with learning rate 1.0 by default. */
+export interface AdamHyperparameters {
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+}
+
+/** PyTorch's defaults except the learning rate, which GRACE sets to 1.0. */
+export const defaultAdamHyperparameters: AdamHyperparameters = Object.freeze({
+  learningRate: 1.0,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+});
+
+/** Arguments of {@link GraceBackend.adamStep}; all four tensors share one shape. */
+export interface AdamStepArguments {
+  /** Updated in place: `p -= lr / (1 - β1^t) * m / (sqrt(v) / sqrt(1 - β2^t) + ε)`. */
+  readonly parameter: Tensor<'float32'>;
+  readonly gradient: Tensor<'float32'>;
+  /** Updated in place: `m = β1 m + (1 - β1) g`. Starts at zero. */
+  readonly firstMoment: Tensor<'float32'>;
+  /** Updated in place: `v = β2 v + (1 - β2) g²`. Starts at zero. */
+  readonly secondMoment: Tensor<'float32'>;
+  /** 1 for the first update; used for bias correction. */
+  readonly step: number;
+  readonly hyperparameters: AdamHyperparameters;
+}
