@@ -1,4 +1,14 @@
 export * from './backend.js';
+export * from './codebook.js';
+export * from './codebook-options.js';
+export type { NearestKey } from './codebook-state.js';
+export * from './device-codebook.js';
+export * from './edit-record.js';
 export * from './errors.js';
+export { roundUpToFloat32 } from './float32.js';
+export * from './grace-layer.js';
 export * from './kernel-arguments.js';
+export * from './key-token.js';
+export * from './labels.js';
+export { SeededRandom } from './random.js';
 export * from './tensor.js';
