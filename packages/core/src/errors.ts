@@ -23,6 +23,7 @@ export type GraceErrorCode =
   | 'FILE_DIMS_MISMATCH'
   | 'FILE_NON_FINITE'
   | 'FILE_CHECKSUM_MISMATCH'
+  | 'FILE_CONTENT_INVALID'
   // Backends.
   | 'BACKEND_UNAVAILABLE'
   | 'BACKEND_FAILURE';

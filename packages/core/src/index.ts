@@ -1,5 +1,6 @@
 export * from './backend.js';
 export * from './codebook.js';
+export * from './codebook-file.js';
 export * from './codebook-options.js';
 export type { NearestKey } from './codebook-state.js';
 export * from './device-codebook.js';

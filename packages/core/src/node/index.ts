@@ -1,0 +1,1 @@
+export { loadCodebook, saveCodebook } from './codebook-file-system.js';
