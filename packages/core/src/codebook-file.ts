@@ -6,7 +6,12 @@ import type { EditOperation, EditRecord } from './edit-record.js';
 import { GraceError, type GraceErrorCode, isGraceError } from './errors.js';
 import { firstNonFinite } from './float32.js';
 import { type EditLabel, validateLabel } from './labels.js';
-import { decodeSafetensors, encodeSafetensors, type NamedFloat32Tensor } from './safetensors.js';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  float32LittleEndianBytes,
+  type NamedFloat32Tensor,
+} from './safetensors.js';
 
 /**
  * The codebook file: safetensors layout (keys, values, radii, and each edit's query and trained value as
@@ -73,7 +78,7 @@ export function encodeCodebook(codebook: Codebook): Uint8Array {
     },
   ];
   const manifestText = JSON.stringify(manifest);
-  const dataBytes = concatenateBytes(tensors.map((tensor) => tensorBytes(tensor.data)));
+  const dataBytes = concatenateBytes(tensors.map((tensor) => float32LittleEndianBytes(tensor.data)));
   const checksum = crc32(new TextEncoder().encode(manifestText), dataBytes);
   return encodeSafetensors(tensors, {
     [formatKey]: formatName,
@@ -285,14 +290,6 @@ function concatenate(rows: readonly Float32Array[]): Float32Array {
     offset += row.length;
   }
   return result;
-}
-
-function tensorBytes(data: Float32Array): Uint8Array {
-  // Checksums are defined over little-endian bytes; safetensors.ts writes the same on any host order.
-  const bytes = new Uint8Array(data.length * 4);
-  const view = new DataView(bytes.buffer);
-  data.forEach((value, index) => view.setFloat32(index * 4, value, true));
-  return bytes;
 }
 
 function concatenateBytes(chunks: readonly Uint8Array[]): Uint8Array {

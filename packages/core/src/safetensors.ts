@@ -49,7 +49,7 @@ export function encodeSafetensors(
   bytes.set(headerBytes, 8);
   let position = 8 + headerBytes.length;
   for (const tensor of tensors) {
-    writeFloat32LittleEndian(bytes, position, tensor.data);
+    bytes.set(float32LittleEndianBytes(tensor.data), position);
     position += tensor.data.length * 4;
   }
   return bytes;
@@ -160,13 +160,13 @@ function parseMetadata(metadata: unknown): Record<string, string> {
   return metadata as Record<string, string>;
 }
 
-function writeFloat32LittleEndian(target: Uint8Array, position: number, data: Float32Array): void {
-  if (littleEndian) {
-    target.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), position);
-    return;
-  }
-  const view = new DataView(target.buffer, target.byteOffset);
-  data.forEach((value, index) => view.setFloat32(position + index * 4, value, true));
+/** The little-endian bytes of float32 data, as safetensors and the codebook checksum define them. */
+export function float32LittleEndianBytes(data: Float32Array): Uint8Array {
+  if (littleEndian) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const bytes = new Uint8Array(data.byteLength);
+  const view = new DataView(bytes.buffer);
+  for (let index = 0; index < data.length; index++) view.setFloat32(index * 4, data[index] as number, true);
+  return bytes;
 }
 
 function readFloat32LittleEndian(source: Uint8Array, position: number, length: number): Float32Array {
