@@ -1,0 +1,57 @@
+import { createCpuBackend } from '@grace/backend-cpu';
+import type { GraceBackend } from '@grace/core';
+import { UsageError } from './usage-error.js';
+
+/**
+ * A backend the benchmarks can be asked for by name (`--backend cpu,webgpu`).
+ *
+ * Backends are made by factories, never registered globally (DESIGN §3), so the benchmark keeps its own
+ * list; adding tfjs or webgpu later is one entry here. `create` is async because GPU backends must request
+ * an adapter first.
+ */
+export interface BenchmarkBackendFactory {
+  /** The name given on the command line. */
+  readonly name: string;
+  /** One line for the help text. */
+  readonly description: string;
+  readonly create: () => Promise<GraceBackend>;
+}
+
+/** A backend made for one benchmark run, with the name it was asked for. */
+export interface NamedBackend {
+  readonly name: string;
+  readonly backend: GraceBackend;
+}
+
+/** Every backend the benchmarks know, in the order the help text lists them. */
+export const benchmarkBackendFactories: readonly BenchmarkBackendFactory[] = [
+  {
+    name: 'cpu',
+    description: 'the reference backend in plain TypeScript (@grace/backend-cpu)',
+    create: async () => createCpuBackend(),
+  },
+];
+
+/**
+ * Creates the backends named on the command line, in that order. An unknown name fails before any
+ * backend is created, listing the known ones, so a typo never costs a long run.
+ */
+export async function createBenchmarkBackends(
+  names: readonly string[],
+  factories: readonly BenchmarkBackendFactory[] = benchmarkBackendFactories,
+): Promise<NamedBackend[]> {
+  if (names.length === 0) throw new UsageError('--backend needs at least one backend name');
+  const repeated = names.find((name, position) => names.indexOf(name) !== position);
+  if (repeated !== undefined) throw new UsageError(`backend '${repeated}' is named twice in --backend`);
+  const chosen = names.map((name) => {
+    const factory = factories.find((candidate) => candidate.name === name);
+    if (factory === undefined) {
+      const known = factories.map((candidate) => candidate.name).join(', ');
+      throw new UsageError(`unknown backend '${name}'; known backends: ${known}`);
+    }
+    return factory;
+  });
+  const backends: NamedBackend[] = [];
+  for (const factory of chosen) backends.push({ name: factory.name, backend: await factory.create() });
+  return backends;
+}

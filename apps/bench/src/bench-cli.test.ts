@@ -1,0 +1,58 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { runBenchCli } from './bench-cli.js';
+
+describe('runBenchCli', () => {
+  let stdout: MockInstance;
+  let stderr: MockInstance;
+  const printed = (spy: MockInstance) => spy.mock.calls.map(([text]) => String(text)).join('');
+
+  beforeEach(() => {
+    stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('answers an unknown benchmark with the list of benchmarks and exit code 2', async () => {
+    expect(await runBenchCli(['nonsense'])).toBe(2);
+    expect(printed(stderr)).toMatch(/unknown benchmark 'nonsense'/);
+    expect(printed(stderr)).toMatch(/^ {2}lookup {2}/m);
+  });
+
+  it('treats a missing benchmark as a usage error and --help as success', async () => {
+    expect(await runBenchCli([])).toBe(2);
+    expect(await runBenchCli(['--help'])).toBe(0);
+    expect(printed(stdout)).toMatch(/benchmarks:/);
+  });
+
+  it('answers a bad option or backend with the command help and exit code 2', async () => {
+    expect(await runBenchCli(['lookup', '--runs', 'many'])).toBe(2);
+    expect(await runBenchCli(['lookup', '--backend', 'tpu'])).toBe(2);
+    expect(printed(stderr)).toMatch(/unknown backend 'tpu'/);
+    expect(printed(stderr)).toMatch(/--keys LIST/);
+  });
+
+  it('runs lookup end to end: a table on stdout and the JSON report on disk', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'grace-bench-'));
+    try {
+      const out = join(folder, 'nested', 'lookup.json');
+      const argumentList = ['lookup', '--keys', '10,20', '--dims', '4', '--runs', '2', '--out', out];
+      expect(await runBenchCli(argumentList)).toBe(0);
+      expect(printed(stdout)).toMatch(/nearestKey ms \(median of 2\)/);
+      const report = JSON.parse(await readFile(out, 'utf8'));
+      expect(report).toMatchObject({
+        benchmark: 'lookup',
+        nodeVersion: process.version,
+        backends: ['cpu'],
+        config: { keyCounts: [10, 20], dims: [4], runs: 2, batch: 32 },
+      });
+      expect(typeof report.cpuModel).toBe('string');
+      expect(Number.isNaN(Date.parse(report.date))).toBe(false);
+      expect(report.rows.map((row: { keys: number }) => row.keys)).toEqual([10, 20]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});

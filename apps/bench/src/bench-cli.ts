@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { BenchmarkCommand } from './benchmark-command.js';
+import { lookupCommand } from './lookup-command.js';
+import { formatOptionHelp, parseOptions } from './parse-arguments.js';
+import { UsageError } from './usage-error.js';
+
+/** Every benchmark the CLI runs, in the order the help text lists them. */
+export const benchmarkCommands: readonly BenchmarkCommand[] = [lookupCommand];
+
+/** Exit codes: 0 done, 1 a benchmark failed (e.g. a kernel disagreed with the oracle), 2 a usage mistake. */
+export type ExitCode = 0 | 1 | 2;
+
+/** The help text: the benchmarks and how to call them. */
+export function formatHelp(commands: readonly BenchmarkCommand[] = benchmarkCommands): string {
+  const width = Math.max(...commands.map((command) => command.name.length));
+  return [
+    'usage: pnpm bench <benchmark> [options]     (or: node apps/bench/dist/bench-cli.js <benchmark> [options])',
+    '',
+    'benchmarks:',
+    ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.description}`),
+    '',
+    'options of each: pnpm bench <benchmark> --help',
+  ].join('\n');
+}
+
+function formatCommandHelp(command: BenchmarkCommand): string {
+  return [
+    `usage: pnpm bench ${command.name} [options]`,
+    '',
+    command.description,
+    '',
+    'options:',
+    formatOptionHelp(command.options),
+  ].join('\n');
+}
+
+/**
+ * Runs the CLI on `argumentList` (the arguments after the script) and returns the exit code rather than
+ * exiting, so tests can call it.
+ */
+export async function runBenchCli(argumentList: readonly string[]): Promise<ExitCode> {
+  // pnpm may forward a `--` separator before the script's own arguments.
+  const [name, ...rest] = argumentList[0] === '--' ? argumentList.slice(1) : argumentList;
+  if (name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${formatHelp()}\n`);
+    return 0;
+  }
+  const command = benchmarkCommands.find((candidate) => candidate.name === name);
+  if (command === undefined) {
+    const problem = name === undefined ? 'no benchmark given' : `unknown benchmark '${name}'`;
+    process.stderr.write(`bench: ${problem}\n\n${formatHelp()}\n`);
+    return 2;
+  }
+  try {
+    const options = parseOptions(rest, command.options);
+    if (options.flags.has('help')) {
+      process.stdout.write(`${formatCommandHelp(command)}\n`);
+      return 0;
+    }
+    await command.run(options);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`bench ${command.name}: ${error.message}\n\n${formatCommandHelp(command)}\n`);
+      return 2;
+    }
+    process.stderr.write(
+      `bench ${command.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
+  }
+}
+
+// Run only when executed as a script, not when a test imports this module.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  process.exitCode = await runBenchCli(process.argv.slice(2));
+}

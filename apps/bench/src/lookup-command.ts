@@ -1,0 +1,119 @@
+import { fileURLToPath } from 'node:url';
+import { benchmarkBackendFactories, createBenchmarkBackends } from './backends.js';
+import type { BenchmarkCommand } from './benchmark-command.js';
+import {
+  defaultLookupConfig,
+  type LookupBenchmarkConfig,
+  quickLookupConfig,
+  runLookupBenchmark,
+} from './lookup-benchmark.js';
+import { formatLookupTable } from './lookup-report.js';
+import {
+  type OptionSpecification,
+  type ParsedOptions,
+  parseNameList,
+  parsePositiveInteger,
+  parsePositiveIntegerList,
+} from './parse-arguments.js';
+import { createBenchmarkReport, writeJsonReport } from './report.js';
+
+/** What the `lookup` command runs, resolved from its options. */
+export interface LookupCommandSettings {
+  readonly backendNames: readonly string[];
+  readonly config: LookupBenchmarkConfig;
+  /** Where the JSON report goes. */
+  readonly outPath: string;
+}
+
+const lookupOptions: readonly OptionSpecification[] = [
+  {
+    name: 'backend',
+    valueName: 'LIST',
+    description: `comma list of backends (known: ${benchmarkBackendFactories.map((factory) => factory.name).join(', ')}; default cpu)`,
+  },
+  { name: 'quick', description: 'small grid (N 100,1000; D 64) and 3 runs: a smoke test for CI' },
+  {
+    name: 'runs',
+    valueName: 'N',
+    description: `timed runs per cell after 1 warm-up (default ${defaultLookupConfig.runs})`,
+  },
+  {
+    name: 'keys',
+    valueName: 'LIST',
+    description: 'codebook sizes N, e.g. 100,1e4 (default 100,1000,10000,100000)',
+  },
+  { name: 'dims', valueName: 'LIST', description: 'key widths D, e.g. 64,512 (default 64,512,768)' },
+  {
+    name: 'seed',
+    valueName: 'N',
+    description: `seed of the random data (default ${defaultLookupConfig.seed})`,
+  },
+  {
+    name: 'out',
+    valueName: 'FILE',
+    description: 'JSON report (default apps/bench/results/lookup-<date>.json)',
+  },
+  { name: 'help', description: 'print this help' },
+];
+
+/**
+ * Turns the command line into settings: `--quick` picks the small grid, and `--runs`, `--keys`, `--dims`
+ * and `--seed` override either grid. Pure, so the mapping is tested without running anything.
+ */
+export function resolveLookupSettings(options: ParsedOptions, now: Date = new Date()): LookupCommandSettings {
+  const base = options.flags.has('quick') ? quickLookupConfig : defaultLookupConfig;
+  const runs = options.values.get('runs');
+  const keys = options.values.get('keys');
+  const dims = options.values.get('dims');
+  const seed = options.values.get('seed');
+  const config: LookupBenchmarkConfig = {
+    ...base,
+    runs: runs === undefined ? base.runs : parsePositiveInteger(runs, 'runs'),
+    keyCounts: keys === undefined ? base.keyCounts : parsePositiveIntegerList(keys, 'keys'),
+    dims: dims === undefined ? base.dims : parsePositiveIntegerList(dims, 'dims'),
+    seed: seed === undefined ? base.seed : parsePositiveInteger(seed, 'seed'),
+  };
+  const backend = options.values.get('backend');
+  return {
+    backendNames: backend === undefined ? ['cpu'] : parseNameList(backend, 'backend'),
+    config,
+    outPath: options.values.get('out') ?? defaultOutPath('lookup', now),
+  };
+}
+
+/** `apps/bench/results/<benchmark>-<UTC time>.json`, wherever the CLI is started from. */
+export function defaultOutPath(benchmark: string, now: Date): string {
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replaceAll(':', '-');
+  return fileURLToPath(new URL(`../results/${benchmark}-${stamp}.json`, import.meta.url));
+}
+
+/** The `lookup` benchmark as a CLI command: progress on stderr, the table on stdout, JSON to a file. */
+export const lookupCommand: BenchmarkCommand = {
+  name: 'lookup',
+  description: 'nearestKey and the fused lookup against a naive JS loop, over codebook size N × key width D',
+  options: lookupOptions,
+  run: async (options) => {
+    const settings = resolveLookupSettings(options);
+    const backends = await createBenchmarkBackends(settings.backendNames);
+    const { keyCounts, dims, runs, batch } = settings.config;
+    process.stderr.write(
+      `lookup: ${keyCounts.length * dims.length} cells (N ${keyCounts.join(',')} × D ${dims.join(',')}), ` +
+        `B ${batch}, ${runs} runs, backends ${settings.backendNames.join(',')}\n`,
+    );
+    const result = await runLookupBenchmark(backends, settings.config, {
+      onCell: (rows, wallMs) => {
+        const [first] = rows;
+        process.stderr.write(`  N ${first.keys} D ${first.dims}: ${(wallMs / 1000).toFixed(2)} s\n`);
+      },
+    });
+    process.stdout.write(`\n${formatLookupTable(result)}\n\n`);
+    await writeJsonReport(
+      settings.outPath,
+      createBenchmarkReport('lookup', result.backends, result.config, result.rows),
+    );
+    process.stdout.write(`wrote ${settings.outPath}\n`);
+  },
+};
