@@ -1,0 +1,54 @@
+import {
+  type DType,
+  type DTypeOf,
+  dtypeOf,
+  type GraceBackend,
+  type Shape,
+  type Tensor,
+  type TensorData,
+  type TensorDataOf,
+  validateUpload,
+} from '@grace/core';
+import { CpuTensor, readCpuTensor, resolveCpuTensor } from './cpu-tensor.js';
+import { adamStep } from './kernels/adam-step.js';
+import { gatherTokens } from './kernels/gather-tokens.js';
+import { lookup } from './kernels/lookup.js';
+import { meanTokens } from './kernels/mean-tokens.js';
+import { nearestKey } from './kernels/nearest-key.js';
+
+/**
+ * Makes the reference backend: every kernel in plain TypeScript over `Float32Array` / `Int32Array`.
+ *
+ * It is the oracle the other backends are compared with, the fallback that needs no native code or GPU,
+ * and the template for custom backends. Each call returns an independent backend (no global state): its
+ * tensors are refused by every other backend instance with `FOREIGN_TENSOR`, as they would be between two
+ * GPU devices, so that mixing up backends is caught here first.
+ */
+export function createCpuBackend(): GraceBackend {
+  const backend: GraceBackend = {
+    specificationVersion: 'v1',
+    name: 'cpu',
+
+    upload<Data extends TensorData>(data: Data, shape: Shape): Tensor<DTypeOf<Data>> {
+      validateUpload(data, shape);
+      // `slice` of a typed array copies bytes, so the caller may reuse `data` and NaN payloads survive.
+      const copy = data.slice() as TensorDataOf[DTypeOf<Data>];
+      return new CpuTensor(backend, dtypeOf(data) as DTypeOf<Data>, copy, shape);
+    },
+
+    async download<D extends DType>(tensor: Tensor<D>): Promise<TensorDataOf[D]> {
+      return readCpuTensor(tensor, backend, 'tensor').slice() as TensorDataOf[D];
+    },
+
+    dispose(tensor: Tensor): void {
+      resolveCpuTensor(tensor, backend, 'tensor').release();
+    },
+
+    gatherTokens: (input, positions) => gatherTokens(backend, input, positions),
+    meanTokens: (input, lengths) => meanTokens(backend, input, lengths),
+    nearestKey: (queries, keys) => nearestKey(backend, queries, keys),
+    lookup: (args) => lookup(backend, args),
+    adamStep: (args) => adamStep(backend, args),
+  };
+  return Object.freeze(backend);
+}

@@ -1,0 +1,2 @@
+export { createCpuBackend } from './cpu-backend.js';
+export { CpuTensor } from './cpu-tensor.js';

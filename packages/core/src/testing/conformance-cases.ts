@@ -1,0 +1,42 @@
+import { adamStepCases } from './adam-step-cases.js';
+import { argumentErrorCases } from './argument-error-cases.js';
+import {
+  type ConformanceCase,
+  type ConformanceOptions,
+  type ResolvedConformanceOptions,
+  resolveConformanceOptions,
+} from './conformance-case.js';
+import { gatherTokensCases } from './gather-tokens-cases.js';
+import { graceScenarioCases } from './grace-scenario-cases.js';
+import { lookupCases } from './lookup-cases.js';
+import { meanTokensCases } from './mean-tokens-cases.js';
+import { nearestKeyCases } from './nearest-key-cases.js';
+import { tensorCases } from './tensor-cases.js';
+
+/** Makes one group of cases from the resolved options; the unit the suite is assembled from. */
+export type ConformanceCaseFactory = (options: ResolvedConformanceOptions) => ConformanceCase[];
+
+/**
+ * Every group of cases, in the order they run: handles first (everything else relies on them), then each
+ * kernel, then the argument errors, then GRACE end to end (codebook + layer on the backend): last, so that a
+ * backend whose kernels fail is reported by the kernel cases first.
+ */
+export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
+  tensorCases,
+  gatherTokensCases,
+  meanTokensCases,
+  nearestKeyCases,
+  lookupCases,
+  adamStepCases,
+  argumentErrorCases,
+  graceScenarioCases,
+];
+
+/**
+ * The whole conformance suite as plain cases, for any runner: `runBackendConformance` under vitest, or a
+ * loop in a browser page that awaits `testCase.run(backend)` and reports what throws.
+ */
+export function conformanceCases(options?: ConformanceOptions): ConformanceCase[] {
+  const resolved = resolveConformanceOptions(options);
+  return conformanceCaseFactories.flatMap((factory) => factory(resolved));
+}
