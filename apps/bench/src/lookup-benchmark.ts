@@ -3,11 +3,10 @@
 // backend? Its numbers are also the baseline every other backend (tfjs, webgpu) must beat. The yardstick is a
 // naive plain-JavaScript double loop timed in the same run, interleaved, so the ratio survives a noisy machine.
 
-import type { GraceBackend, Tensor } from '@grace/core';
+import { type GraceBackend, SeededRandom, type Tensor } from '@grace/core';
 import type { NamedBackend } from './backends.js';
 import { type LookupCellData, verifyLookup, verifyNearestKey } from './lookup-verification.js';
 import { naiveNearestKey } from './naive-nearest-key.js';
-import { createRandom } from './random.js';
 import { summarizeTimings, type TimingSummary } from './statistics.js';
 
 /** The grid and repetitions of one lookup benchmark run. */
@@ -119,12 +118,12 @@ export function generateLookupCell(
   keyCount: number,
   dims: number,
 ): LookupCellData {
-  const random = createRandom(seed + keyCount * 7919 + dims * 104729);
-  const keys = random.normalArray(keyCount * dims);
-  const queries = random.normalArray(batch * dims);
+  const random = new SeededRandom(seed + keyCount * 7919 + dims * 104729);
+  const keys = random.normals(keyCount * dims);
+  const queries = random.normals(batch * dims);
   const copies = keyCount === 0 ? 0 : Math.round(batch * hitFraction);
   for (let row = 0; row < copies; row++) {
-    const key = random.integer(keyCount);
+    const key = random.integer(0, keyCount);
     for (let dimension = 0; dimension < dims; dimension++) {
       queries[row * dims + dimension] = keys[key * dims + dimension] + copyNoise * random.normal();
     }
@@ -132,8 +131,8 @@ export function generateLookupCell(
   const radii = new Float32Array(keyCount).fill(0.25 * Math.sqrt(2 * dims));
   // Values start as uniform [0, 1) like GRACE's cold init; uniform is also cheaper to draw than normal.
   const values = new Float32Array(keyCount * dims);
-  for (let index = 0; index < values.length; index++) values[index] = random.uniform();
-  const layerOutput = random.normalArray(batch * dims);
+  for (let index = 0; index < values.length; index++) values[index] = random.next();
+  const layerOutput = random.normals(batch * dims);
   return { batch, keyCount, dims, queries, keys, radii, values, layerOutput };
 }
 

@@ -21,7 +21,10 @@ export interface GraceBackend {
   upload<Data extends TensorData>(data: Data, shape: Shape): Tensor<DTypeOf<Data>>;
   /** Reads a tensor back to the host. Async because GPU backends must wait for the device. */
   download<D extends DType>(tensor: Tensor<D>): Promise<TensorDataOf[D]>;
-  /** Frees a tensor. Using it afterwards is a `DISPOSED_TENSOR` error. Disposing twice is harmless. */
+  /**
+   * Frees a tensor. Using it afterwards is a `DISPOSED_TENSOR` error. Disposing twice is harmless; disposing a
+   * tensor of another backend is a `FOREIGN_TENSOR` error.
+   */
   dispose(tensor: Tensor): void;
 
   /**
@@ -38,18 +41,28 @@ export interface GraceBackend {
   /**
    * Exact Euclidean nearest key of every query; ties go to the lowest key index.
    * Shapes: queries `[B, Dk]`, keys `[N, Dk]` → index int32 `[B]`, distance float32 `[B]` (not squared).
-   * With `N = 0` every index is -1 and every distance +Infinity.
+   * With `N = 0` every index is -1 and every distance +Infinity. A NaN distance never wins, so a row with no
+   * finite distance (a NaN query) also gets -1 and +Infinity, and `lookup` defers for it.
    */
   nearestKey(queries: Tensor<'float32'>, keys: Tensor<'float32'>): NearestKeyResult;
 
   /**
-   * The GRACE layer at inference, fused: nearest key, deferral test `distance <= radius`, replacement.
-   * It runs at every prediction, so GPU backends must do it without a host round trip.
+   * The GRACE layer at inference, fused: nearest key, deferral test `distance <= radius` (the distance as
+   * `nearestKey` reports it, in float32, so a radius expanded to a query's distance covers that query),
+   * replacement. Deferred rows are copied bit for bit (NaN payloads, -0 and subnormals included), so GPU
+   * backends copy them as raw words rather than through float arithmetic. It runs at every prediction, so GPU
+   * backends must do it without a host round trip.
    */
   lookup(args: LookupArguments): LookupResult;
 
   /** One Adam update of `parameter` and its moment estimates, in place (PyTorch's formulation). */
   adamStep(args: AdamStepArguments): void;
+
+  /**
+   * Releases whatever the backend holds beyond its tensors (a GPU device, a worker). Optional: backends over
+   * host memory have nothing to release. The backend is unusable afterwards.
+   */
+  destroy?(): void;
 }
 
 /** The dtype a host array becomes on a backend. */

@@ -5,7 +5,7 @@ import { roundUpToFloat32 } from './float32.js';
 import { GrowableRows } from './growable-rows.js';
 import { type EditLabel, labelsEqual } from './labels.js';
 
-/** The nearest key of a query, in exact float64 arithmetic over the stored float32 numbers. */
+/** The nearest key of a query: exact float64 search over the stored float32 numbers, distance as float32. */
 export interface NearestKey {
   /** -1 when the codebook is empty. */
   readonly index: number;
@@ -67,7 +67,8 @@ export class CodebookState {
         bestIndex = row;
       }
     }
-    return { index: bestIndex, distance: Math.sqrt(bestSquared) };
+    // Rounded to float32 like every backend's nearestKey, so a decision here agrees with what lookup fires on.
+    return { index: bestIndex, distance: Math.fround(Math.sqrt(bestSquared)) };
   }
 
   /** The GRACE decision of DESIGN section 2 for a query and its label. Changes nothing. */

@@ -257,7 +257,7 @@ export class Codebook {
 
   private freshValue(sequence: number, warmValue: ArrayLike<number> | undefined): Float32Array {
     const { valueDimension, valueInitialization, seed } = this.options;
-    if (valueInitialization === 'cold') return new SeededRandom(seed, sequence).uniform(valueDimension);
+    if (valueInitialization === 'cold') return new SeededRandom(seed, sequence).floats(valueDimension, 0, 1);
     if (warmValue === undefined) {
       throw new GraceError(
         'INVALID_ARGUMENT',

@@ -1,4 +1,4 @@
-import { createSeededRandom } from '@grace/core/testing';
+import { SeededRandom } from '@grace/core';
 import { describe, expect, it } from 'vitest';
 import { nearestKeyRows } from './nearest-key.js';
 
@@ -34,7 +34,7 @@ function plainSearch(
 
 describe('nearestKeyRows', () => {
   it('equals the plain float64 loop exactly, squared distances included, for every width remainder', () => {
-    const random = createSeededRandom(2024);
+    const random = new SeededRandom(2024);
     for (let width = 1; width <= 13; width++) {
       const [batch, keyCount] = [9, 40];
       const keys = random.floats(keyCount * width);

@@ -1,8 +1,8 @@
 import { type AdamHyperparameters, defaultAdamHyperparameters } from '../backend.js';
+import { SeededRandom } from '../random.js';
 import type { Shape } from '../tensor.js';
 import { assertBitsEqual, assertClose, assertThrowsGraceError } from './assertions.js';
 import type { ConformanceCase, ResolvedConformanceOptions } from './conformance-case.js';
-import { createSeededRandom } from './random.js';
 import { referenceAdamStep } from './reference-kernels.js';
 import { defineScopedCase } from './tensor-scope.js';
 
@@ -26,7 +26,7 @@ function multiStepCase(
 ): ConformanceCase {
   return defineScopedCase(suite, name, async (scope) => {
     const { backend } = scope;
-    const random = createSeededRandom(seed);
+    const random = new SeededRandom(seed);
     const size = shape.reduce((product, dimension) => product * dimension, 1);
     let parameter = random.floats(size);
     let firstMoment = startMoments ? random.floats(size, -0.1, 0.1) : new Float32Array(size);

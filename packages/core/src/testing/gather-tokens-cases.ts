@@ -1,6 +1,6 @@
+import { SeededRandom } from '../random.js';
 import { assertBitsEqual, assertClose, assertTensorLayout, assertThrowsGraceError } from './assertions.js';
 import type { ConformanceCase } from './conformance-case.js';
-import { createSeededRandom } from './random.js';
 import { referenceGatherTokens } from './reference-kernels.js';
 import { defineScopedCase } from './tensor-scope.js';
 
@@ -38,7 +38,7 @@ export function gatherTokensCases(): ConformanceCase[] {
       [16, 32, 64],
     ].map(([batch, tokens, width]) =>
       defineScopedCase(suite, `random [${batch},${tokens},${width}] matches the reference`, async (scope) => {
-        const random = createSeededRandom(batch * 1000 + tokens * 10 + width);
+        const random = new SeededRandom(batch * 1000 + tokens * 10 + width);
         const data = random.floats(batch * tokens * width);
         const positions = random.integers(batch, 0, tokens);
         const output = scope.keep(

@@ -1,57 +1,6 @@
 /**
- * `@grace/core/testing`: the conformance suite every backend runs, and the pieces to build more cases.
- * Everything except `runBackendConformance` is independent of any test framework.
+ * `@grace/core/testing`: the conformance suite every backend runs (`runBackendConformance`, for vitest) and
+ * everything of `@grace/core/testing/cases`.
  */
-export { adamStepCases } from './adam-step-cases.js';
-export { argumentErrorCases } from './argument-error-cases.js';
-export {
-  assertBitsEqual,
-  assertClose,
-  assertEqualInts,
-  assertTensorLayout,
-  assertThrowsGraceError,
-  assertTrue,
-  ConformanceFailure,
-  fail,
-  toleranceBand,
-  withinTolerance,
-} from './assertions.js';
-export {
-  type ConformanceCase,
-  type ConformanceOptions,
-  defaultConformanceTolerance,
-  defineConformanceCase,
-  type ResolvedConformanceOptions,
-  resolveConformanceOptions,
-} from './conformance-case.js';
-export {
-  type ConformanceCaseFactory,
-  conformanceCaseFactories,
-  conformanceCases,
-} from './conformance-cases.js';
-export { gatherTokensCases } from './gather-tokens-cases.js';
-export { graceScenarioCases } from './grace-scenario-cases.js';
-export { lookupCases } from './lookup-cases.js';
-export { meanTokensCases } from './mean-tokens-cases.js';
-export { nearestKeyCases } from './nearest-key-cases.js';
-export { createSeededRandom, type SeededRandom } from './random.js';
-export { assertLookupConforms, assertNearestKeyConforms } from './reference-checks.js';
-export {
-  type ReferenceAdamState,
-  type ReferenceArray,
-  type ReferenceLookup,
-  type ReferenceLookupArguments,
-  type ReferenceNearestKey,
-  referenceAdamStep,
-  referenceFires,
-  referenceGatherTokens,
-  referenceLookup,
-  referenceMeanTokens,
-  referenceNearestKey,
-  referenceReplace,
-  referenceSquaredDistances,
-  replacesToken,
-} from './reference-kernels.js';
+export * from './cases.js';
 export { type RunBackendConformanceOptions, runBackendConformance } from './run-backend-conformance.js';
-export { foreignTensor, specialFloat32Values, tensorCases } from './tensor-cases.js';
-export { defineScopedCase, TensorScope, withTensorScope } from './tensor-scope.js';

@@ -1,4 +1,5 @@
 import type { ReplacementMode } from '../backend.js';
+import { SeededRandom } from '../random.js';
 import type { Shape } from '../tensor.js';
 import {
   assertBitsEqual,
@@ -8,7 +9,6 @@ import {
   assertTrue,
 } from './assertions.js';
 import type { ConformanceCase, ResolvedConformanceOptions } from './conformance-case.js';
-import { createSeededRandom } from './random.js';
 import { assertLookupConforms } from './reference-checks.js';
 import type { ReferenceLookupArguments } from './reference-kernels.js';
 import { defineScopedCase, type TensorScope } from './tensor-scope.js';
@@ -92,7 +92,7 @@ function fromBits(bits: readonly number[]): Float32Array {
 
 /** Random keys, radii and values; half the queries sit near a key, so both hits and deferrals occur. */
 function randomFixture(seed: number, mode: ReplacementMode, sequence: boolean): LookupFixture {
-  const random = createSeededRandom(seed);
+  const random = new SeededRandom(seed);
   const [batch, tokens, keyCount, keyWidth, valueWidth] = sequence ? [12, 5, 15, 6, 4] : [16, 1, 20, 8, 6];
   const keys = random.floats(keyCount * keyWidth);
   const queries = random.floats(batch * keyWidth);

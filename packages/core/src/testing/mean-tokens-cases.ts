@@ -1,6 +1,6 @@
+import { SeededRandom } from '../random.js';
 import { assertClose, assertTensorLayout, assertThrowsGraceError } from './assertions.js';
 import type { ConformanceCase, ResolvedConformanceOptions } from './conformance-case.js';
-import { createSeededRandom } from './random.js';
 import { referenceMeanTokens } from './reference-kernels.js';
 import { defineScopedCase } from './tensor-scope.js';
 
@@ -29,7 +29,7 @@ export function meanTokensCases(options: ResolvedConformanceOptions): Conformanc
       [8, 64, 32],
     ].map(([batch, tokens, width]) =>
       defineScopedCase(suite, `random [${batch},${tokens},${width}] matches the reference`, async (scope) => {
-        const random = createSeededRandom(7000 + batch * 100 + tokens + width);
+        const random = new SeededRandom(7000 + batch * 100 + tokens + width);
         const data = random.floats(batch * tokens * width);
         const lengths = random.integers(batch, 1, tokens + 1);
         lengths[0] = tokens; // one row uses every token

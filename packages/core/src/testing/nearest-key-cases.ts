@@ -1,7 +1,7 @@
 import type { GraceBackend } from '../backend.js';
+import { SeededRandom } from '../random.js';
 import { assertClose, assertEqualInts, assertTensorLayout, assertTrue } from './assertions.js';
 import type { ConformanceCase, ResolvedConformanceOptions } from './conformance-case.js';
-import { createSeededRandom } from './random.js';
 import { assertNearestKeyConforms } from './reference-checks.js';
 import { referenceNearestKey } from './reference-kernels.js';
 import { defineScopedCase, type TensorScope } from './tensor-scope.js';
@@ -48,7 +48,7 @@ function randomCase(
   nearQueries = false,
 ): ConformanceCase {
   return defineScopedCase(suite, name, async (scope) => {
-    const random = createSeededRandom(seed);
+    const random = new SeededRandom(seed);
     const keys = random.floats(keyCount * width);
     const queries = random.floats(batch * width);
     if (nearQueries) {

@@ -1,3 +1,4 @@
+import { SeededRandom } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import {
   assertBitsEqual,
@@ -7,7 +8,6 @@ import {
   assertTrue,
 } from './assertions.js';
 import type { ConformanceCase } from './conformance-case.js';
-import { createSeededRandom } from './random.js';
 import { defineScopedCase } from './tensor-scope.js';
 
 const suite = 'tensors';
@@ -38,7 +38,7 @@ export function specialFloat32Values(): Float32Array {
 export function tensorCases(): ConformanceCase[] {
   return [
     defineScopedCase(suite, 'float32 round trip keeps shape, dtype and bits', async (scope) => {
-      const random = createSeededRandom(101);
+      const random = new SeededRandom(101);
       for (const shape of [[5], [2, 3], [2, 3, 4], [1, 1, 1, 7]]) {
         const data = random.floats(shape.reduce((size, dimension) => size * dimension, 1));
         const tensor = scope.float32(data, shape);

@@ -1,0 +1,5 @@
+import { runBackendConformance } from '@grace/core/testing';
+import { createMinimalBackend } from './minimal-backend.js';
+
+// The whole contract: every kernel against the float64 reference, argument errors, GRACE end to end.
+runBackendConformance(() => createMinimalBackend());

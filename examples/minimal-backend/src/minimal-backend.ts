@@ -1,0 +1,213 @@
+import {
+  type AdamStepArguments,
+  type DType,
+  type DTypeOf,
+  type GraceBackend,
+  GraceError,
+  type LookupArguments,
+  type LookupResult,
+  type NearestKeyResult,
+  type Shape,
+  type Tensor,
+  type TensorData,
+  type TensorDataOf,
+  validateAdamStepArguments,
+  validateLookupArguments,
+  validateNearestKeyArguments,
+  validateTokenArguments,
+  validateUpload,
+} from '@grace/core';
+
+/**
+ * A complete GRACE backend in one small file: the worked example of docs/custom-backend.md. It favours
+ * plainness over speed; `@grace/backend-cpu` is the fast reference.
+ */
+
+/** The handle this backend gives out: a host array the caller never sees directly. */
+class MinimalTensor<D extends DType = DType> implements Tensor<D> {
+  constructor(
+    readonly dtype: D,
+    readonly shape: Shape,
+    public data: TensorDataOf[D] | null,
+  ) {}
+}
+
+function dataOf<D extends DType>(tensor: Tensor<D>): TensorDataOf[D] {
+  if (!(tensor instanceof MinimalTensor))
+    throw new GraceError('FOREIGN_TENSOR', 'not a minimal-backend tensor');
+  if (tensor.data === null) throw new GraceError('DISPOSED_TENSOR', 'tensor was disposed');
+  return tensor.data as TensorDataOf[D];
+}
+
+function float32(data: Float32Array, shape: Shape): MinimalTensor<'float32'> {
+  return new MinimalTensor('float32', shape, data);
+}
+
+function int32(data: Int32Array, shape: Shape): MinimalTensor<'int32'> {
+  return new MinimalTensor('int32', shape, data);
+}
+
+/** Squared Euclidean distance between row `query` of `queries` and row `key` of `keys`, both `width` wide. */
+function squaredDistance(
+  queries: Float32Array,
+  query: number,
+  keys: Float32Array,
+  key: number,
+  width: number,
+): number {
+  let sum = 0;
+  for (let column = 0; column < width; column++) {
+    const difference = (queries[query * width + column] as number) - (keys[key * width + column] as number);
+    sum += difference * difference;
+  }
+  return sum;
+}
+
+function nearest(queries: Float32Array, keys: Float32Array, batch: number, keyCount: number, width: number) {
+  const index = new Int32Array(batch).fill(-1);
+  const distance = new Float32Array(batch).fill(Number.POSITIVE_INFINITY);
+  for (let query = 0; query < batch; query++) {
+    let best = Number.POSITIVE_INFINITY;
+    for (let key = 0; key < keyCount; key++) {
+      const squared = squaredDistance(queries, query, keys, key, width);
+      if (squared < best) {
+        best = squared;
+        index[query] = key;
+      }
+    }
+    distance[query] = Math.sqrt(best);
+  }
+  return { index, distance };
+}
+
+/** Checks a per-row token position against the sequence length, as the spec requires. */
+function checkPosition(position: number, tokens: number): void {
+  if (position < 0 || position >= tokens) {
+    throw new GraceError('INVALID_ARGUMENT', `token position ${position} is outside [0, ${tokens})`, {
+      position,
+    });
+  }
+}
+
+export function createMinimalBackend(): GraceBackend {
+  return {
+    specificationVersion: 'v1',
+    name: 'minimal',
+
+    upload<Data extends TensorData>(data: Data, shape: Shape): Tensor<DTypeOf<Data>> {
+      validateUpload(data, shape);
+      const copy = data.slice();
+      const dtype = copy instanceof Int32Array ? 'int32' : 'float32';
+      return new MinimalTensor(dtype, [...shape], copy) as unknown as Tensor<DTypeOf<Data>>;
+    },
+
+    async download<D extends DType>(tensor: Tensor<D>): Promise<TensorDataOf[D]> {
+      return dataOf(tensor).slice() as TensorDataOf[D];
+    },
+
+    dispose(tensor: Tensor): void {
+      if (tensor instanceof MinimalTensor) tensor.data = null;
+    },
+
+    gatherTokens(input, positions) {
+      validateTokenArguments(input, positions, 'positions');
+      const [batch, tokens, width] = input.shape as [number, number, number];
+      const source = dataOf(input);
+      const result = new Float32Array(batch * width);
+      dataOf(positions).forEach((position, row) => {
+        checkPosition(position, tokens);
+        result.set(
+          source.subarray((row * tokens + position) * width, (row * tokens + position + 1) * width),
+          row * width,
+        );
+      });
+      return float32(result, [batch, width]);
+    },
+
+    meanTokens(input, lengths) {
+      validateTokenArguments(input, lengths, 'lengths');
+      const [batch, tokens, width] = input.shape as [number, number, number];
+      const source = dataOf(input);
+      const result = new Float32Array(batch * width);
+      dataOf(lengths).forEach((length, row) => {
+        if (length < 1 || length > tokens)
+          throw new GraceError('INVALID_ARGUMENT', `length ${length} out of range`);
+        for (let column = 0; column < width; column++) {
+          let sum = 0;
+          for (let token = 0; token < length; token++)
+            sum += source[(row * tokens + token) * width + column] as number;
+          result[row * width + column] = sum / length;
+        }
+      });
+      return float32(result, [batch, width]);
+    },
+
+    nearestKey(queries, keys): NearestKeyResult {
+      validateNearestKeyArguments(queries, keys);
+      const [batch, width] = queries.shape as [number, number];
+      const { index, distance } = nearest(
+        dataOf(queries),
+        dataOf(keys),
+        batch,
+        keys.shape[0] as number,
+        width,
+      );
+      return { index: int32(index, [batch]), distance: float32(distance, [batch]) };
+    },
+
+    lookup(args: LookupArguments): LookupResult {
+      const { sequence } = validateLookupArguments(args);
+      const [batch, width] = args.queries.shape as [number, number];
+      const { index, distance } = nearest(
+        dataOf(args.queries),
+        dataOf(args.keys),
+        batch,
+        args.keys.shape[0] as number,
+        width,
+      );
+      const radii = dataOf(args.radii);
+      const values = dataOf(args.values);
+      const output = dataOf(args.layerOutput).slice();
+      const tokens = sequence ? (args.layerOutput.shape[1] as number) : 1;
+      const valueWidth = args.values.shape[1] as number;
+      const positions = args.keyPositions === undefined ? null : dataOf(args.keyPositions);
+      const hits = new Int32Array(batch).fill(-1);
+      for (let row = 0; row < batch; row++) {
+        const key = index[row] as number;
+        const position = positions === null ? 0 : (positions[row] as number);
+        if (sequence) checkPosition(position, tokens);
+        if (key < 0 || !((distance[row] as number) <= (radii[key] as number))) continue;
+        hits[row] = key;
+        const value = values.subarray(key * valueWidth, (key + 1) * valueWidth);
+        for (let token = 0; token < tokens; token++) {
+          const replaced =
+            !sequence ||
+            args.mode === 'all' ||
+            (args.mode === 'last' ? token === position : token < position);
+          if (replaced) output.set(value, (row * tokens + token) * valueWidth);
+        }
+      }
+      return { output: float32(output, args.layerOutput.shape), hitIndex: int32(hits, [batch]) };
+    },
+
+    adamStep(args: AdamStepArguments): void {
+      validateAdamStepArguments(args);
+      const { learningRate, beta1, beta2, epsilon } = args.hyperparameters;
+      const parameter = dataOf(args.parameter);
+      const gradient = dataOf(args.gradient);
+      const first = dataOf(args.firstMoment);
+      const second = dataOf(args.secondMoment);
+      const correction1 = 1 - beta1 ** args.step;
+      const correction2 = 1 - beta2 ** args.step;
+      for (let index = 0; index < parameter.length; index++) {
+        const gradientValue = gradient[index] as number;
+        first[index] = beta1 * (first[index] as number) + (1 - beta1) * gradientValue;
+        second[index] = beta2 * (second[index] as number) + (1 - beta2) * gradientValue * gradientValue;
+        const denominator = Math.sqrt(second[index] as number) / Math.sqrt(correction2) + epsilon;
+        parameter[index] =
+          (parameter[index] as number) -
+          (learningRate / correction1) * ((first[index] as number) / denominator);
+      }
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * `@grace/core/testing/cases`: the conformance cases and the pieces to build more, free of any test framework,
+ * so a browser page or a script can run them against a backend on a real device.
+ */
+export { adamStepCases } from './adam-step-cases.js';
+export { argumentErrorCases } from './argument-error-cases.js';
+export {
+  assertBitsEqual,
+  assertClose,
+  assertEqualInts,
+  assertTensorLayout,
+  assertThrowsGraceError,
+  assertTrue,
+  ConformanceFailure,
+  fail,
+  toleranceBand,
+  withinTolerance,
+} from './assertions.js';
+export {
+  type ConformanceCase,
+  type ConformanceOptions,
+  defaultConformanceTolerance,
+  defineConformanceCase,
+  type ResolvedConformanceOptions,
+  resolveConformanceOptions,
+} from './conformance-case.js';
+export {
+  type ConformanceCaseFactory,
+  conformanceCaseFactories,
+  conformanceCases,
+} from './conformance-cases.js';
+export { gatherTokensCases } from './gather-tokens-cases.js';
+export { graceScenarioCases } from './grace-scenario-cases.js';
+export { lookupCases } from './lookup-cases.js';
+export { meanTokensCases } from './mean-tokens-cases.js';
+export { nearestKeyCases } from './nearest-key-cases.js';
+export { assertLookupConforms, assertNearestKeyConforms } from './reference-checks.js';
+export {
+  type ReferenceAdamState,
+  type ReferenceArray,
+  type ReferenceLookup,
+  type ReferenceLookupArguments,
+  type ReferenceNearestKey,
+  referenceAdamStep,
+  referenceFires,
+  referenceGatherTokens,
+  referenceLookup,
+  referenceMeanTokens,
+  referenceNearestKey,
+  referenceReplace,
+  referenceSquaredDistances,
+  replacesToken,
+} from './reference-kernels.js';
+export { foreignTensor, specialFloat32Values, tensorCases } from './tensor-cases.js';
+export { defineScopedCase, TensorScope, withTensorScope } from './tensor-scope.js';
