@@ -24,6 +24,9 @@ export type GraceErrorCode =
   | 'FILE_NON_FINITE'
   | 'FILE_CHECKSUM_MISMATCH'
   | 'FILE_CONTENT_INVALID'
+  // Suffix graphs.
+  | 'GRAPH_INVALID'
+  | 'UNSUPPORTED_OP'
   // Backends.
   | 'BACKEND_UNAVAILABLE'
   | 'BACKEND_FAILURE';

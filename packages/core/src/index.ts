@@ -1,4 +1,5 @@
 export * from './backend.js';
+export * from './broadcast.js';
 export * from './codebook.js';
 export * from './codebook-file.js';
 export * from './codebook-options.js';
@@ -12,4 +13,8 @@ export * from './kernel-arguments.js';
 export * from './key-token.js';
 export * from './labels.js';
 export { SeededRandom } from './random.js';
+export * from './suffix/op-definition.js';
+export * from './suffix/op-kernel.js';
+export * from './suffix/op-types.js';
+export * from './suffix/suffix-graph.js';
 export * from './tensor.js';
