@@ -18,3 +18,6 @@ export * from './suffix/op-kernel.js';
 export * from './suffix/op-types.js';
 export * from './suffix/suffix-graph.js';
 export * from './tensor.js';
+export * from './suffix/build-suffix-graph.js';
+export { opDefinitions } from './suffix/op-definitions.js';
+export * from './suffix/symbolic-shape.js';

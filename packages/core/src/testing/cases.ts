@@ -34,6 +34,16 @@ export { graceScenarioCases } from './grace-scenario-cases.js';
 export { lookupCases } from './lookup-cases.js';
 export { meanTokensCases } from './mean-tokens-cases.js';
 export { nearestKeyCases } from './nearest-key-cases.js';
+export { finiteDifferenceGradient } from './op-cases/finite-difference.js';
+export {
+  type OpCaseFloatInput,
+  type OpCaseLabelsInput,
+  type OpCaseSpec,
+  type OpInputValues,
+  opCaseTable,
+} from './op-cases/op-case-table.js';
+export { opCases, opForwardToleranceFloor, opGradientToleranceFloor } from './op-cases/op-cases.js';
+export { type OpCaseHostInput, type PreparedOpCase, prepareOpCase } from './op-cases/prepare-op-case.js';
 export { assertLookupConforms, assertNearestKeyConforms } from './reference-checks.js';
 export {
   type ReferenceAdamState,
@@ -51,5 +61,7 @@ export {
   referenceSquaredDistances,
   replacesToken,
 } from './reference-kernels.js';
+export { referenceErf } from './reference-ops/reference-erf.js';
+export { type ReferenceOp, type ReferenceOps, type ReferenceResult, referenceOps } from './reference-ops.js';
 export { foreignTensor, specialFloat32Values, tensorCases } from './tensor-cases.js';
 export { defineScopedCase, TensorScope, withTensorScope } from './tensor-scope.js';

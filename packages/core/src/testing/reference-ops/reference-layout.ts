@@ -1,0 +1,48 @@
+import type { ReferenceArray } from '../reference-kernels.js';
+import type { ReferenceResult } from './reference-elementwise.js';
+import { coordinatesOf, elementCount, flatIndexOf } from './reference-indexing.js';
+
+/** ONNX ReduceSum / ReduceMean over sorted, unique, non-negative `axes`. */
+export function referenceReduce(
+  op: 'ReduceSum' | 'ReduceMean',
+  input: ReferenceArray,
+  attributes: { readonly axes: readonly number[]; readonly keepDims: boolean },
+): ReferenceResult {
+  const keptShape = input.shape.map((dimension, axis) => (attributes.axes.includes(axis) ? 1 : dimension));
+  const sums = new Float64Array(elementCount(keptShape));
+  for (let flat = 0; flat < input.data.length; flat++) {
+    const coordinates = coordinatesOf(flat, input.shape).map((coordinate, axis) =>
+      attributes.axes.includes(axis) ? 0 : coordinate,
+    );
+    const target = flatIndexOf(coordinates, keptShape);
+    sums[target] = (sums[target] as number) + (input.data[flat] as number);
+  }
+  if (op === 'ReduceMean') {
+    const count = elementCount(attributes.axes.map((axis) => input.shape[axis] as number));
+    for (let index = 0; index < sums.length; index++) sums[index] = (sums[index] as number) / count;
+  }
+  const shape = attributes.keepDims
+    ? keptShape
+    : input.shape.filter((_, axis) => !attributes.axes.includes(axis));
+  return { data: sums, shape };
+}
+
+/** ONNX Reshape to an already resolved shape: the data in the same row-major order. */
+export function referenceReshape(input: ReferenceArray, outputShape: readonly number[]): ReferenceResult {
+  return { data: Float64Array.from(input.data), shape: outputShape };
+}
+
+/** ONNX Transpose: output axis `j` is input axis `perm[j]`. */
+export function referenceTranspose(input: ReferenceArray, perm: readonly number[]): ReferenceResult {
+  const shape = perm.map((axis) => input.shape[axis] as number);
+  const data = new Float64Array(input.data.length);
+  for (let flat = 0; flat < data.length; flat++) {
+    const outputCoordinates = coordinatesOf(flat, shape);
+    const inputCoordinates = input.shape.map(() => 0);
+    perm.forEach((axis, position) => {
+      inputCoordinates[axis] = outputCoordinates[position] as number;
+    });
+    data[flat] = input.data[flatIndexOf(inputCoordinates, input.shape)] as number;
+  }
+  return { data, shape };
+}
