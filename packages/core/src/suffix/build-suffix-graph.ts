@@ -8,7 +8,7 @@ import { formatSymbolicShape, isConcreteShape } from './symbolic-shape.js';
 import { topologicalOrder } from './topological-order.js';
 import { validateGraphDeclarations } from './validate-graph-declarations.js';
 
-/** Where a value comes from: a graph input, an initializer, or the node at this index of `BuiltSuffixGraph.nodes`. */
+/** Where a value comes from: a graph input, an initializer, or the node at this index of the built nodes. */
 export type SuffixValueProducer = 'input' | 'initializer' | number;
 
 /** What the builder knows about each value of the graph before any data exists. */
@@ -144,10 +144,13 @@ function makeBuiltNode<Op extends SuffixOpType>(
       });
       const { outputShape } = resolved;
       if (!isConcreteShape(outputShape)) {
+        const described = concreteShapes.map((shape) =>
+          shape === undefined ? 'absent' : formatShape(shape),
+        );
         throw new GraceError(
           'SHAPE_MISMATCH',
-          `node '${node.name}' (${type}): input shapes ${concreteShapes.map((shape) => (shape === undefined ? 'absent' : formatShape(shape))).join(', ')} ` +
-            `leave the output shape ${formatSymbolicShape(outputShape)} unknown`,
+          `node '${node.name}' (${type}): input shapes ${described.join(', ')} leave the output shape ` +
+            `${formatSymbolicShape(outputShape)} unknown`,
           { node: node.name, opType: type, inputShapes: concreteShapes },
         );
       }
@@ -238,7 +241,8 @@ function bindInputShapes(graph: SuffixGraph, shapes: Readonly<Record<string, Sha
     const mismatch = (reason: string): GraceError =>
       new GraceError(
         'SHAPE_MISMATCH',
-        `graph input '${input.name}' is declared ${formatSymbolicShape(input.shape)}, got ${formatShape(shape)}: ${reason}`,
+        `graph input '${input.name}' is declared ${formatSymbolicShape(input.shape)}, ` +
+          `got ${formatShape(shape)}: ${reason}`,
         { input: input.name, declared: input.shape, shape },
       );
     if (shape.length !== input.shape.length) throw mismatch('the ranks differ');

@@ -29,7 +29,8 @@ import {
 
 /**
  * Core's definition of every op of set v1, as a plain object: the graph builder and the executor look ops up
- * here, and `OpDefinitions` makes a missing op a compile error. No registry, so nothing depends on import order.
+ * here, and `OpDefinitions` makes a missing op a compile error. No registry, so nothing depends on import
+ * order.
  */
 export const opDefinitions: OpDefinitions = {
   MatMul: matMulDefinition,

@@ -89,7 +89,7 @@ export function broadcastsUnidirectionally(shape: SymbolicShape, target: Symboli
   );
 }
 
-/** The product of the numeric dimensions and the names left over, e.g. `[batch, 2, 4]` → 8 and `['batch']`. */
+/** The product of the numeric dimensions and the names left, e.g. `[batch, 2, 4]` → 8 and `['batch']`. */
 export function factorSymbolicSize(shape: SymbolicShape): {
   readonly known: number;
   readonly names: string[];

@@ -92,7 +92,8 @@ export function validateGraphDeclarations(graph: SuffixGraph): Map<string, Suffi
     if (listed.length > 0) {
       throw new GraceError(
         'UNSUPPORTED_OP',
-        `node '${node.name}' (${node.opType}) lists ${listed.length + 1} outputs (${[output, ...listed].join(', ')}); ` +
+        `node '${node.name}' (${node.opType}) lists ${listed.length + 1} outputs ` +
+          `(${[output, ...listed].join(', ')}); ` +
           'op set v1 computes only the first output, so the importer should drop the others',
         { node: node.name, opType: node.opType, outputs: node.outputs },
       );

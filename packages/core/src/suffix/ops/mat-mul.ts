@@ -25,8 +25,8 @@ export const matMulDefinition: OpDefinition<'MatMul'> = {
       if (shape.length < 2) {
         throw reader.error(
           'UNSUPPORTED_OP',
-          `${role} has rank ${shape.length} ${formatSymbolicShape(shape)}; op set v1 supports MatMul on rank >= 2 ` +
-            'only (reshape a vector to [1, K] or [K, 1] first)',
+          `${role} has rank ${shape.length} ${formatSymbolicShape(shape)}; op set v1 supports MatMul ` +
+            'on rank >= 2 only (reshape a vector to [1, K] or [K, 1] first)',
           { role, shape },
         );
       }

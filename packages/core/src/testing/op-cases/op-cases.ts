@@ -13,8 +13,8 @@ export const opForwardToleranceFloor = 1e-5;
 
 /**
  * The least gradient tolerance. The finite differences are accurate to about 1e-12 (see
- * `finiteDifferenceGradient`); what needs room is the backend's float32 VJP, whose formulas (LayerNormalization's,
- * Softmax's) subtract nearly equal terms.
+ * `finiteDifferenceGradient`); what needs room is the backend's float32 VJP, whose formulas
+ * (LayerNormalization's, Softmax's) subtract nearly equal terms.
  */
 export const opGradientToleranceFloor = 1e-4;
 
