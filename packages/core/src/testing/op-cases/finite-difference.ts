@@ -5,10 +5,12 @@ import type { ReferenceArray } from '../reference-kernels.js';
  * `∂/∂x Σ_j g_j f(x)_j` by a fourth-order central stencil,
  * `(8 (S(x+h) − S(x−h)) − (S(x+2h) − S(x−2h))) / 12h`, in float64 on the reference forward.
  *
- * With `h = 1e-3 · max(1, |x|)` the truncation error is O(h⁴) ≈ 1e-12 and the rounding error about
- * 1e-16 · |S| / h ≈ 1e-12, far below any float32 backend's own error, so a gradient case can use a tolerance
- * suited to float32 rather than to the finite difference. Inputs must keep 2h away from kinks (Relu at 0) and
- * from domain edges (Sqrt, Pow's base at 0); the case table's value generators do.
+ * The step is `h = 1e-3 · max(|x|, rms)`, where `rms` is the root mean square of the perturbed input: the
+ * scale on which an op's output varies follows its input's scale (LayerNormalization of values of size 0.01
+ * varies over 0.01, not over 1), and the error is O((h / scale)⁴) ≈ 1e-12 for truncation plus about
+ * 1e-16 · |S| / h for rounding, far below any float32 backend's own error, so a gradient case can use a
+ * tolerance suited to float32 rather than to the finite difference. Inputs must keep 2h away from kinks
+ * (Relu at 0) and from domain edges (Sqrt, Pow's base at 0); the case table's value generators do.
  */
 export function finiteDifferenceGradient(
   evaluate: (inputs: readonly (ReferenceArray | undefined)[]) => ArrayLike<number>,
@@ -31,10 +33,13 @@ export function finiteDifferenceGradient(
     }
     return sum;
   };
+  let squares = 0;
+  for (const value of perturbed) squares += value * value;
+  const rms = Math.sqrt(squares / Math.max(1, perturbed.length)) || 1;
   const gradient = new Float64Array(perturbed.length);
   for (let index = 0; index < perturbed.length; index++) {
     const original = perturbed[index] as number;
-    const step = relativeStep * Math.max(1, Math.abs(original));
+    const step = relativeStep * Math.max(Math.abs(original), rms);
     const at = (offset: number): number => {
       perturbed[index] = original + offset * step;
       return weightedSum();

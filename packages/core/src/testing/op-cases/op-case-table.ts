@@ -139,6 +139,12 @@ export const opCaseTable: readonly OpCaseSpec[] = [
   },
   {
     op: 'Gemm',
+    name: 'beta 0.5, C scalar []',
+    inputs: [input([2, 3]), input([3, 2]), input([])],
+    attributes: { beta: 0.5 },
+  },
+  {
+    op: 'Gemm',
     name: 'alpha 1.5, C given as absent',
     inputs: [input([2, 3]), input([3, 4]), null],
     attributes: { alpha: 1.5 },
