@@ -1,3 +1,4 @@
+import { createHostOpKernels } from '@grace/backend-cpu';
 import {
   type AdamStepArguments,
   type DType,
@@ -209,5 +210,13 @@ export function createMinimalBackend(): GraceBackend {
           (learningRate / correction1) * ((first[index] as number) / denominator);
       }
     },
+
+    // The suffix ops (forward + gradient of every op of set v1) from the reference host implementations: they
+    // only need to read this backend's arrays and wrap new ones. Start from these and replace the ops you
+    // accelerate one by one, e.g. `ops: { ...createHostOpKernels(adapter), MatMul: myMatMul }`.
+    ops: createHostOpKernels({
+      read: (tensor) => ({ data: dataOf(tensor), shape: tensor.shape }),
+      make: float32,
+    }),
   };
 }

@@ -15,6 +15,7 @@ import { gatherTokens } from './kernels/gather-tokens.js';
 import { lookup } from './kernels/lookup.js';
 import { meanTokens } from './kernels/mean-tokens.js';
 import { nearestKey } from './kernels/nearest-key.js';
+import { createHostOpKernels } from './ops/host-op-kernels.js';
 
 /**
  * Makes the reference backend: every kernel in plain TypeScript over `Float32Array` / `Int32Array`.
@@ -49,6 +50,10 @@ export function createCpuBackend(): GraceBackend {
     nearestKey: (queries, keys) => nearestKey(backend, queries, keys),
     lookup: (args) => lookup(backend, args),
     adamStep: (args) => adamStep(backend, args),
+    ops: createHostOpKernels({
+      read: (tensor, name) => ({ data: readCpuTensor(tensor, backend, name), shape: tensor.shape }),
+      make: (data, shape) => new CpuTensor(backend, 'float32', data, shape),
+    }),
   };
   return Object.freeze(backend);
 }

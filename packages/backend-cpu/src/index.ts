@@ -1,2 +1,4 @@
 export { createCpuBackend } from './cpu-backend.js';
 export { CpuTensor } from './cpu-tensor.js';
+export { createHostOpKernels, type HostTensorAdapter } from './ops/host-op-kernels.js';
+export type { HostTensor } from './ops/host-tensor.js';

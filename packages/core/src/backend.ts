@@ -1,3 +1,4 @@
+import type { SuffixKernels } from './suffix/op-kernel.js';
 import type { DType, Shape, Tensor, TensorData, TensorDataOf } from './tensor.js';
 
 /**
@@ -57,6 +58,12 @@ export interface GraceBackend {
 
   /** One Adam update of `parameter` and its moment estimates, in place (PyTorch's formulation). */
   adamStep(args: AdamStepArguments): void;
+
+  /**
+   * Forward and gradient (VJP) kernels of every op of the suffix graph (op set v1), which core's executor
+   * chains to run the model after the edited layer and to train values through it.
+   */
+  readonly ops: SuffixKernels;
 
   /**
    * Releases whatever the backend holds beyond its tensors (a GPU device, a worker). Optional: backends over
