@@ -45,7 +45,8 @@ export interface SuffixOpAttributes {
   Transpose: { readonly perm: readonly number[] };
   /**
    * ONNX SoftmaxCrossEntropyLoss: scores `[N, C]`, int32 labels `[N]`; rows whose label equals `ignoreIndex`
-   * count neither in the sum nor in the mean's denominator. Output: a scalar `[]`.
+   * count neither in the sum nor in the mean's denominator; with `mean` and every row ignored the loss is 0
+   * (ONNX's reference gives 0/0 = NaN, which would poison training). Output: a scalar `[]`.
    */
   SoftmaxCrossEntropyLoss: { readonly reduction: LossReduction; readonly ignoreIndex: number | null };
   /** grace.SigmoidCrossEntropyLoss: logits and float targets of one shape → scalar `[]`. */

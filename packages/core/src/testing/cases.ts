@@ -29,6 +29,8 @@ export {
   conformanceCaseFactories,
   conformanceCases,
 } from './conformance-cases.js';
+export { editorCases } from './editor-cases.js';
+export { executorCases } from './executor-cases.js';
 export { gatherTokensCases } from './gather-tokens-cases.js';
 export { graceScenarioCases } from './grace-scenario-cases.js';
 export { lookupCases } from './lookup-cases.js';
@@ -65,3 +67,4 @@ export { referenceErf } from './reference-ops/reference-erf.js';
 export { type ReferenceOp, type ReferenceOps, type ReferenceResult, referenceOps } from './reference-ops.js';
 export { foreignTensor, specialFloat32Values, tensorCases } from './tensor-cases.js';
 export { defineScopedCase, TensorScope, withTensorScope } from './tensor-scope.js';
+export { type TrackedBackend, trackTensors } from './tensor-tracker.js';

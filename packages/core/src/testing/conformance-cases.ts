@@ -6,6 +6,8 @@ import {
   type ResolvedConformanceOptions,
   resolveConformanceOptions,
 } from './conformance-case.js';
+import { editorCases } from './editor-cases.js';
+import { executorCases } from './executor-cases.js';
 import { gatherTokensCases } from './gather-tokens-cases.js';
 import { graceScenarioCases } from './grace-scenario-cases.js';
 import { lookupCases } from './lookup-cases.js';
@@ -33,6 +35,8 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   opCases,
   argumentErrorCases,
   graceScenarioCases,
+  executorCases,
+  editorCases,
 ];
 
 /**

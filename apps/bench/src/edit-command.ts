@@ -1,0 +1,104 @@
+import { benchmarkBackendFactories, createBenchmarkBackends } from './backends.js';
+import type { BenchmarkCommand } from './benchmark-command.js';
+import {
+  defaultEditConfig,
+  type EditBenchmarkRow,
+  editWorkloads,
+  quickEditConfig,
+  runEditBenchmark,
+} from './edit-benchmark.js';
+import { defaultOutPath } from './lookup-command.js';
+import { type OptionSpecification, parseNameList, parsePositiveInteger } from './parse-arguments.js';
+import { createBenchmarkReport, formatMilliseconds, formatTable, writeJsonReport } from './report.js';
+
+const editOptions: readonly OptionSpecification[] = [
+  {
+    name: 'backend',
+    valueName: 'LIST',
+    description: `comma list of backends (known: ${benchmarkBackendFactories.map((factory) => factory.name).join(', ')}; default cpu)`,
+  },
+  { name: 'quick', description: 'synthetic workload only, 2 edits of 10 iterations: a smoke test' },
+  {
+    name: 'edits',
+    valueName: 'N',
+    description: `timed edits per cell after 1 warm-up (default ${defaultEditConfig.edits})`,
+  },
+  {
+    name: 'iterations',
+    valueName: 'N',
+    description: `Adam iterations per edit (default ${defaultEditConfig.iterations})`,
+  },
+  {
+    name: 'workloads',
+    valueName: 'LIST',
+    description: `of ${editWorkloads.map((workload) => workload.name).join(', ')} (default all)`,
+  },
+  {
+    name: 'out',
+    valueName: 'FILE',
+    description: 'JSON report (default apps/bench/results/edit-<date>.json)',
+  },
+  { name: 'help', description: 'print this help' },
+];
+
+function formatEditTable(rows: readonly EditBenchmarkRow[]): string {
+  const runs = rows[0]?.editMs.runs ?? 0;
+  return formatTable(
+    [
+      { header: 'backend', align: 'left' },
+      { header: 'workload', align: 'left' },
+      { header: 'suffix', align: 'left' },
+      { header: 'iterations', align: 'right' },
+      { header: `edit ms (median of ${runs})`, align: 'right' },
+      { header: 'min–max ms', align: 'right' },
+      { header: 'ms per iteration', align: 'right' },
+    ],
+    rows.map((row) => [
+      row.backend,
+      row.workload,
+      row.suffixShape,
+      String(row.iterations),
+      formatMilliseconds(row.editMs.medianMs),
+      `${formatMilliseconds(row.editMs.minMs)}–${formatMilliseconds(row.editMs.maxMs)}`,
+      formatMilliseconds(row.perIterationMs),
+    ]),
+  );
+}
+
+/** The `edit` benchmark: per-edit latency of GRACE (100 Adam iterations) per backend and workload. */
+export const editCommand: BenchmarkCommand = {
+  name: 'edit',
+  description: 'per-edit latency (codebook update + value training) on the synthetic and a 768-wide suffix',
+  options: editOptions,
+  run: async (options) => {
+    const base = options.flags.has('quick') ? quickEditConfig : defaultEditConfig;
+    const edits = options.values.get('edits');
+    const iterations = options.values.get('iterations');
+    const workloads = options.values.get('workloads');
+    const config = {
+      ...base,
+      edits: edits === undefined ? base.edits : parsePositiveInteger(edits, 'edits'),
+      iterations: iterations === undefined ? base.iterations : parsePositiveInteger(iterations, 'iterations'),
+      workloads: workloads === undefined ? base.workloads : parseNameList(workloads, 'workloads'),
+    };
+    const backendOption = options.values.get('backend');
+    const backends = await createBenchmarkBackends(
+      backendOption === undefined ? ['cpu'] : parseNameList(backendOption, 'backend'),
+    );
+    const rows = await runEditBenchmark(backends, config, (message) =>
+      process.stderr.write(`  ${message}\n`),
+    );
+    process.stdout.write(`\n${formatEditTable(rows)}\n\n`);
+    const outPath = options.values.get('out') ?? defaultOutPath('edit', new Date());
+    await writeJsonReport(
+      outPath,
+      createBenchmarkReport(
+        'edit',
+        backends.map((backend) => backend.name),
+        config,
+        rows,
+      ),
+    );
+    process.stdout.write(`wrote ${outPath}\n`);
+  },
+};

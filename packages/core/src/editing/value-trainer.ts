@@ -1,0 +1,255 @@
+import type { GraceBackend } from '../backend.js';
+import { defaultAdamHyperparameters } from '../backend.js';
+import { GraceError } from '../errors.js';
+import { disposeExecutionResult } from '../suffix/suffix-execution.js';
+import type { SuffixExecutor } from '../suffix/suffix-executor.js';
+import type { Tensor } from '../tensor.js';
+
+/** How a value is trained (DESIGN section 2, step 3). Defaults are the reference's. */
+export interface ValueTrainingOptions {
+  /** Adam iterations. Default 100. */
+  readonly iterations?: number;
+  /** Adam learning rate. Default 1.0. */
+  readonly learningRate?: number;
+  /**
+   * Stop once the model's prediction equals the edit's label (checked every `checkEvery` iterations).
+   * Default false: like the reference, always run every iteration.
+   */
+  readonly earlyStop?: boolean;
+  /**
+   * Read the loss back (and check early stopping) every this many iterations. Default 1, a full loss curve;
+   * GPU backends may prefer fewer host round trips.
+   */
+  readonly checkEvery?: number;
+}
+
+/** Options with defaults filled in. */
+export type ResolvedValueTrainingOptions = Required<ValueTrainingOptions>;
+
+export function resolveValueTrainingOptions(
+  options: ValueTrainingOptions = {},
+): ResolvedValueTrainingOptions {
+  const resolved = {
+    iterations: options.iterations ?? 100,
+    learningRate: options.learningRate ?? defaultAdamHyperparameters.learningRate,
+    earlyStop: options.earlyStop ?? false,
+    checkEvery: options.checkEvery ?? 1,
+  };
+  if (!Number.isInteger(resolved.iterations) || resolved.iterations < 1) {
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `iterations must be an integer >= 1, got ${resolved.iterations}`,
+      resolved,
+    );
+  }
+  if (!(Number.isFinite(resolved.learningRate) && resolved.learningRate > 0)) {
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `learningRate must be > 0, got ${resolved.learningRate}`,
+      resolved,
+    );
+  }
+  if (!Number.isInteger(resolved.checkEvery) || resolved.checkEvery < 1) {
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `checkEvery must be an integer >= 1, got ${resolved.checkEvery}`,
+      resolved,
+    );
+  }
+  return resolved;
+}
+
+/**
+ * Where the trained value goes in the activation fed to the suffix:
+ * - `row`: the activation is the value itself, `[1, Dv]` (non-sequence layers);
+ * - `tokens`: the activation is `[1, T, Dv]`; tokens marked in `replaced` (1) hold the value, the others keep
+ *   the frozen layer's output — the replacement modes all / last / prompt, as at inference.
+ */
+export type ValuePlacement =
+  | { readonly kind: 'row' }
+  | { readonly kind: 'tokens'; readonly frozenOutput: Tensor<'float32'>; readonly replaced: Float32Array };
+
+/** One value to train through a frozen suffix. */
+export interface ValueTrainingProblem {
+  readonly backend: GraceBackend;
+  readonly executor: SuffixExecutor;
+  /** The suffix input fed with the (replaced) layer output. */
+  readonly activationInput: string;
+  /** The scalar loss output. */
+  readonly lossOutput: string;
+  /** Every other suffix input (the edit's targets, tensors crossing the cut); owned by the caller. */
+  readonly feeds: Readonly<Record<string, Tensor>>;
+  /** `[Dv]`: where training starts. */
+  readonly initialValue: Float32Array;
+  readonly placement: ValuePlacement;
+  /**
+   * For early stopping: whether the edit is fixed, given the suffix outputs of the current value. Receives
+   * tensors it must not dispose.
+   */
+  readonly isFixed?: (outputs: ReadonlyMap<string, Tensor<'float32'>>) => Promise<boolean>;
+  /** Outputs `isFixed` needs besides the loss (e.g. the prediction). */
+  readonly fixedOutputs?: readonly string[];
+}
+
+/** What training produced. */
+export interface ValueTrainingResult {
+  /** `[Dv]`: the trained value. */
+  readonly value: Float32Array;
+  /** The loss before each recorded update (every `checkEvery` iterations). */
+  readonly loss: readonly number[];
+  /** Adam updates made. */
+  readonly iterations: number;
+  /** Whether the edit was fixed when training stopped; null when no `isFixed` was given. */
+  readonly fixed: boolean | null;
+}
+
+/**
+ * Trains one value by gradient descent on the model's own loss, every weight frozen: Adam on the value alone.
+ * The value lives on the backend for the whole loop; only the loss (and the early-stop check) comes back.
+ */
+export async function trainValue(
+  problem: ValueTrainingProblem,
+  options: ValueTrainingOptions = {},
+): Promise<ValueTrainingResult> {
+  const { backend, executor, activationInput, lossOutput, placement } = problem;
+  const settings = resolveValueTrainingOptions(options);
+  const width = problem.initialValue.length;
+  const valueShape = placement.kind === 'row' ? [1, width] : [1, 1, width];
+  const owned: Tensor[] = [];
+  const keep = <T extends Tensor>(tensor: T): T => {
+    owned.push(tensor);
+    return tensor;
+  };
+  const value = keep(backend.upload(Float32Array.from(problem.initialValue), valueShape));
+  const firstMoment = keep(backend.upload(new Float32Array(width), valueShape));
+  const secondMoment = keep(backend.upload(new Float32Array(width), valueShape));
+  const tokens = placement.kind === 'tokens' ? tokenPlacement(backend, placement, keep) : undefined;
+  const hyperparameters = { ...defaultAdamHyperparameters, learningRate: settings.learningRate };
+  const wantedOutputs = [lossOutput, ...(problem.fixedOutputs ?? [])];
+  const loss: number[] = [];
+  let fixed: boolean | null = null;
+  let iteration = 0;
+  try {
+    while (iteration < settings.iterations) {
+      const check = iteration % settings.checkEvery === 0;
+      const activation = tokens === undefined ? value : tokens.activation(value);
+      let result: ReturnType<SuffixExecutor['run']> | undefined;
+      try {
+        result = executor.run({
+          feeds: { ...problem.feeds, [activationInput]: activation },
+          outputs: check ? wantedOutputs : [lossOutput],
+          gradient: { of: lossOutput, withRespectTo: [activationInput] },
+        });
+        if (check) {
+          const [lossValue] = await backend.download(result.outputs.get(lossOutput) as Tensor<'float32'>);
+          if (!Number.isFinite(lossValue)) {
+            throw new GraceError('NON_FINITE', `the loss became ${lossValue} at iteration ${iteration}`, {
+              iteration,
+            });
+          }
+          loss.push(lossValue as number);
+          if (settings.earlyStop && problem.isFixed !== undefined) {
+            fixed = await problem.isFixed(result.outputs);
+            if (fixed) break;
+          }
+        }
+        const activationGradient = result.gradients.get(activationInput) as Tensor<'float32'>;
+        const gradient = tokens === undefined ? activationGradient : tokens.valueGradient(activationGradient);
+        try {
+          backend.adamStep({
+            parameter: value,
+            gradient,
+            firstMoment,
+            secondMoment,
+            step: iteration + 1,
+            hyperparameters,
+          });
+        } finally {
+          if (gradient !== activationGradient) backend.dispose(gradient);
+        }
+      } finally {
+        if (activation !== value) backend.dispose(activation);
+        disposeExecutionResult((tensor) => backend.dispose(tensor), result);
+      }
+      iteration++;
+    }
+    if (problem.isFixed !== undefined && fixed !== true) fixed = await finalCheck(problem, value, tokens);
+    const trained = await backend.download(value);
+    return { value: trained, loss, iterations: iteration, fixed };
+  } finally {
+    for (const tensor of owned) backend.dispose(tensor);
+  }
+}
+
+interface TokenPlacement {
+  /** `[1, T, Dv]` = value where replaced, frozen output elsewhere. New tensor. */
+  activation(value: Tensor<'float32'>): Tensor<'float32'>;
+  /** `[1, 1, Dv]`: the activation gradient summed over the replaced tokens. New tensor. */
+  valueGradient(activationGradient: Tensor<'float32'>): Tensor<'float32'>;
+}
+
+/**
+ * The token layout with the backend's own Mul and Add kernels, so it runs on the device like the suffix:
+ * `activation = value * mask + frozen * (1 - mask)`, and the value's gradient is the activation's gradient
+ * summed over the replaced tokens.
+ */
+function tokenPlacement(
+  backend: GraceBackend,
+  placement: Extract<ValuePlacement, { kind: 'tokens' }>,
+  keep: <T extends Tensor>(tensor: T) => T,
+): TokenPlacement {
+  const tokenCount = placement.replaced.length;
+  const mask = keep(backend.upload(Float32Array.from(placement.replaced), [1, tokenCount, 1]));
+  const keptMask = keep(
+    backend.upload(
+      placement.replaced.map((flag) => 1 - flag),
+      [1, tokenCount, 1],
+    ),
+  );
+  const frozenKept = keep(
+    backend.ops.Mul.forward([placement.frozenOutput, keptMask], {}, placement.frozenOutput.shape),
+  );
+  return {
+    activation(value) {
+      const spread = backend.ops.Mul.forward([value, mask], {}, placement.frozenOutput.shape);
+      try {
+        return backend.ops.Add.forward([spread, frozenKept], {}, placement.frozenOutput.shape);
+      } finally {
+        backend.dispose(spread);
+      }
+    },
+    valueGradient(activationGradient) {
+      const masked = backend.ops.Mul.forward([activationGradient, mask], {}, activationGradient.shape);
+      try {
+        return backend.ops.ReduceSum.forward([masked], { axes: [1], keepDims: true }, [
+          1,
+          1,
+          activationGradient.shape[2] as number,
+        ]);
+      } finally {
+        backend.dispose(masked);
+      }
+    },
+  };
+}
+
+/** Whether the final value fixes the edit (one forward pass, no gradient). */
+async function finalCheck(
+  problem: ValueTrainingProblem,
+  value: Tensor<'float32'>,
+  tokens: TokenPlacement | undefined,
+): Promise<boolean> {
+  const { backend, executor, activationInput, lossOutput } = problem;
+  const activation = tokens === undefined ? value : tokens.activation(value);
+  let outputs: ReadonlyMap<string, Tensor<'float32'>> | undefined;
+  try {
+    outputs = executor.run({
+      feeds: { ...problem.feeds, [activationInput]: activation },
+      outputs: [lossOutput, ...(problem.fixedOutputs ?? [])],
+    }).outputs;
+    return await (problem.isFixed as NonNullable<ValueTrainingProblem['isFixed']>)(outputs);
+  } finally {
+    if (activation !== value) backend.dispose(activation);
+    for (const tensor of outputs?.values() ?? []) backend.dispose(tensor);
+  }
+}

@@ -1,0 +1,256 @@
+import { GraceError } from '../errors.js';
+import type { EditLabel } from '../labels.js';
+import { SeededRandom } from '../random.js';
+import type { SuffixOpType } from '../suffix/op-types.js';
+import type { GraphInitializer, GraphNode, SuffixGraph } from '../suffix/suffix-graph.js';
+import type { Shape } from '../tensor.js';
+
+/** A layer of a {@link SequentialModel}: a dense (fully connected) layer or an element-wise activation. */
+export type SequentialLayerSpecification =
+  | { readonly kind: 'dense'; readonly units: number }
+  | { readonly kind: 'relu' | 'tanh' | 'sigmoid' | 'gelu' };
+
+/** The training loss, which also fixes how labels become targets and predictions become labels. */
+export type SequentialLoss =
+  /** Class ids; the prediction is the argmax of the logits. */
+  | 'softmax-cross-entropy'
+  /** Binary labels 0/1 on a single logit; the prediction is `logit > 0`. */
+  | 'sigmoid-cross-entropy'
+  /** Real-valued targets (a label is the whole target vector). */
+  | 'mean-squared-error';
+
+/** A layer with its weights (dense layers only). */
+export interface SequentialLayer {
+  readonly kind: SequentialLayerSpecification['kind'];
+  /** `layer<i>` for layer i, e.g. `layer0`; the edited layer's id in codebook files. */
+  readonly name: string;
+  readonly inputWidth: number;
+  readonly outputWidth: number;
+  /** `[inputWidth, outputWidth]`, dense layers only. */
+  readonly weight?: Float32Array;
+  /** `[outputWidth]`, dense layers only. */
+  readonly bias?: Float32Array;
+}
+
+/** Which layers a graph covers and what it ends with. */
+export interface SequentialGraphOptions {
+  /** First layer (inclusive), default 0. The graph input `input` is this layer's input. */
+  readonly from?: number;
+  /** Last layer (exclusive), default all. */
+  readonly to?: number;
+  /** Add the loss (input `target`, output `loss`); default true. */
+  readonly withLoss?: boolean;
+}
+
+const activationOps: Record<Exclude<SequentialLayerSpecification['kind'], 'dense'>, SuffixOpType> = {
+  relu: 'Relu',
+  tanh: 'Tanh',
+  sigmoid: 'Sigmoid',
+  gelu: 'Gelu',
+};
+
+/**
+ * A small feed-forward model built and trained by the project itself, so that experiments start from a real
+ * pre-trained network without downloading anything (the paper's synthetic 2 → 100 → 100 → 1 network, an MNIST
+ * classifier). It turns any contiguous run of its layers into a graph of the suffix IR, which is how it is
+ * trained (`trainParameters`), cut for editing, and fine-tuned as a baseline.
+ */
+export class SequentialModel {
+  readonly inputWidth: number;
+  readonly loss: SequentialLoss;
+  readonly layers: readonly SequentialLayer[];
+
+  private constructor(inputWidth: number, loss: SequentialLoss, layers: readonly SequentialLayer[]) {
+    this.inputWidth = inputWidth;
+    this.loss = loss;
+    this.layers = layers;
+  }
+
+  /** A new model with Glorot-uniform weights and zero biases, reproducible for a seed. */
+  static create(options: {
+    readonly inputWidth: number;
+    readonly layers: readonly SequentialLayerSpecification[];
+    readonly loss: SequentialLoss;
+    readonly seed?: number;
+  }): SequentialModel {
+    const random = new SeededRandom(options.seed ?? 0);
+    let width = options.inputWidth;
+    if (!Number.isInteger(width) || width < 1)
+      throw new GraceError('INVALID_ARGUMENT', 'inputWidth must be a positive integer');
+    const layers = options.layers.map((specification, index): SequentialLayer => {
+      const name = `layer${index}`;
+      if (specification.kind !== 'dense')
+        return { kind: specification.kind, name, inputWidth: width, outputWidth: width };
+      const { units } = specification;
+      if (!Number.isInteger(units) || units < 1)
+        throw new GraceError('INVALID_ARGUMENT', `${name}: units must be a positive integer`);
+      const limit = Math.sqrt(6 / (width + units));
+      const layer = {
+        kind: 'dense' as const,
+        name,
+        inputWidth: width,
+        outputWidth: units,
+        weight: random.floats(width * units, -limit, limit),
+        bias: new Float32Array(units),
+      };
+      width = units;
+      return layer;
+    });
+    return new SequentialModel(options.inputWidth, options.loss, layers);
+  }
+
+  /** Width of the model's output (logits). */
+  get outputWidth(): number {
+    return this.layers.at(-1)?.outputWidth ?? this.inputWidth;
+  }
+
+  /** A copy whose weights are replaced by the trained ones given by initializer name (`layer0.weight`, ...). */
+  withParameters(parameters: ReadonlyMap<string, Float32Array>): SequentialModel {
+    const layers = this.layers.map((layer) => {
+      if (layer.kind !== 'dense') return layer;
+      const weight = parameters.get(`${layer.name}.weight`) ?? layer.weight;
+      const bias = parameters.get(`${layer.name}.bias`) ?? layer.bias;
+      return {
+        ...layer,
+        weight: Float32Array.from(weight as Float32Array),
+        bias: Float32Array.from(bias as Float32Array),
+      };
+    });
+    return new SequentialModel(this.inputWidth, this.loss, layers);
+  }
+
+  /** Names of the trainable initializers of layers `[from, to)`. */
+  parameterNames(from = 0, to = this.layers.length): string[] {
+    return this.layers
+      .slice(from, to)
+      .flatMap((layer) => (layer.kind === 'dense' ? [`${layer.name}.weight`, `${layer.name}.bias`] : []));
+  }
+
+  /**
+   * Layers `[from, to)` as a suffix graph: input `input` `[batch, width]`, output `prediction` (the last
+   * layer's output) and, with the loss, input `target` and scalar output `loss`.
+   */
+  graph(options: SequentialGraphOptions = {}): SuffixGraph {
+    const from = options.from ?? 0;
+    const to = options.to ?? this.layers.length;
+    if (
+      !(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from < to && to <= this.layers.length)
+    ) {
+      throw new GraceError(
+        'INVALID_ARGUMENT',
+        `layer range [${from}, ${to}) is not within [0, ${this.layers.length}]`,
+        { from, to },
+      );
+    }
+    const nodes: GraphNode[] = [];
+    const initializers: GraphInitializer[] = [];
+    let current = 'input';
+    for (const layer of this.layers.slice(from, to)) {
+      const output = to === this.layers.indexOf(layer) + 1 ? 'prediction' : `${layer.name}.output`;
+      if (layer.kind === 'dense') {
+        initializers.push(
+          {
+            name: `${layer.name}.weight`,
+            data: layer.weight as Float32Array,
+            shape: [layer.inputWidth, layer.outputWidth],
+          },
+          { name: `${layer.name}.bias`, data: layer.bias as Float32Array, shape: [layer.outputWidth] },
+        );
+        nodes.push({
+          name: layer.name,
+          opType: 'Gemm',
+          inputs: [current, `${layer.name}.weight`, `${layer.name}.bias`],
+          outputs: [output],
+        });
+      } else {
+        nodes.push({
+          name: layer.name,
+          opType: activationOps[layer.kind],
+          inputs: [current],
+          outputs: [output],
+        });
+      }
+      current = output;
+    }
+    const inputWidth = (this.layers[from] as SequentialLayer).inputWidth;
+    const inputs: SuffixGraph['inputs'][number][] = [
+      { name: 'input', dtype: 'float32', shape: ['batch', inputWidth] },
+    ];
+    const outputs = ['prediction'];
+    if (options.withLoss ?? true) {
+      const lastWidth = (this.layers[to - 1] as SequentialLayer).outputWidth;
+      inputs.push(this.targetInput(lastWidth));
+      nodes.push({
+        name: 'loss',
+        opType: lossOps[this.loss],
+        inputs: ['prediction', 'target'],
+        outputs: ['loss'],
+      });
+      outputs.push('loss');
+    }
+    return { name: `sequential[${from},${to})`, inputs, initializers, nodes, outputs };
+  }
+
+  /** Targets of a batch of labels, as the loss reads them. */
+  encodeTargets(labels: readonly EditLabel[]): { data: Float32Array | Int32Array; shape: Shape } {
+    const width = this.outputWidth;
+    if (this.loss === 'softmax-cross-entropy') {
+      return { data: Int32Array.from(labels, (label) => classId(label, width)), shape: [labels.length] };
+    }
+    if (this.loss === 'sigmoid-cross-entropy') {
+      return { data: Float32Array.from(labels, (label) => classId(label, 2)), shape: [labels.length, 1] };
+    }
+    const data = new Float32Array(labels.length * width);
+    labels.forEach((label, row) => {
+      if (!Array.isArray(label) || label.length !== width) {
+        throw new GraceError(
+          'INVALID_ARGUMENT',
+          `a mean-squared-error label is an array of ${width} numbers`,
+          { label },
+        );
+      }
+      data.set(label, row * width);
+    });
+    return { data, shape: [labels.length, width] };
+  }
+
+  /** Labels from the `prediction` output `[B, outputWidth]`. */
+  decodePredictions(prediction: Float32Array, shape: Shape): EditLabel[] {
+    const [batch, width] = shape as [number, number];
+    return Array.from({ length: batch }, (_, row) => {
+      const logits = prediction.subarray(row * width, (row + 1) * width);
+      if (this.loss === 'sigmoid-cross-entropy') return (logits[0] as number) > 0 ? 1 : 0;
+      if (this.loss === 'mean-squared-error') return Array.from(logits);
+      let best = 0;
+      for (let index = 1; index < width; index++)
+        if ((logits[index] as number) > (logits[best] as number)) best = index;
+      return best;
+    });
+  }
+
+  private targetInput(width: number): SuffixGraph['inputs'][number] {
+    if (this.loss === 'softmax-cross-entropy') return { name: 'target', dtype: 'int32', shape: ['batch'] };
+    return {
+      name: 'target',
+      dtype: 'float32',
+      shape: ['batch', this.loss === 'sigmoid-cross-entropy' ? 1 : width],
+    };
+  }
+}
+
+const lossOps: Record<SequentialLoss, SuffixOpType> = {
+  'softmax-cross-entropy': 'SoftmaxCrossEntropyLoss',
+  'sigmoid-cross-entropy': 'SigmoidCrossEntropyLoss',
+  'mean-squared-error': 'MeanSquaredErrorLoss',
+};
+
+function classId(label: EditLabel, classes: number): number {
+  if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label >= classes) {
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `label ${JSON.stringify(label)} is not a class id in [0, ${classes})`,
+      { label },
+    );
+  }
+  return label;
+}
