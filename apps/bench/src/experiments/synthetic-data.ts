@@ -43,7 +43,7 @@ export function makeSyntheticData(options: SyntheticDataOptions = {}): Synthetic
     }));
   const upstream = [...cluster(leftCentre, 0), ...cluster(rightCentre, 1)];
   // In the left cluster's flank, so the handful of upstream points near it is small and countable.
-  const circle = { centre: [leftCentre[0] - 0.8, leftCentre[1] + 0.6] as const, radius: 0.15 };
+  const circle = { centre: [leftCentre[0] - 1.3, leftCentre[1] + 0.9] as const, radius: 0.15 };
   const editCount = options.editCount ?? 20;
   const edits = Array.from({ length: editCount }, (_, index): LabelledPoint => {
     const angle = (2 * Math.PI * index) / editCount + random.uniform(-0.1, 0.1);
