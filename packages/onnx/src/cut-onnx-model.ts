@@ -1,0 +1,268 @@
+import { GraceError } from '@grace/core';
+import { foldStaticValues } from './fold-static-values.js';
+import {
+  type OnnxModelProto,
+  type OnnxNodeProto,
+  type OnnxTensorProto,
+  type OnnxValueInfoProto,
+  onnx,
+} from './onnx-proto-types.js';
+import { type ProbedTensor, probeShapes } from './probe-shapes.js';
+import type { OnnxModel } from './read-onnx-model.js';
+import { type StaticValue, staticValueToTensor } from './static-value.js';
+
+/** A MatMul or Gemm node where GRACE can wrap the model. */
+export interface EditPoint {
+  /** The node's name (or its output's, when the node has none): what `editAt` takes. */
+  readonly name: string;
+  readonly opType: 'MatMul' | 'Gemm';
+  /** The layer input, where keys come from. */
+  readonly input: string;
+  /** The layer output, which a firing key replaces. */
+  readonly output: string;
+  readonly inputShape: readonly (number | string)[];
+  readonly outputShape: readonly (number | string)[];
+}
+
+/** A model cut at one edit point: the prefix model, the suffix nodes, and what crosses between them. */
+export interface OnnxCut {
+  readonly model: OnnxModel;
+  readonly editPoint: EditPoint;
+  /** The original graph's nodes after the cut (those that depend on the layer output and reach an output). */
+  readonly suffixNodes: readonly OnnxNodeProto[];
+  /**
+   * Tensors the suffix reads from before the cut, other than the layer output and constants: residual streams,
+   * masks, and shape tensors that depend on the batch. The prefix model outputs them.
+   */
+  readonly crossingTensors: readonly string[];
+  /** The model outputs the suffix computes. */
+  readonly outputs: readonly string[];
+  /** Probed shapes and types of every tensor the suffix touches. */
+  readonly tensors: ReadonlyMap<string, ProbedTensor>;
+  /** Values known without inputs (weights, folded shape arithmetic). */
+  readonly statics: ReadonlyMap<string, StaticValue>;
+  /** Outputs: the layer input, the layer output, then the crossing tensors, in that order. */
+  readonly prefixModel: OnnxModelProto;
+  /** Inputs: the layer output, then the crossing tensors; outputs: `outputs`. */
+  readonly suffixModel: OnnxModelProto;
+}
+
+function nodeName(node: OnnxNodeProto): string {
+  return node.name || (node.output?.[0] ?? '');
+}
+
+function candidateNodes(model: OnnxModel): OnnxNodeProto[] {
+  return (model.proto.graph?.node ?? []).filter((node) => node.opType === 'MatMul' || node.opType === 'Gemm');
+}
+
+/** Candidate edit points with their shapes (probed on onnxruntime; see {@link probeShapes}). */
+export async function listEditPoints(
+  model: OnnxModel,
+  options: { readonly dimensions?: Readonly<Record<string, number>> } = {},
+): Promise<EditPoint[]> {
+  const nodes = candidateNodes(model);
+  const names = nodes.flatMap((node) => [node.input?.[0] ?? '', node.output?.[0] ?? '']);
+  const probed = await probeShapes(model, names, options.dimensions);
+  return nodes.map((node) => ({
+    name: nodeName(node),
+    opType: node.opType as 'MatMul' | 'Gemm',
+    input: node.input?.[0] ?? '',
+    output: node.output?.[0] ?? '',
+    inputShape: probed.get(node.input?.[0] ?? '')?.shape ?? [],
+    outputShape: probed.get(node.output?.[0] ?? '')?.shape ?? [],
+  }));
+}
+
+/** Nodes needed (backward closure) to compute `targets`, in graph order. */
+function nodesNeededFor(
+  nodes: readonly OnnxNodeProto[],
+  targets: Iterable<string>,
+  stopAt: ReadonlySet<string> = new Set(),
+): OnnxNodeProto[] {
+  const producer = new Map<string, number>();
+  nodes.forEach((node, index) => {
+    for (const output of node.output ?? []) producer.set(output, index);
+  });
+  const needed = new Set<number>();
+  const pending = [...targets];
+  while (pending.length > 0) {
+    const name = pending.pop() as string;
+    if (stopAt.has(name)) continue;
+    const index = producer.get(name);
+    if (index === undefined || needed.has(index)) continue;
+    needed.add(index);
+    pending.push(...(nodes[index]?.input ?? []).filter((input) => input !== ''));
+  }
+  return nodes.filter((_, index) => needed.has(index));
+}
+
+/**
+ * Cuts a model after the MatMul/Gemm `editAt` (a node name, or its output tensor's name). The suffix is every
+ * node downstream of the layer output; everything it reads from upstream that is not a constant crosses the
+ * cut and becomes a prefix output, so residual connections around the edited layer keep working.
+ */
+export async function cutOnnxModel(
+  model: OnnxModel,
+  editAt: string,
+  dimensions: Readonly<Record<string, number>> = {},
+): Promise<OnnxCut> {
+  const graph = model.proto.graph ?? {};
+  const allNodes = graph.node ?? [];
+  const candidates = candidateNodes(model);
+  const node = candidates.find((entry) => nodeName(entry) === editAt || entry.output?.[0] === editAt);
+  if (node === undefined) {
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `'${editAt}' is not a MatMul or Gemm node of the model (edit points: ${candidates.map(nodeName).join(', ')})`,
+      { editAt, editPoints: candidates.map(nodeName) },
+    );
+  }
+  if (
+    node.opType === 'Gemm' &&
+    (node.attribute ?? []).some((attribute) => attribute.name === 'transA' && Number(attribute.i) !== 0)
+  ) {
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `node '${nodeName(node)}': a Gemm with transA = 1 has no row-wise key`,
+      { editAt },
+    );
+  }
+  const layerInput = node.input?.[0] ?? '';
+  const layerOutput = node.output?.[0] ?? '';
+
+  // Forward closure from the layer output, in graph (topological) order.
+  const downstream = new Set<string>([layerOutput]);
+  const after: OnnxNodeProto[] = [];
+  for (const entry of allNodes) {
+    if ((entry.input ?? []).some((input) => downstream.has(input))) {
+      after.push(entry);
+      for (const output of entry.output ?? []) downstream.add(output);
+    }
+  }
+  const graphOutputs = (graph.output ?? []).map((output) => output.name ?? '');
+  const outputs = graphOutputs.filter((name) => downstream.has(name));
+  if (outputs.length === 0) {
+    throw new GraceError('INVALID_ARGUMENT', `no model output depends on '${editAt}'`, { editAt });
+  }
+  const suffixNodes = nodesNeededFor(after, outputs);
+  const produced = new Set(suffixNodes.flatMap((entry) => entry.output ?? []));
+  const upstreamReads = [...new Set(suffixNodes.flatMap((entry) => entry.input ?? []))].filter(
+    (name) => name !== '' && name !== layerOutput && !produced.has(name),
+  );
+  const shapeSources = allNodes
+    .filter((entry) => entry.opType === 'Shape')
+    .map((entry) => entry.input?.[0] ?? '');
+  const tensors = await probeShapes(
+    model,
+    [layerInput, layerOutput, ...upstreamReads, ...produced, ...shapeSources].filter(
+      (name) => !isInitializer(model, name) && !isConstantOutput(model, name),
+    ),
+    dimensions,
+  );
+  const statics = foldStaticValues(
+    model,
+    new Map([...tensors].map(([name, probed]) => [name, probed.shape])),
+  );
+  const isNumericStatic = (name: string): boolean => {
+    const value = statics.get(name);
+    return (
+      value !== undefined &&
+      (value.kind === 'float' || value.data.every((entry) => typeof entry === 'number'))
+    );
+  };
+  const crossingTensors = upstreamReads.filter((name) => !isNumericStatic(name));
+  const editPoint: EditPoint = {
+    name: nodeName(node),
+    opType: node.opType as 'MatMul' | 'Gemm',
+    input: layerInput,
+    output: layerOutput,
+    inputShape: tensors.get(layerInput)?.shape ?? [],
+    outputShape: tensors.get(layerOutput)?.shape ?? [],
+  };
+
+  const prefixOutputs = [layerInput, layerOutput, ...crossingTensors];
+  const prefixNodes = nodesNeededFor(allNodes, prefixOutputs);
+  const prefixModel = subModel(model, {
+    nodes: prefixNodes,
+    inputs: (graph.input ?? []).filter((input) => !isInitializer(model, input.name ?? '')),
+    outputs: prefixOutputs,
+    initializers: usedInitializers(model, prefixNodes),
+  });
+  const suffixConstants: OnnxTensorProto[] = upstreamReads
+    .filter((name) => isNumericStatic(name))
+    .map((name) => staticValueToTensor(name, statics.get(name) as StaticValue));
+  const suffixInputs = [layerOutput, ...crossingTensors].map((name) =>
+    onnx.ValueInfoProto.create({
+      name,
+      type: {
+        tensorType: {
+          elemType: onnxElementType(tensors.get(name)?.type ?? 'float32'),
+          shape: {
+            dim: (tensors.get(name)?.shape ?? []).map((dimension) =>
+              typeof dimension === 'number' ? { dimValue: dimension } : { dimParam: dimension },
+            ),
+          },
+        },
+      },
+    }),
+  );
+  const suffixModel = subModel(model, {
+    nodes: suffixNodes,
+    inputs: suffixInputs,
+    outputs,
+    initializers: suffixConstants,
+  });
+  return {
+    model,
+    editPoint,
+    suffixNodes,
+    crossingTensors,
+    outputs,
+    tensors,
+    statics,
+    prefixModel,
+    suffixModel,
+  };
+}
+
+function onnxElementType(type: string): number {
+  return ({ float32: 1, int32: 6, int64: 7, bool: 9 } as Record<string, number>)[type] ?? 1;
+}
+
+function isInitializer(model: OnnxModel, name: string): boolean {
+  return (model.proto.graph?.initializer ?? []).some((initializer) => initializer.name === name);
+}
+
+function isConstantOutput(model: OnnxModel, name: string): boolean {
+  return (model.proto.graph?.node ?? []).some(
+    (node) => node.opType === 'Constant' && node.output?.[0] === name,
+  );
+}
+
+function usedInitializers(model: OnnxModel, nodes: readonly OnnxNodeProto[]): OnnxTensorProto[] {
+  const read = new Set(nodes.flatMap((node) => node.input ?? []));
+  return (model.proto.graph?.initializer ?? []).filter((initializer) => read.has(initializer.name ?? ''));
+}
+
+function subModel(
+  model: OnnxModel,
+  parts: {
+    nodes: readonly OnnxNodeProto[];
+    inputs: readonly OnnxValueInfoProto[];
+    outputs: readonly string[];
+    initializers: readonly OnnxTensorProto[];
+  },
+): OnnxModelProto {
+  const original = model.proto.graph ?? {};
+  const known = new Map((original.output ?? []).map((output) => [output.name, output]));
+  return onnx.ModelProto.create({
+    ...model.proto,
+    graph: onnx.GraphProto.create({
+      name: original.name ?? 'graph',
+      node: [...parts.nodes],
+      input: [...parts.inputs],
+      output: parts.outputs.map((name) => known.get(name) ?? onnx.ValueInfoProto.create({ name })),
+      initializer: [...parts.initializers],
+    }),
+  });
+}

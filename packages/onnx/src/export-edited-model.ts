@@ -1,0 +1,133 @@
+import { writeFile } from 'node:fs/promises';
+import { type Codebook, GraceError } from '@grace/core';
+import { loadCodebook, saveCodebook } from '@grace/core/node';
+import type { OnnxEditableModel } from './load-onnx-model.js';
+import { floatTensor, integerTensor, onnxNode } from './onnx-model-builder.js';
+import { type OnnxNodeProto, onnx } from './onnx-proto-types.js';
+import { encodeOnnxModel } from './read-onnx-model.js';
+
+/** Where an export put things, and whether the single-graph form could be built. */
+export interface EditedModelExport {
+  /** The original model, unchanged. */
+  readonly onnxPath: string;
+  /** The codebook beside it (always written): load it with {@link loadOnnxCodebook}. */
+  readonly codebookPath: string;
+  /** The one-file model with the lookup built in, or why it could not be built. */
+  readonly singleGraph: { readonly path: string } | { readonly error: string };
+}
+
+/** `model.onnx` → `model.grace`: the codebook file that belongs to an exported model. */
+export function codebookPathFor(onnxPath: string): string {
+  return `${onnxPath.replace(/\.onnx$/i, '')}.grace`;
+}
+
+/** `model.onnx` → `model.grace.onnx`: the single graph with the codebook lookup built in. */
+export function singleGraphPathFor(onnxPath: string): string {
+  return `${onnxPath.replace(/\.onnx$/i, '')}.grace.onnx`;
+}
+
+/**
+ * Writes an edited model: the original ONNX file and the codebook beside it (the form every GRACE loader reads
+ * back, with rollback and edit records intact), and, when the edit point allows it, one ONNX graph with the
+ * lookup built in so that plain onnxruntime in any language serves the edited model. The single graph is
+ * attempted and its failure reported, never thrown: the codebook file is the required artefact.
+ */
+export async function exportEditedModel(
+  model: OnnxEditableModel,
+  codebook: Codebook,
+  onnxPath: string,
+): Promise<EditedModelExport> {
+  const codebookPath = codebookPathFor(onnxPath);
+  await writeFile(onnxPath, encodeOnnxModel(model.cut.model.proto));
+  await saveCodebook(codebook, codebookPath);
+  let singleGraph: EditedModelExport['singleGraph'];
+  try {
+    const path = singleGraphPathFor(onnxPath);
+    await writeFile(path, buildSingleGraphModel(model, codebook));
+    singleGraph = { path };
+  } catch (error) {
+    singleGraph = { error: (error as Error).message };
+  }
+  return { onnxPath, codebookPath, singleGraph };
+}
+
+/** Reads the codebook exported beside an ONNX file, refusing one made for another layer or shape. */
+export async function loadOnnxCodebook(model: OnnxEditableModel, onnxPath: string): Promise<Codebook> {
+  return loadCodebook(codebookPathFor(onnxPath), {
+    keyDimension: model.keyDimension,
+    valueDimension: model.valueDimension,
+    layerId: model.layerId,
+  });
+}
+
+/**
+ * The original model with GRACE's deferral spliced in after the edited layer, from standard ops only:
+ * `d² = ReduceSum((q − K)², keys axis)`, `i = ArgMin(d²)`, `hit = sqrt(min d²) ≤ radius[i]`,
+ * `output = Where(hit, values[i], frozen output)`. Each op in the form of the model's own opset (axes as
+ * attributes before 13/18, Not(Greater) before LessOrEqual existed). Only `[B, D]` layers: for `[B, T, D]`
+ * the key token and replacement mode would need per-row gathers and scatters (`UNSUPPORTED_OP`).
+ */
+export function buildSingleGraphModel(model: OnnxEditableModel, codebook: Codebook): Uint8Array {
+  const { editPoint } = model.cut;
+  const opset = model.cut.model.opset;
+  if (editPoint.inputShape.length !== 2 || editPoint.outputShape.length !== 2) {
+    throw new GraceError(
+      'UNSUPPORTED_OP',
+      `single-graph export handles [B, D] layers; '${editPoint.name}' has [${editPoint.inputShape.join(', ')}]`,
+      { editAt: editPoint.name },
+    );
+  }
+  const proto = onnx.ModelProto.create(model.cut.model.proto);
+  if (codebook.size === 0) return encodeOnnxModel(proto);
+  const graph = onnx.GraphProto.create(proto.graph ?? {});
+  const keyCount = codebook.size;
+  const frozen = 'grace/frozen-output';
+  const name = (suffix: string): string => `grace/${suffix}`;
+  const reduce = (op: string, input: string, output: string, axis: number, since: number): OnnxNodeProto[] =>
+    opset >= since
+      ? [onnxNode(op, [input, name(`${op}.axes`)], [output], { keepdims: 0 })]
+      : [onnxNode(op, [input], [output], { axes: [axis], keepdims: 0 })];
+  const lookup: OnnxNodeProto[] = [
+    onnxNode('Reshape', [editPoint.input, name('query.shape')], [name('query')]),
+    onnxNode('Sub', [name('query'), name('keys')], [name('difference')]),
+    onnxNode('Mul', [name('difference'), name('difference')], [name('squared')]),
+    ...reduce('ReduceSum', name('squared'), name('distance.squared'), 2, 13),
+    onnxNode('ArgMin', [name('distance.squared')], [name('nearest')], { axis: 1, keepdims: 0 }),
+    ...reduce('ReduceMin', name('distance.squared'), name('nearest.distance.squared'), 1, 18),
+    onnxNode('Sqrt', [name('nearest.distance.squared')], [name('nearest.distance')]),
+    onnxNode('Gather', [name('radii'), name('nearest')], [name('nearest.radius')], { axis: 0 }),
+    ...(opset >= 12
+      ? [onnxNode('LessOrEqual', [name('nearest.distance'), name('nearest.radius')], [name('hit')])]
+      : [
+          onnxNode('Greater', [name('nearest.distance'), name('nearest.radius')], [name('miss')]),
+          onnxNode('Not', [name('miss')], [name('hit')]),
+        ]),
+    onnxNode('Reshape', [name('hit'), name('hit.shape')], [name('hit.column')]),
+    onnxNode('Gather', [name('values'), name('nearest')], [name('nearest.value')], { axis: 0 }),
+    onnxNode('Where', [name('hit.column'), name('nearest.value'), frozen], [editPoint.output]),
+  ];
+  const nodes = [...(graph.node ?? [])];
+  const position = nodes.findIndex((node) => node.output?.[0] === editPoint.output);
+  const edited = onnx.NodeProto.create(nodes[position] ?? {});
+  edited.output = [frozen, ...(edited.output ?? []).slice(1)];
+  nodes.splice(position, 1, edited, ...lookup);
+  graph.node = nodes;
+  graph.initializer = [
+    ...(graph.initializer ?? []),
+    floatTensor(name('keys'), codebook.keysView().subarray(0, keyCount * codebook.keyDimension), [
+      keyCount,
+      codebook.keyDimension,
+    ]),
+    floatTensor(name('values'), codebook.valuesView().subarray(0, keyCount * codebook.valueDimension), [
+      keyCount,
+      codebook.valueDimension,
+    ]),
+    floatTensor(name('radii'), codebook.radiiView().subarray(0, keyCount), [keyCount]),
+    integerTensor(name('query.shape'), [0, 1, -1]),
+    integerTensor(name('hit.shape'), [-1, 1]),
+    ...(opset >= 13 ? [integerTensor(name('ReduceSum.axes'), [2])] : []),
+    ...(opset >= 18 ? [integerTensor(name('ReduceMin.axes'), [1])] : []),
+  ];
+  proto.graph = graph;
+  return encodeOnnxModel(proto);
+}

@@ -1,0 +1,10 @@
+export { cutOnnxModel, type EditPoint, listEditPoints, type OnnxCut } from './cut-onnx-model.js';
+export * from './export-edited-model.js';
+export * from './import-suffix-graph.js';
+export * from './load-onnx-model.js';
+export type { OnnxInput, OnnxInputSpec } from './onnx-inputs.js';
+export * from './onnx-model-builder.js';
+export * from './predict-with-suffix-session.js';
+export { type ProbedTensor, probeShapes } from './probe-shapes.js';
+export * from './read-onnx-model.js';
+export * from './verify-suffix-graph.js';

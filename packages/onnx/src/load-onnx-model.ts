@@ -1,0 +1,150 @@
+import {
+  type EditableModel,
+  type EditLabel,
+  type GraceBackend,
+  GraceError,
+  type PrefixOutput,
+  type Shape,
+  type Tensor,
+} from '@grace/core';
+import * as ort from 'onnxruntime-node';
+import { cutOnnxModel, type OnnxCut } from './cut-onnx-model.js';
+import { type ImportedSuffix, importSuffixGraph, type SuffixLossOptions } from './import-suffix-graph.js';
+import { batchFeeds, type OnnxInput, type OnnxInputSpec, resolveInputSpecs } from './onnx-inputs.js';
+import { encodeOnnxModel, type OnnxModel, readOnnxModel } from './read-onnx-model.js';
+
+/** How to load a model for editing. */
+export interface LoadOnnxModelOptions extends SuffixLossOptions {
+  /** The MatMul or Gemm to wrap: a node name or its output tensor's name (see `listEditPoints`). */
+  readonly editAt: string;
+  /** Sizes of named dimensions other than the batch (an image's height and width, a sequence length). */
+  readonly dimensions?: Readonly<Record<string, number>>;
+  /** Labels from predictions; default arg-max over the last axis (class ids). */
+  readonly decodePredictions?: (prediction: Float32Array, shape: Shape) => EditLabel[];
+}
+
+/** An ONNX model cut for GRACE: an {@link EditableModel} plus the onnxruntime sessions behind it. */
+export interface OnnxEditableModel extends EditableModel<OnnxInput> {
+  readonly cut: OnnxCut;
+  readonly imported: ImportedSuffix;
+  readonly inputSpecs: readonly OnnxInputSpec[];
+  /** The frozen model up to the edited layer; outputs the layer input, the layer output and the crossing tensors. */
+  readonly prefixSession: ort.InferenceSession;
+  /** The original model after the cut, for serving and for checking the imported IR against. */
+  readonly suffixSession: ort.InferenceSession;
+  /** The whole unedited model, for comparisons. */
+  readonly fullSession: ort.InferenceSession;
+  /** Runs the prefix session and returns its outputs by name (host memory, onnxruntime tensors). */
+  runPrefixSession(inputs: readonly OnnxInput[]): Promise<Record<string, ort.Tensor>>;
+  /** Frees the three sessions. */
+  release(): Promise<void>;
+}
+
+/**
+ * Loads an ONNX model (a path or its bytes) cut at `editAt`, for `GraceEditor`. The prefix runs on
+ * onnxruntime-node (CPU) and its outputs are uploaded to the editor's backend; the suffix is imported into core's
+ * IR, so value training and `GraceEditor.predict` run the suffix on the backend through the editor's executor.
+ * The suffix session runs the original ONNX suffix instead; `predictWithSuffixSession` serves with it.
+ */
+export async function loadOnnxModel(
+  pathOrBytes: string | Uint8Array | OnnxModel,
+  options: LoadOnnxModelOptions,
+): Promise<OnnxEditableModel> {
+  const model =
+    typeof pathOrBytes === 'object' && 'proto' in pathOrBytes
+      ? pathOrBytes
+      : await readOnnxModel(pathOrBytes);
+  const inputSpecs = resolveInputSpecs(model, options.dimensions);
+  const cut = await cutOnnxModel(model, options.editAt, options.dimensions);
+  const imported = importSuffixGraph(cut, options);
+  const keyShape = cut.editPoint.inputShape;
+  const valueShape = cut.editPoint.outputShape;
+  const keyDimension = keyShape.at(-1);
+  const valueDimension = valueShape.at(-1);
+  if (
+    typeof keyDimension !== 'number' ||
+    typeof valueDimension !== 'number' ||
+    keyShape.length < 2 ||
+    keyShape.length > 3
+  ) {
+    throw new GraceError(
+      'UNSUPPORTED_OP',
+      `edit point '${cut.editPoint.name}': layer input [${keyShape.join(', ')}] → output [${valueShape.join(', ')}] is not [B, D] or [B, T, D] with fixed D`,
+      { editAt: options.editAt },
+    );
+  }
+  const [prefixSession, suffixSession, fullSession] = await Promise.all([
+    ort.InferenceSession.create(encodeOnnxModel(cut.prefixModel)),
+    ort.InferenceSession.create(encodeOnnxModel(cut.suffixModel)),
+    ort.InferenceSession.create(encodeOnnxModel(model.proto)),
+  ]);
+  const extras = cut.crossingTensors.filter((name) =>
+    imported.graph.inputs.some((input) => input.name === name),
+  );
+  const runPrefixSession = async (inputs: readonly OnnxInput[]): Promise<Record<string, ort.Tensor>> => {
+    if (inputs.length === 0) throw new GraceError('EMPTY_BATCH', 'no inputs to run', {});
+    return (await prefixSession.run(batchFeeds(inputSpecs, inputs))) as Record<string, ort.Tensor>;
+  };
+  const upload = (backend: GraceBackend, tensor: ort.Tensor): Tensor<'float32'> =>
+    backend.upload(tensor.data as Float32Array, [...tensor.dims]) as Tensor<'float32'>;
+  const argMax = (prediction: Float32Array, shape: Shape): EditLabel[] => {
+    const width = shape.at(-1) as number;
+    return Array.from({ length: prediction.length / width }, (_, row) => {
+      let best = 0;
+      for (let index = 1; index < width; index++)
+        if ((prediction[row * width + index] as number) > (prediction[row * width + best] as number))
+          best = index;
+      return best;
+    });
+  };
+
+  return {
+    layerId: `onnx:${cut.editPoint.name}`,
+    keyDimension,
+    valueDimension,
+    suffix: imported.graph,
+    activationInput: imported.activationInput,
+    targetInput: imported.targetInput,
+    predictionOutput: imported.predictionOutput,
+    lossOutput: imported.lossOutput,
+    cut,
+    imported,
+    inputSpecs,
+    prefixSession,
+    suffixSession,
+    fullSession,
+    runPrefixSession,
+    async runPrefix(backend, inputs): Promise<PrefixOutput> {
+      const outputs = await runPrefixSession(inputs);
+      const uploaded: Record<string, Tensor> = {};
+      for (const name of extras) uploaded[name] = upload(backend, outputs[name] as ort.Tensor);
+      return {
+        layerInput: upload(backend, outputs[cut.editPoint.input] as ort.Tensor),
+        layerOutput: upload(backend, outputs[cut.editPoint.output] as ort.Tensor),
+        extras: uploaded,
+      };
+    },
+    encodeTargets(backend, labels) {
+      if (imported.loss === 'softmax-cross-entropy') {
+        return backend.upload(
+          Int32Array.from(labels, (label) => {
+            if (typeof label !== 'number' || !Number.isInteger(label))
+              throw new GraceError('INVALID_ARGUMENT', `a class label is an integer, got ${String(label)}`, {
+                label,
+              });
+            return label;
+          }),
+          [labels.length],
+        );
+      }
+      const rows = labels.map((label) =>
+        typeof label === 'number' ? [label] : [...(label as readonly number[])],
+      );
+      return backend.upload(Float32Array.from(rows.flat()), [labels.length, rows[0]?.length ?? 1]);
+    },
+    decodePredictions: options.decodePredictions ?? argMax,
+    async release() {
+      await Promise.all([prefixSession.release(), suffixSession.release(), fullSession.release()]);
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import { type AttributeValue, type Dimension, GraceError } from '@grace/core';
+import {
+  longToNumber,
+  type OnnxAttributeProto,
+  type OnnxNodeProto,
+  type OnnxTensorProto,
+  onnxDataType,
+} from './onnx-proto-types.js';
+
+/**
+ * A value known before any input arrives: a frozen weight, or a small integer tensor computed from shapes. Integer
+ * entries may be symbolic (`'batch'`), which is how `Shape → Gather → Concat → Reshape` chains fold into a
+ * Reshape whose target copies the batch dimension.
+ */
+export type StaticValue =
+  | { readonly kind: 'float'; readonly data: Float32Array; readonly shape: readonly number[] }
+  | { readonly kind: 'integer'; readonly data: readonly Dimension[]; readonly shape: readonly number[] };
+
+function rawView(raw: Uint8Array): DataView {
+  return new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+/** Decodes an ONNX tensor (typed fields or little-endian `raw_data`) into a static value. */
+export function tensorToStaticValue(tensor: OnnxTensorProto, where: string): StaticValue {
+  const shape = (tensor.dims ?? []).map((dimension) => longToNumber(dimension));
+  const count = shape.reduce((product, dimension) => product * dimension, 1);
+  const raw =
+    tensor.rawData !== null && tensor.rawData !== undefined && tensor.rawData.length > 0
+      ? tensor.rawData
+      : undefined;
+  const dataType = tensor.dataType ?? 0;
+  if (dataType === onnxDataType.float || dataType === onnxDataType.double) {
+    const data = new Float32Array(count);
+    if (raw !== undefined) {
+      const view = rawView(raw);
+      for (let index = 0; index < count; index++)
+        data[index] =
+          dataType === onnxDataType.float
+            ? view.getFloat32(index * 4, true)
+            : view.getFloat64(index * 8, true);
+    } else {
+      data.set(dataType === onnxDataType.float ? (tensor.floatData ?? []) : (tensor.doubleData ?? []));
+    }
+    return { kind: 'float', data, shape };
+  }
+  if (
+    [
+      onnxDataType.int64,
+      onnxDataType.int32,
+      onnxDataType.bool,
+      onnxDataType.int8,
+      onnxDataType.uint8,
+    ].includes(dataType as 7)
+  ) {
+    const data: number[] = new Array(count);
+    if (raw !== undefined) {
+      const view = rawView(raw);
+      for (let index = 0; index < count; index++) {
+        if (dataType === onnxDataType.int64) data[index] = Number(view.getBigInt64(index * 8, true));
+        else if (dataType === onnxDataType.int32) data[index] = view.getInt32(index * 4, true);
+        else if (dataType === onnxDataType.int8) data[index] = view.getInt8(index);
+        else data[index] = view.getUint8(index);
+      }
+    } else {
+      const listed = dataType === onnxDataType.int64 ? (tensor.int64Data ?? []) : (tensor.int32Data ?? []);
+      listed.forEach((value, index) => {
+        data[index] = longToNumber(value);
+      });
+    }
+    return { kind: 'integer', data, shape };
+  }
+  throw new GraceError('UNSUPPORTED_OP', `${where}: tensor data type ${dataType} is not supported`, {
+    where,
+    dataType,
+  });
+}
+
+/** Encodes a static value as an ONNX tensor (float32 or int64); symbolic entries cannot be written. */
+export function staticValueToTensor(name: string, value: StaticValue): OnnxTensorProto {
+  const dims = [...value.shape];
+  if (value.kind === 'float') {
+    return {
+      name,
+      dataType: onnxDataType.float,
+      dims,
+      rawData: new Uint8Array(
+        value.data.buffer.slice(value.data.byteOffset, value.data.byteOffset + value.data.byteLength),
+      ),
+    };
+  }
+  const raw = new Uint8Array(value.data.length * 8);
+  const view = rawView(raw);
+  value.data.forEach((entry, index) => {
+    if (typeof entry !== 'number')
+      throw new GraceError('INVALID_ARGUMENT', `tensor '${name}' has a symbolic entry '${entry}'`, { name });
+    view.setBigInt64(index * 8, BigInt(entry), true);
+  });
+  return { name, dataType: onnxDataType.int64, dims, rawData: raw };
+}
+
+/** Reads an ONNX attribute as the suffix IR's plain value (ints and floats as numbers, strings decoded). */
+export function readAttribute(attribute: OnnxAttributeProto): AttributeValue | StaticValue | undefined {
+  switch (attribute.type) {
+    case 1:
+      return attribute.f ?? 0;
+    case 2:
+      return longToNumber(attribute.i);
+    case 3:
+      return new TextDecoder().decode(attribute.s ?? new Uint8Array());
+    case 4:
+      return attribute.t === null || attribute.t === undefined
+        ? undefined
+        : tensorToStaticValue(attribute.t, `attribute '${attribute.name}'`);
+    case 6:
+      return [...(attribute.floats ?? [])];
+    case 7:
+      return (attribute.ints ?? []).map((value) => longToNumber(value));
+    default:
+      return undefined;
+  }
+}
+
+/** A node's attributes by name, read with {@link readAttribute}. */
+export function nodeAttributes(node: OnnxNodeProto): Map<string, AttributeValue | StaticValue> {
+  const attributes = new Map<string, AttributeValue | StaticValue>();
+  for (const attribute of node.attribute ?? []) {
+    const value = readAttribute(attribute);
+    if (value !== undefined && attribute.name) attributes.set(attribute.name, value);
+  }
+  return attributes;
+}
+
+/** The value of a `Constant` node (its `value`, `value_float(s)` or `value_int(s)` attribute). */
+export function constantNodeValue(node: OnnxNodeProto): StaticValue {
+  const attributes = nodeAttributes(node);
+  const value = attributes.get('value');
+  if (typeof value === 'object' && value !== null && 'kind' in value) return value;
+  const floatValue = attributes.get('value_float') ?? attributes.get('value_floats');
+  if (typeof floatValue === 'number') return { kind: 'float', data: Float32Array.of(floatValue), shape: [] };
+  if (Array.isArray(floatValue))
+    return { kind: 'float', data: Float32Array.from(floatValue as number[]), shape: [floatValue.length] };
+  const integerValue = attributes.get('value_int') ?? attributes.get('value_ints');
+  if (typeof integerValue === 'number') return { kind: 'integer', data: [integerValue], shape: [] };
+  if (Array.isArray(integerValue))
+    return { kind: 'integer', data: [...(integerValue as number[])], shape: [integerValue.length] };
+  throw new GraceError('UNSUPPORTED_OP', `node '${node.name}' (Constant): no supported value attribute`, {
+    node: node.name,
+    opType: 'Constant',
+  });
+}
