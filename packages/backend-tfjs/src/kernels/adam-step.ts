@@ -1,0 +1,34 @@
+import { type AdamStepArguments, validateAdamStepArguments } from '@grace/core';
+import type { TfjsKernelContext } from '../kernel-context.js';
+import type { TfTensor } from '../tensorflow.js';
+import { resolveTfjsTensor } from '../tfjs-tensor.js';
+
+/**
+ * One Adam update in place (PyTorch's formulation, as `backend.ts` documents):
+ * `m = β1 m + (1 - β1) g`, `v = β2 v + (1 - β2) g²`, `p -= lr / (1 - β1^t) · m / (sqrt(v) / sqrt(1 - β2^t) + ε)`.
+ *
+ * tfjs tensors are immutable, so the three new tensors are computed in one `tidy` and then swapped into the
+ * caller's handles, which dispose the old ones: whoever holds the handles sees the update, as the spec asks,
+ * and nothing is left behind. Arguments are checked first, so a refused step changes nothing.
+ */
+export function adamStep(context: TfjsKernelContext, args: AdamStepArguments): void {
+  validateAdamStepArguments(args);
+  const parameter = resolveTfjsTensor(args.parameter, context.owner, 'parameter');
+  const gradient = context.read(args.gradient, 'gradient');
+  const firstMoment = resolveTfjsTensor(args.firstMoment, context.owner, 'firstMoment');
+  const secondMoment = resolveTfjsTensor(args.secondMoment, context.owner, 'secondMoment');
+  const { learningRate, beta1, beta2, epsilon } = args.hyperparameters;
+  const stepSize = learningRate / (1 - beta1 ** args.step);
+  const secondCorrectionRoot = Math.sqrt(1 - beta2 ** args.step);
+  const { tf } = context;
+  const [nextParameter, nextFirst, nextSecond] = tf.tidy(() => {
+    const first = tf.add(tf.mul(firstMoment.storage, beta1), tf.mul(gradient, 1 - beta1));
+    const second = tf.add(tf.mul(secondMoment.storage, beta2), tf.mul(tf.square(gradient), 1 - beta2));
+    const denominator = tf.add(tf.div(tf.sqrt(second), secondCorrectionRoot), epsilon);
+    const update = tf.mul(tf.div(first, denominator), stepSize);
+    return [tf.sub(parameter.storage, update), first, second];
+  }) as [TfTensor, TfTensor, TfTensor];
+  parameter.replace(nextParameter);
+  firstMoment.replace(nextFirst);
+  secondMoment.replace(nextSecond);
+}

@@ -1,0 +1,117 @@
+import {
+  type LookupArguments,
+  type LookupResult,
+  type ReplacementMode,
+  validateLookupArguments,
+} from '@grace/core';
+import type { TfjsKernelContext } from '../kernel-context.js';
+import type { TensorFlow, TfTensor } from '../tensorflow.js';
+import { readHostIntegers } from '../tfjs-tensor.js';
+import { nearestKeyTensors } from './nearest-key.js';
+import { selectPreservesBits } from './select-preserves-bits.js';
+import { expectRowsInRange } from './token-ranges.js';
+
+/**
+ * The GRACE layer at inference, fused in one `tidy` with no read-back: nearest key, deferral test
+ * `distance <= radius` on the distance `nearestKey` reports (so the two agree exactly), replacement by
+ * `where`, which copies rather than computes. On a tfjs backend whose `where` does not keep float32 bit
+ * patterns (the cpu backend quietens signalling NaNs), the hit decision still runs as tensors but the rows are
+ * assembled on the host with byte copies: the spec's promise that deferred rows are the frozen layer's output
+ * bit for bit outranks speed, and on that backend the data is in host memory anyway.
+ */
+export function lookup(context: TfjsKernelContext, args: LookupArguments): LookupResult {
+  const { sequence } = validateLookupArguments(args);
+  const { tf } = context;
+  const queries = context.read(args.queries, 'queries');
+  const keys = context.read(args.keys, 'keys');
+  const radii = context.read(args.radii, 'radii');
+  const values = context.read(args.values, 'values');
+  const layerOutput = context.read(args.layerOutput, 'layerOutput');
+  const batch = args.queries.shape[0] as number;
+  const shape = args.layerOutput.shape;
+  const tokens = sequence ? (shape[1] as number) : 1;
+  let positions: TfTensor | undefined;
+  if (sequence && args.keyPositions !== undefined) {
+    positions = context.read(args.keyPositions, 'keyPositions');
+    const hostPositions = readHostIntegers(args.keyPositions, context.owner, 'keyPositions');
+    expectRowsInRange(hostPositions, 0, tokens - 1, 'keyPositions');
+  }
+  const keyCount = args.keys.shape[0] as number;
+  const exactSelect = selectPreservesBits(tf);
+  const [output, hitIndex] = tf.tidy(() => {
+    if (keyCount === 0) return [tf.clone(layerOutput), tf.fill([batch], -1, 'int32')];
+    const nearest = nearestKeyTensors(tf, queries, keys);
+    const safeIndex = tf.maximum(nearest.index, tf.scalar(0, 'int32'));
+    const fires = tf.logicalAnd(
+      tf.greaterEqual(nearest.index, 0),
+      tf.lessEqual(nearest.distance, tf.gather(radii, safeIndex)),
+    );
+    const hits = tf.where(fires, nearest.index, tf.fill([batch], -1, 'int32'));
+    if (!exactSelect) return [tf.clone(layerOutput), hits];
+    const replaced = replacedMask(tf, fires, positions, args.mode, batch, tokens, sequence);
+    const replacement = tf.gather(values, safeIndex); // [B, Dv]
+    const broadcastReplacement = sequence ? tf.expandDims(replacement, 1) : replacement;
+    return [tf.where(replaced, broadcastReplacement, layerOutput), hits];
+  }) as [TfTensor, TfTensor];
+  if (!exactSelect && keyCount > 0) {
+    const assembled = assembleOnHost(output, values, hitIndex, positions, args.mode, tokens);
+    output.dispose();
+    return {
+      output: context.wrap(tf.tensor(assembled, shape as number[], 'float32'), 'float32', shape),
+      hitIndex: context.wrap(hitIndex, 'int32', [batch]),
+    };
+  }
+  return {
+    output: context.wrap(output, 'float32', shape),
+    hitIndex: context.wrap(hitIndex, 'int32', [batch]),
+  };
+}
+
+/** bool `[B, 1]` or `[B, T, 1]`: which elements of `layerOutput` take their row's value. */
+function replacedMask(
+  tf: TensorFlow,
+  fires: TfTensor,
+  positions: TfTensor | undefined,
+  mode: ReplacementMode,
+  batch: number,
+  tokens: number,
+  sequence: boolean,
+): TfTensor {
+  const firing = tf.reshape(fires, [batch, 1]);
+  if (!sequence || positions === undefined || mode === 'all') {
+    return sequence ? tf.reshape(firing, [batch, 1, 1]) : firing;
+  }
+  const tokenIndex = tf.reshape(tf.range(0, tokens, 1, 'int32'), [1, tokens]);
+  const keyToken = tf.reshape(positions, [batch, 1]);
+  const inRange = mode === 'last' ? tf.equal(tokenIndex, keyToken) : tf.less(tokenIndex, keyToken);
+  return tf.reshape(tf.logicalAnd(firing, inRange), [batch, tokens, 1]);
+}
+
+/** The replacement with `TypedArray.set` (byte copies), for tfjs backends whose `where` changes bits. */
+function assembleOnHost(
+  copy: TfTensor,
+  values: TfTensor,
+  hitIndex: TfTensor,
+  positions: TfTensor | undefined,
+  mode: ReplacementMode,
+  tokens: number,
+): Float32Array {
+  const output = (copy.dataSync() as Float32Array).slice();
+  const valueData = values.dataSync() as Float32Array;
+  const hits = hitIndex.dataSync() as Int32Array;
+  const keyPositions = positions?.dataSync() as Int32Array | undefined;
+  const width = values.shape[1] as number;
+  hits.forEach((key, row) => {
+    if (key < 0) return;
+    const value = valueData.subarray(key * width, (key + 1) * width);
+    const keyToken = keyPositions?.[row] ?? 0;
+    const [first, end] =
+      keyPositions === undefined || mode === 'all'
+        ? [0, tokens]
+        : mode === 'last'
+          ? [keyToken, keyToken + 1]
+          : [0, keyToken];
+    for (let token = first; token < end; token++) output.set(value, (row * tokens + token) * width);
+  });
+  return output;
+}

@@ -1,0 +1,53 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { runBackendConformance } from '@grace/core/testing';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { describe, expect, it } from 'vitest';
+import { createTfjsBackend } from './tfjs-backend.js';
+
+// The wasm backend loads its .wasm files from a path; in Node that is the package's own dist folder.
+const wasmPackage = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json');
+setWasmPaths(`${join(dirname(wasmPackage), 'dist')}/`);
+
+/** A backend on the named tfjs backend; switching is cheap once each backend has initialised. */
+async function backendOn(name: 'wasm' | 'cpu') {
+  await tf.setBackend(name);
+  await tf.ready();
+  return createTfjsBackend(tf);
+}
+
+// Both backends compute in float32 (the cpu backend in float64 per op, stored as float32), so the default
+// float32 tolerance of the suite applies; op gradients are checked by finite differences with its own floors.
+runBackendConformance(() => backendOn('wasm'), { title: 'conformance on tfjs wasm', timeoutMs: 30_000 });
+runBackendConformance(() => backendOn('cpu'), { title: 'conformance on tfjs cpu', timeoutMs: 30_000 });
+
+describe('createTfjsBackend', () => {
+  it('makes independent backends whose tensors do not mix', async () => {
+    const first = await backendOn('wasm');
+    const second = createTfjsBackend(tf);
+    const tensor = first.upload(new Float32Array([1, 2]), [2]);
+    await expect(second.download(tensor)).rejects.toMatchObject({ code: 'FOREIGN_TENSOR' });
+    expect(() => second.dispose(tensor)).toThrow();
+    expect(Array.from(await first.download(tensor))).toEqual([1, 2]);
+    first.dispose(tensor);
+  });
+
+  it('names the active tfjs backend', async () => {
+    const backend = await backendOn('wasm');
+    expect(backend.specificationVersion).toBe('v1');
+    expect(backend.name).toBe('tfjs (wasm)');
+    await tf.setBackend('cpu');
+    expect(backend.name).toBe('tfjs (cpu)');
+  });
+
+  it('reports a query equal to a key at distance 0 although |q|² is large', async () => {
+    const backend = await backendOn('wasm');
+    const width = 768;
+    const keys = Float32Array.from({ length: 3 * width }, (_, index) => Math.sin(index) * 1.7);
+    const queries = keys.slice(width, 2 * width);
+    const result = backend.nearestKey(backend.upload(queries, [1, width]), backend.upload(keys, [3, width]));
+    expect(Array.from(await backend.download(result.index))).toEqual([1]);
+    expect(Array.from(await backend.download(result.distance))).toEqual([0]);
+  });
+});

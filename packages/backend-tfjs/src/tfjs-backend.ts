@@ -1,0 +1,69 @@
+import {
+  type DType,
+  type DTypeOf,
+  dtypeOf,
+  type GraceBackend,
+  type Shape,
+  type Tensor,
+  type TensorData,
+  type TensorDataOf,
+  validateUpload,
+} from '@grace/core';
+import { createKernelContext } from './kernel-context.js';
+import { adamStep } from './kernels/adam-step.js';
+import { gatherTokens } from './kernels/gather-tokens.js';
+import { lookup } from './kernels/lookup.js';
+import { meanTokens } from './kernels/mean-tokens.js';
+import { nearestKey } from './kernels/nearest-key.js';
+import { createTfjsOpKernels } from './ops/tfjs-op-kernels.js';
+import type { TensorFlow } from './tensorflow.js';
+import { readTfjsTensor, resolveTfjsTensor, TfjsTensor } from './tfjs-tensor.js';
+
+/**
+ * Makes a GRACE backend on the TensorFlow.js namespace the caller passes in: `createTfjsBackend(tf)`.
+ *
+ * The namespace is taken rather than imported so that the kernels run on the user's tfjs, on whichever tfjs
+ * backend is active when they run (wasm, cpu, webgl, webgpu, or `tensorflow` from tfjs-node and
+ * tfjs-node-gpu), and so that two copies of tfjs never meet. Each call returns an independent backend whose
+ * tensors every other instance refuses with `FOREIGN_TENSOR`. Every kernel runs inside `tf.tidy`, so the only
+ * tfjs tensors that outlive a call are the ones behind the handles it returns, freed by `dispose`.
+ */
+export function createTfjsBackend(tf: TensorFlow): GraceBackend {
+  const owner = {};
+  const context = createKernelContext(tf, owner);
+  const backend: GraceBackend = {
+    specificationVersion: 'v1',
+    /** Says which tfjs backend the kernels run on now, e.g. `tfjs (wasm)`. */
+    get name(): string {
+      return `tfjs (${tf.getBackend()})`;
+    },
+
+    upload<Data extends TensorData>(data: Data, shape: Shape): Tensor<DTypeOf<Data>> {
+      validateUpload(data, shape);
+      const dtype = dtypeOf(data) as DTypeOf<Data>;
+      // tfjs may adopt the array it is given (the cpu backend does), so it gets a copy of its own; `slice`
+      // copies bytes, so NaN payloads survive.
+      const storage = tf.tensor(data.slice(), [...shape], dtype);
+      const hostIntegers = data instanceof Int32Array ? data.slice() : undefined;
+      return new TfjsTensor(owner, dtype, storage, shape, hostIntegers);
+    },
+
+    async download<D extends DType>(tensor: Tensor<D>): Promise<TensorDataOf[D]> {
+      const data = await readTfjsTensor(tensor, owner, 'tensor').data();
+      // The cpu backend returns its own storage; a copy keeps the caller from writing into the tensor.
+      return (data as TensorDataOf[D]).slice() as TensorDataOf[D];
+    },
+
+    dispose(tensor: Tensor): void {
+      resolveTfjsTensor(tensor, owner, 'tensor').release();
+    },
+
+    gatherTokens: (input, positions) => gatherTokens(context, input, positions),
+    meanTokens: (input, lengths) => meanTokens(context, input, lengths),
+    nearestKey: (queries, keys) => nearestKey(context, queries, keys),
+    lookup: (args) => lookup(context, args),
+    adamStep: (args) => adamStep(context, args),
+    ops: createTfjsOpKernels(context),
+  };
+  return Object.freeze(backend);
+}

@@ -1,0 +1,97 @@
+import { type DType, formatShape, GraceError, type Shape, type Tensor } from '@grace/core';
+import type { TfTensor } from './tensorflow.js';
+
+/**
+ * A tensor of the tfjs backend: a tfjs tensor behind the opaque {@link Tensor} handle.
+ *
+ * tfjs tensors are immutable, but `adamStep` must update its tensors in place, so the handle owns a
+ * replaceable tfjs tensor: an update computes new tensors and swaps them in, disposing the old ones, and every
+ * holder of the handle sees the new data. Int32 tensors uploaded from the host also keep their host copy:
+ * they are small index vectors (token positions, lengths, labels) whose range the kernels must check before
+ * running, and reading the copy spares a device read-back on GPU backends.
+ */
+export class TfjsTensor<D extends DType = DType> implements Tensor<D> {
+  readonly shape: Shape;
+  readonly dtype: D;
+  /** The backend instance that made this tensor; compared by identity. */
+  readonly owner: object;
+  #storage: TfTensor | undefined;
+  readonly #hostIntegers: Int32Array | undefined;
+
+  /** Takes ownership of `storage`: the caller must not dispose it or keep using it. */
+  constructor(owner: object, dtype: D, storage: TfTensor, shape: Shape, hostIntegers?: Int32Array) {
+    this.owner = owner;
+    this.dtype = dtype;
+    this.shape = Object.freeze([...shape]);
+    this.#storage = storage;
+    this.#hostIntegers = hostIntegers;
+  }
+
+  /** True once {@link TfjsTensor.release} ran. */
+  get disposed(): boolean {
+    return this.#storage === undefined;
+  }
+
+  /** The tfjs tensor, for kernels of this backend only; reading a disposed handle is `DISPOSED_TENSOR`. */
+  get storage(): TfTensor {
+    if (this.#storage === undefined) {
+      throw new GraceError(
+        'DISPOSED_TENSOR',
+        `a ${this.dtype} tensor ${formatShape(this.shape)} was disposed`,
+        {
+          shape: this.shape,
+          dtype: this.dtype,
+        },
+      );
+    }
+    return this.#storage;
+  }
+
+  /** The host copy of an uploaded int32 tensor, else `undefined` (the kernel then reads the device). */
+  get hostIntegers(): Int32Array | undefined {
+    return this.#hostIntegers;
+  }
+
+  /** Swaps in new storage of the same shape (an in-place update) and disposes the old. */
+  replace(next: TfTensor): void {
+    const previous = this.storage;
+    this.#storage = next;
+    previous.dispose();
+  }
+
+  /** Disposes the tfjs tensor. Idempotent, as `dispose` promises. */
+  release(): void {
+    this.#storage?.dispose();
+    this.#storage = undefined;
+  }
+}
+
+/** Turns a caller's handle into this backend's tensor, refusing handles made by anything else. */
+export function resolveTfjsTensor<D extends DType>(
+  tensor: Tensor<D>,
+  owner: object,
+  name: string,
+): TfjsTensor<D> {
+  if (!(tensor instanceof TfjsTensor) || tensor.owner !== owner) {
+    throw new GraceError('FOREIGN_TENSOR', `${name} was not made by this tfjs backend`, {
+      name,
+      shape: (tensor as Partial<Tensor> | undefined)?.shape,
+    });
+  }
+  return tensor as TfjsTensor<D>;
+}
+
+/** The live tfjs tensor behind a caller's handle: ownership and disposal checked, in that order. */
+export function readTfjsTensor(tensor: Tensor, owner: object, name: string): TfTensor {
+  return resolveTfjsTensor(tensor, owner, name).storage;
+}
+
+/**
+ * The values of an int32 handle on the host, for range checks: the upload's copy when there is one, else a
+ * synchronous read of the (small) tensor.
+ */
+export function readHostIntegers(tensor: Tensor<'int32'>, owner: object, name: string): Int32Array {
+  const resolved = resolveTfjsTensor(tensor, owner, name);
+  const storage = resolved.storage;
+  return resolved.hostIntegers ?? (storage.dataSync() as Int32Array);
+}
