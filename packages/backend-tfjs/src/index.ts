@@ -1,3 +1,3 @@
 export type { TensorFlow, TfTensor } from './tensorflow.js';
-export { createTfjsBackend } from './tfjs-backend.js';
+export { createTfjsBackend, type TfjsBackendOptions } from './tfjs-backend.js';
 export { TfjsTensor } from './tfjs-tensor.js';

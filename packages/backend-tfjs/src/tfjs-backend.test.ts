@@ -50,4 +50,24 @@ describe('createTfjsBackend', () => {
     expect(Array.from(await backend.download(result.index))).toEqual([1]);
     expect(Array.from(await backend.download(result.distance))).toEqual([0]);
   });
+
+  it('pins each backend to its own tfjs backend, so two can be interleaved', async () => {
+    await backendOn('cpu');
+    await backendOn('wasm');
+    const onCpu = createTfjsBackend(tf, { tfjsBackend: 'cpu' });
+    const onWasm = createTfjsBackend(tf, { tfjsBackend: 'wasm' });
+    expect([onCpu.name, onWasm.name]).toEqual(['tfjs (cpu)', 'tfjs (wasm)']);
+    for (const backend of [onCpu, onWasm, onCpu]) {
+      const keys = backend.upload(new Float32Array([0, 0, 3, 4]), [2, 2]);
+      const queries = backend.upload(new Float32Array([3, 5]), [1, 2]);
+      const result = backend.nearestKey(queries, keys);
+      expect(tf.getBackend()).toBe(backend === onCpu ? 'cpu' : 'wasm');
+      expect(Array.from(await backend.download(result.distance))).toEqual([1]);
+      for (const tensor of [keys, queries, result.index, result.distance]) backend.dispose(tensor);
+    }
+  });
+
+  it('refuses to pin a tfjs backend that is not registered or initialised', () => {
+    expect(() => createTfjsBackend(tf, { tfjsBackend: 'no-such-backend' })).toThrow(/not initialised/);
+  });
 });

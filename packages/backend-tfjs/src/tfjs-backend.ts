@@ -3,7 +3,10 @@ import {
   type DTypeOf,
   dtypeOf,
   type GraceBackend,
+  GraceError,
+  type OpKernel,
   type Shape,
+  type SuffixKernels,
   type Tensor,
   type TensorData,
   type TensorDataOf,
@@ -28,17 +31,27 @@ import { readTfjsTensor, resolveTfjsTensor, TfjsTensor } from './tfjs-tensor.js'
  * tensors every other instance refuses with `FOREIGN_TENSOR`. Every kernel runs inside `tf.tidy`, so the only
  * tfjs tensors that outlive a call are the ones behind the handles it returns, freed by `dispose`.
  */
-export function createTfjsBackend(tf: TensorFlow): GraceBackend {
+export function createTfjsBackend(tf: TensorFlow, options: TfjsBackendOptions = {}): GraceBackend {
   const owner = {};
   const context = createKernelContext(tf, owner);
+  const activate = pinnedActivation(tf, options.tfjsBackend);
+  const pin = <Arguments extends unknown[], Result>(
+    method: (...args: Arguments) => Result,
+  ): ((...args: Arguments) => Result) => {
+    if (activate === undefined) return method;
+    return (...args) => {
+      activate();
+      return method(...args);
+    };
+  };
   const backend: GraceBackend = {
     specificationVersion: 'v1',
     /** Says which tfjs backend the kernels run on now, e.g. `tfjs (wasm)`. */
     get name(): string {
-      return `tfjs (${tf.getBackend()})`;
+      return `tfjs (${options.tfjsBackend ?? tf.getBackend()})`;
     },
 
-    upload<Data extends TensorData>(data: Data, shape: Shape): Tensor<DTypeOf<Data>> {
+    upload: pin(<Data extends TensorData>(data: Data, shape: Shape): Tensor<DTypeOf<Data>> => {
       validateUpload(data, shape);
       const dtype = dtypeOf(data) as DTypeOf<Data>;
       // tfjs may adopt the array it is given (the cpu backend does), so it gets a copy of its own; `slice`
@@ -46,24 +59,63 @@ export function createTfjsBackend(tf: TensorFlow): GraceBackend {
       const storage = tf.tensor(data.slice(), [...shape], dtype);
       const hostIntegers = data instanceof Int32Array ? data.slice() : undefined;
       return new TfjsTensor(owner, dtype, storage, shape, hostIntegers);
-    },
+    }),
 
-    async download<D extends DType>(tensor: Tensor<D>): Promise<TensorDataOf[D]> {
+    download: pin(async <D extends DType>(tensor: Tensor<D>): Promise<TensorDataOf[D]> => {
       const data = await readTfjsTensor(tensor, owner, 'tensor').data();
       // The cpu backend returns its own storage; a copy keeps the caller from writing into the tensor.
       return (data as TensorDataOf[D]).slice() as TensorDataOf[D];
-    },
+    }),
 
     dispose(tensor: Tensor): void {
       resolveTfjsTensor(tensor, owner, 'tensor').release();
     },
 
-    gatherTokens: (input, positions) => gatherTokens(context, input, positions),
-    meanTokens: (input, lengths) => meanTokens(context, input, lengths),
-    nearestKey: (queries, keys) => nearestKey(context, queries, keys),
-    lookup: (args) => lookup(context, args),
-    adamStep: (args) => adamStep(context, args),
-    ops: createTfjsOpKernels(context),
+    gatherTokens: pin((input, positions) => gatherTokens(context, input, positions)),
+    meanTokens: pin((input, lengths) => meanTokens(context, input, lengths)),
+    nearestKey: pin((queries, keys) => nearestKey(context, queries, keys)),
+    lookup: pin((args) => lookup(context, args)),
+    adamStep: pin((args) => adamStep(context, args)),
+    ops: pinOps(createTfjsOpKernels(context), pin),
   };
   return Object.freeze(backend);
+}
+
+/** Options of {@link createTfjsBackend}. */
+export interface TfjsBackendOptions {
+  /**
+   * Runs every call on this tfjs backend (`'wasm'`, `'cpu'`, ...) by making it tfjs's active backend first,
+   * so that two GRACE backends on different tfjs backends can share one process (a benchmark comparing them).
+   * It must be initialised already (`await tf.setBackend(name)` once). Without it, calls run on whichever
+   * tfjs backend is active, which is what an application normally wants.
+   */
+  readonly tfjsBackend?: string;
+}
+
+/** Makes the pinned tfjs backend active; switching to an initialised backend takes effect at once. */
+function pinnedActivation(tf: TensorFlow, name: string | undefined): (() => void) | undefined {
+  if (name === undefined) return undefined;
+  if (tf.findBackend(name) === null) {
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `tfjs backend '${name}' is not initialised; await tf.setBackend('${name}') before pinning it`,
+      { tfjsBackend: name },
+    );
+  }
+  return () => {
+    if (tf.getBackend() !== name) void tf.setBackend(name);
+  };
+}
+
+function pinOps(
+  ops: SuffixKernels,
+  pin: <Arguments extends unknown[], Result>(
+    method: (...args: Arguments) => Result,
+  ) => (...args: Arguments) => Result,
+): SuffixKernels {
+  const entries = Object.entries(ops).map(([type, kernel]: [string, OpKernel<unknown>]) => [
+    type,
+    { forward: pin(kernel.forward), gradient: pin(kernel.gradient) },
+  ]);
+  return Object.freeze(Object.fromEntries(entries)) as unknown as SuffixKernels;
 }
