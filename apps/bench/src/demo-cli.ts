@@ -3,15 +3,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCpuBackend } from '@grace/backend-cpu';
 import { runCodebookDemo } from './codebook-demo.js';
+import { runLandeCommand } from './experiments/lifelong/lande-command.js';
 import { runSyntheticCommand } from './experiments/synthetic-command.js';
 
-/** `pnpm demo [synthetic|codebook]`: the project's main job; `synthetic` until the real-model run lands. */
+/**
+ * `pnpm demo [lande|synthetic|codebook]`: the project's main job is `lande`, GRACE fixing a real deployed
+ * model's real mistakes; `synthetic` is the paper's small 2-D experiment; `codebook` walks the rules.
+ */
 const resultsDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 const demos: Record<string, () => Promise<unknown>> = {
+  lande: () => runLandeCommand(createCpuBackend(), resultsDirectory),
   synthetic: () => runSyntheticCommand(createCpuBackend(), resultsDirectory),
   codebook: () => runCodebookDemo(createCpuBackend(), (line) => console.log(line)),
 };
-const [requested = 'synthetic'] = process.argv.slice(2).filter((argument) => argument !== '--');
+const [requested = 'lande'] = process.argv.slice(2).filter((argument) => argument !== '--');
 const demo = demos[requested];
 if (demo === undefined) {
   console.error(`unknown demo '${requested}'; available: ${Object.keys(demos).join(', ')}`);

@@ -1,3 +1,4 @@
+import { escapeSvgText } from './svg-text.js';
 import type { LabelledPoint } from './synthetic-data.js';
 
 /**
@@ -46,7 +47,9 @@ export function renderDecisionRegions(figure: RegionFigure): string {
   ];
   figure.panels.forEach((panel, panelIndex) => {
     parts.push(`<g transform="translate(${panelIndex * (panelWidth + gap)},0)">`);
-    parts.push(`<text x="${panelWidth / 2}" y="18" text-anchor="middle">${escapeText(panel.title)}</text>`);
+    parts.push(
+      `<text x="${panelWidth / 2}" y="18" text-anchor="middle">${escapeSvgText(panel.title)}</text>`,
+    );
     parts.push(`<g transform="translate(0,${titleHeight})">`);
     for (let row = 0; row < rows; row++) {
       for (let column = 0; column < columns; column++) {
@@ -77,8 +80,4 @@ export function renderDecisionRegions(figure: RegionFigure): string {
   });
   parts.push('</svg>');
   return parts.join('\n');
-}
-
-function escapeText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -99,6 +99,46 @@ export class SequentialModel {
     return new SequentialModel(options.inputWidth, options.loss, layers);
   }
 
+  /**
+   * A model from existing weights, e.g. a pre-trained network read from another format. Dense layers give
+   * `weight` as `[inputWidth, outputWidth]` row-major and `bias` as `[outputWidth]`; widths are checked.
+   */
+  static fromWeights(options: {
+    readonly inputWidth: number;
+    readonly loss: SequentialLoss;
+    readonly layers: readonly (
+      | { readonly kind: 'dense'; readonly weight: Float32Array; readonly bias: Float32Array }
+      | { readonly kind: Exclude<SequentialLayerSpecification['kind'], 'dense'> }
+    )[];
+  }): SequentialModel {
+    let width = options.inputWidth;
+    const layers = options.layers.map((layer, index): SequentialLayer => {
+      const name = `layer${index}`;
+      if (layer.kind !== 'dense') return { kind: layer.kind, name, inputWidth: width, outputWidth: width };
+      const units = layer.bias.length;
+      if (units === 0 || layer.weight.length !== width * units) {
+        throw new GraceError(
+          'SHAPE_MISMATCH',
+          `${name}: weight has ${layer.weight.length} numbers, expected ${width} × ${units}`,
+          {
+            layer: index,
+          },
+        );
+      }
+      const built = {
+        kind: 'dense' as const,
+        name,
+        inputWidth: width,
+        outputWidth: units,
+        weight: layer.weight,
+        bias: layer.bias,
+      };
+      width = units;
+      return built;
+    });
+    return new SequentialModel(options.inputWidth, options.loss, layers);
+  }
+
   /** Width of the model's output (logits). */
   get outputWidth(): number {
     return this.layers.at(-1)?.outputWidth ?? this.inputWidth;

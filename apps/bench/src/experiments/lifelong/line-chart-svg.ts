@@ -1,0 +1,73 @@
+import { escapeSvgText } from '../svg-text.js';
+/**
+ * A minimal line chart in plain SVG (no plotting library): one line per method of a metric against the
+ * number of stream inputs processed, like the paper's figures 3–5.
+ */
+export interface ChartSeries {
+  readonly name: string;
+  readonly points: readonly (readonly [number, number])[];
+}
+
+const palette = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666'];
+
+export function renderLineChart(options: {
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly series: readonly ChartSeries[];
+  /** Fixed y range, e.g. [0, 1] for accuracies; default from the data. */
+  readonly yRange?: readonly [number, number];
+}): string {
+  const width = 520;
+  const height = 320;
+  const margin = { left: 56, right: 170, top: 34, bottom: 44 };
+  const plotWidth = width - margin.left - margin.right;
+  const plotHeight = height - margin.top - margin.bottom;
+  const all = options.series.flatMap((series) => series.points);
+  const xMax = Math.max(1, ...all.map(([x]) => x));
+  const [yMin, yMax] = options.yRange ?? [
+    Math.min(0, ...all.map(([, y]) => y)),
+    Math.max(1e-9, ...all.map(([, y]) => y)),
+  ];
+  const scaleX = (x: number): number => margin.left + (x / xMax) * plotWidth;
+  const scaleY = (y: number): number =>
+    margin.top + plotHeight - ((y - yMin) / (yMax - yMin || 1)) * plotHeight;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    '<rect width="100%" height="100%" fill="white"/>',
+    `<text x="${margin.left}" y="20" font-size="14">${escapeSvgText(options.title)}</text>`,
+    `<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#999"/>`,
+  ];
+  for (let tick = 0; tick <= 4; tick++) {
+    const y = yMin + ((yMax - yMin) * tick) / 4;
+    const x = (xMax * tick) / 4;
+    parts.push(`<text x="${margin.left - 6}" y="${scaleY(y) + 4}" text-anchor="end">${formatTick(y)}</text>`);
+    parts.push(
+      `<text x="${scaleX(x)}" y="${margin.top + plotHeight + 16}" text-anchor="middle">${formatTick(x)}</text>`,
+    );
+  }
+  parts.push(
+    `<text x="${margin.left + plotWidth / 2}" y="${height - 8}" text-anchor="middle">${escapeSvgText(options.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text x="14" y="${margin.top + plotHeight / 2}" text-anchor="middle" transform="rotate(-90 14 ${margin.top + plotHeight / 2})">${escapeSvgText(options.yLabel)}</text>`,
+  );
+  options.series.forEach((series, index) => {
+    const colour = palette[index % palette.length];
+    const path = series.points.map(([x, y]) => `${scaleX(x).toFixed(1)},${scaleY(y).toFixed(1)}`).join(' ');
+    parts.push(`<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2"/>`);
+    const legendY = margin.top + 14 + index * 18;
+    parts.push(
+      `<line x1="${width - margin.right + 10}" x2="${width - margin.right + 30}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${colour}" stroke-width="2"/>`,
+    );
+    parts.push(`<text x="${width - margin.right + 36}" y="${legendY}">${escapeSvgText(series.name)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+function formatTick(value: number): string {
+  if (Math.abs(value) >= 100) return value.toFixed(0);
+  if (Math.abs(value) >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}

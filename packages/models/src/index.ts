@@ -1,0 +1,5 @@
+export * from './lande/lande-editable-model.js';
+export * from './lande/lande-featurizer.js';
+export * from './lande/load-lande-model.js';
+export * from './udhr/udhr-declarations.js';
+export * from './udhr/udhr-snippets.js';

@@ -1,0 +1,60 @@
+import { type EditableModel, type EditLabel, editableSequentialModel, GraceError } from '@grace/core';
+import type { LandeModel } from './load-lande-model.js';
+
+/**
+ * Where lande can be edited: `dense0` (keys are the 620 n-gram features, values the 120 hidden units) or
+ * `dense1` (keys are the 120 hidden ReLU activations, values the 50 language logits).
+ */
+export type LandeEditLayer = 'dense0' | 'dense1';
+
+const sequentialIndex: Record<LandeEditLayer, number> = { dense0: 0, dense1: 2 };
+
+/**
+ * lande as an {@link EditableModel} over raw text: inputs are strings, labels are ISO 639-3 language codes
+ * (the model's own 50), so an edit reads `{ input: 'Tämä on suomea', label: 'fin' }`.
+ */
+export function landeEditableModel(
+  lande: LandeModel,
+  editLayer: LandeEditLayer = 'dense1',
+): EditableModel<string> {
+  const index = sequentialIndex[editLayer];
+  if (index === undefined)
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `lande has no edit layer ${String(editLayer)}; use dense0 or dense1`,
+    );
+  const inner = editableSequentialModel(lande.model, index);
+  const classOf = new Map(lande.languages.map((language, position) => [language, position]));
+  const toClass = (label: EditLabel): number => {
+    const found = typeof label === 'string' ? classOf.get(label) : undefined;
+    if (found === undefined) {
+      throw new GraceError('INVALID_ARGUMENT', `${JSON.stringify(label)} is not one of lande's languages`, {
+        label,
+      });
+    }
+    return found;
+  };
+  return {
+    ...inner,
+    layerId: `lande.${editLayer}`,
+    runPrefix: (backend, texts) =>
+      inner.runPrefix(
+        backend,
+        texts.map((text) => lande.featurize(text)),
+      ),
+    encodeTargets: (backend, labels) => inner.encodeTargets(backend, labels.map(toClass)),
+    decodePredictions: (prediction, shape) =>
+      inner.decodePredictions(prediction, shape).map((label) => lande.languages[label as number] as string),
+    digestInput: (text) => fnv1a(text),
+  };
+}
+
+/** A short, stable digest of a text for edit records (FNV-1a, 32 bits, hex); not a security hash. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
