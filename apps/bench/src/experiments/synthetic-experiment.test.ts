@@ -21,7 +21,7 @@ describe('the synthetic experiment (paper section 3.4) on the CPU backend', () =
     );
     // Fine-tuning the same layer on the same stream damages the upstream task more.
     expect(fineTuning.upstreamAccuracy).toBeLessThan(grace.upstreamAccuracy);
-  });
+  }, 60_000);
 
   it('is seeded: a second run gives the same numbers', async () => {
     const second = await runSyntheticExperiment({ backend: createCpuBackend() });
@@ -29,5 +29,5 @@ describe('the synthetic experiment (paper section 3.4) on the CPU backend', () =
     expect(second.grace.upstreamAccuracy).toBe(first.grace.upstreamAccuracy);
     expect(second.fineTuning.upstreamAccuracy).toBe(first.fineTuning.upstreamAccuracy);
     expect(Array.from(second.grace.grid)).toEqual(Array.from(first.grace.grid));
-  });
+  }, 60_000);
 });

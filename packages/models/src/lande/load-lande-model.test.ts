@@ -22,7 +22,7 @@ describe('lande loaded into a SequentialModel', () => {
     const theirs = sample.map((text) => lande(text)[0]?.[0]);
     const disagreements = sample.filter((_, index) => ours[index] !== theirs[index]);
     expect(disagreements).toEqual([]);
-  });
+  }, 60_000);
 
   it('makes real mistakes on short snippets: more on 3 words than on 6', async () => {
     const model = await loadLandeModel();
@@ -39,7 +39,7 @@ describe('lande loaded into a SequentialModel', () => {
     expect(three).toBeGreaterThan(six);
     expect(three).toBeGreaterThan(0.15);
     expect(six).toBeGreaterThan(0.05);
-  });
+  }, 60_000);
 
   it('splits snippets by article without sharing text across sets', async () => {
     const split = splitSnippetsByArticle(await loadUdhrSnippets({ words: 3, languages: ['eng', 'fin'] }), 1);
@@ -48,5 +48,5 @@ describe('lande loaded into a SequentialModel', () => {
       expect(articles(split.holdout).has(article) || articles(split.stream).has(article)).toBe(false);
     }
     expect(split.stream.length).toBeGreaterThan(split.upstream.length);
-  });
+  }, 60_000);
 });

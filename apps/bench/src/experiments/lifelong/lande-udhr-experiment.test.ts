@@ -1,0 +1,34 @@
+import { createCpuBackend } from '@grace/backend-cpu';
+import { describe, expect, it } from 'vitest';
+import { editScore, runLandeExperiment } from './lande-udhr-experiment.js';
+import { finalCheckpoint, formatLifelongTable } from './lifelong-report.js';
+
+describe('lifelong editing of lande on UDHR (a short stream)', () => {
+  it('fixes real mistakes in a row without hurting the upstream task, unlike fine-tuning', async () => {
+    const result = await runLandeExperiment({
+      backend: createCpuBackend(),
+      edits: 60,
+      epsValues: [0.5],
+      splitPolicies: ['halve'],
+      checkpoints: 3,
+      upstreamSize: 300,
+      holdoutSize: 100,
+    });
+    expect(result.sizes.stream).toBe(60);
+    expect(result.baseErrorRate).toBeGreaterThan(0.15);
+    const byName = new Map(result.runs.map((run) => [run.method, run]));
+    const unedited = finalCheckpoint(byName.get('unedited') as never);
+    const grace = byName.get(result.best) as NonNullable<ReturnType<typeof byName.get>>;
+    const fineTuning = result.runs.find((run) => run.method.startsWith('fine-tuning'));
+    expect(grace.checkpoints).toHaveLength(3);
+    const last = finalCheckpoint(grace);
+    expect(unedited.err).toBe(0);
+    expect(last.es).toBe(1);
+    expect(last.err).toBeGreaterThanOrEqual(0.9);
+    expect(last.trr).toBeGreaterThanOrEqual(0.98 * unedited.trr);
+    expect(last.keys).toBeGreaterThan(0);
+    expect(last.keys).toBeLessThanOrEqual(last.edits);
+    expect(editScore(grace)).toBeGreaterThan(editScore(fineTuning as never));
+    expect(formatLifelongTable(result.runs, unedited.trr)).toContain('| GRACE dense1 ε 0.5 halve |');
+  }, 120_000);
+});
