@@ -1,0 +1,98 @@
+import { type LookupArguments, type LookupResult, validateLookupArguments } from '@grace/core';
+import { elementDispatch, elementShader, type GpuProgram, input, output, Params } from '../gpu-program.js';
+import { checkIndexRange, type WebGpuContext } from '../webgpu-context.js';
+import { emptyCandidates, nearestCandidates } from './nearest-key.js';
+import { lookupFinishProgram } from './nearest-key.wgsl.js';
+
+/** Replacement modes as the shader numbers them. */
+const modeNumbers = { all: 0, last: 1, prompt: 2 } as const;
+
+/**
+ * params: [count, tokens, width, mode]: one thread per output word. A row whose key fired takes the key's
+ * value on the tokens its mode replaces; every other word is the layer output's word. Both are copied as u32,
+ * never through float arithmetic, so NaN payloads, -0 and subnormals survive bit for bit.
+ */
+export const lookupReplaceProgram: GpuProgram = {
+  shaderKey: 'lookup/replace',
+  workgroupSize: 64,
+  bindings: [
+    input('layerOutput', 'u32'),
+    input('values', 'u32'),
+    input('hit', 'i32'),
+    input('keyPositions', 'i32'),
+    output('result', 'u32'),
+  ],
+  wgsl: () =>
+    elementShader({
+      bindings: lookupReplaceProgram.bindings,
+      workgroupSize: 64,
+      body: `
+  let tokens = params[1];
+  let width = params[2];
+  let mode = params[3];
+  let row = index / (tokens * width);
+  let token = i32((index / width) % tokens);
+  let key = hit[row];
+  var replace = key >= 0;
+  if (replace && mode != 0u) {
+    let position = keyPositions[row];
+    replace = (mode == 1u && token == position) || (mode == 2u && token < position);
+  }
+  if (replace) { result[index] = values[u32(key) * width + index % width]; }
+  else { result[index] = layerOutput[index]; }`,
+    }),
+};
+
+/** The fused GRACE layer: search, deferral test and replacement, queued as one command buffer. */
+export function lookup(context: WebGpuContext, args: LookupArguments): LookupResult {
+  const { sequence } = validateLookupArguments(args);
+  const queries = context.read(args.queries, 'queries');
+  const keys = context.read(args.keys, 'keys');
+  const radii = context.read(args.radii, 'radii');
+  const values = context.read(args.values, 'values');
+  const layerOutput = context.read(args.layerOutput, 'layerOutput');
+  const [batch, keyWidth] = queries.shape as [number, number];
+  const keyCount = keys.shape[0] as number;
+  const shape = layerOutput.shape;
+  const tokens = sequence ? (shape[1] as number) : 1;
+  const valueWidth = shape[shape.length - 1] as number;
+  const positions =
+    sequence && args.keyPositions !== undefined ? context.read(args.keyPositions, 'keyPositions') : undefined;
+  if (positions !== undefined) checkIndexRange(positions, 0, tokens - 1, 'keyPositions');
+
+  const result = context.allocate('float32', shape);
+  const hit = context.allocate('int32', [batch]);
+  const candidates =
+    keyCount > 0
+      ? nearestCandidates(context, queries.buffer, keys.buffer, batch, keyCount, keyWidth)
+      : emptyCandidates(context, batch);
+  const size = layerOutput.size;
+  const mode = sequence ? modeNumbers[args.mode] : modeNumbers.all;
+  context.run([
+    ...candidates.dispatches,
+    {
+      program: lookupFinishProgram,
+      buffers: [candidates.distance, candidates.index, radii.buffer, hit.buffer],
+      params: new Params().u32(batch),
+      groups: elementDispatch(batch),
+    },
+    ...(size === 0
+      ? []
+      : [
+          {
+            program: lookupReplaceProgram,
+            buffers: [
+              layerOutput.buffer,
+              values.buffer,
+              hit.buffer,
+              (positions ?? hit).buffer,
+              result.buffer,
+            ],
+            params: new Params().u32(size, tokens, valueWidth, mode),
+            groups: elementDispatch(size),
+          },
+        ]),
+  ]);
+  context.recycle(...candidates.scratch);
+  return { output: result, hitIndex: hit };
+}
