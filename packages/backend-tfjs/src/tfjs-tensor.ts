@@ -17,6 +17,7 @@ export class TfjsTensor<D extends DType = DType> implements Tensor<D> {
   readonly owner: object;
   #storage: TfTensor | undefined;
   readonly #hostIntegers: Int32Array | undefined;
+  readonly #derived = new Map<string, TfTensor>();
 
   /** Takes ownership of `storage`: the caller must not dispose it or keep using it. */
   constructor(owner: object, dtype: D, storage: TfTensor, shape: Shape, hostIntegers?: Int32Array) {
@@ -52,17 +53,40 @@ export class TfjsTensor<D extends DType = DType> implements Tensor<D> {
     return this.#hostIntegers;
   }
 
+  /**
+   * A tensor computed from this one and kept with it until its data changes or it is disposed: the
+   * transposed keys and their squared norms, which every search of one codebook upload would otherwise
+   * recompute (a transpose and a reduction over all `N × Dk` elements per call). `make` runs outside any
+   * `tidy` of the caller's, so the result survives; it belongs to this handle.
+   */
+  derived(name: string, make: (storage: TfTensor) => TfTensor): TfTensor {
+    const storage = this.storage;
+    let tensor = this.#derived.get(name);
+    if (tensor === undefined) {
+      tensor = make(storage);
+      this.#derived.set(name, tensor);
+    }
+    return tensor;
+  }
+
   /** Swaps in new storage of the same shape (an in-place update) and disposes the old. */
   replace(next: TfTensor): void {
     const previous = this.storage;
     this.#storage = next;
     previous.dispose();
+    this.#dropDerived();
   }
 
   /** Disposes the tfjs tensor. Idempotent, as `dispose` promises. */
   release(): void {
     this.#storage?.dispose();
     this.#storage = undefined;
+    this.#dropDerived();
+  }
+
+  #dropDerived(): void {
+    for (const tensor of this.#derived.values()) tensor.dispose();
+    this.#derived.clear();
   }
 }
 

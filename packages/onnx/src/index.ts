@@ -2,7 +2,7 @@ export { cutOnnxModel, type EditPoint, listEditPoints, type OnnxCut } from './cu
 export * from './export-edited-model.js';
 export * from './import-suffix-graph.js';
 export * from './load-onnx-model.js';
-export type { OnnxInput, OnnxInputSpec } from './onnx-inputs.js';
+export { batchFeeds, type OnnxInput, type OnnxInputSpec, resolveInputSpecs } from './onnx-inputs.js';
 export * from './onnx-model-builder.js';
 export * from './predict-with-suffix-session.js';
 export { type ProbedTensor, probeShapes } from './probe-shapes.js';

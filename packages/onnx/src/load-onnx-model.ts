@@ -21,6 +21,8 @@ export interface LoadOnnxModelOptions extends SuffixLossOptions {
   readonly dimensions?: Readonly<Record<string, number>>;
   /** Labels from predictions; default arg-max over the last axis (class ids). */
   readonly decodePredictions?: (prediction: Float32Array, shape: Shape) => EditLabel[];
+  /** onnxruntime options for the prefix, suffix and full sessions (threads, graph optimisation). */
+  readonly sessionOptions?: ort.InferenceSession.SessionOptions;
 }
 
 /** An ONNX model cut for GRACE: an {@link EditableModel} plus the onnxruntime sessions behind it. */
@@ -74,9 +76,9 @@ export async function loadOnnxModel(
     );
   }
   const [prefixSession, suffixSession, fullSession] = await Promise.all([
-    ort.InferenceSession.create(encodeOnnxModel(cut.prefixModel)),
-    ort.InferenceSession.create(encodeOnnxModel(cut.suffixModel)),
-    ort.InferenceSession.create(encodeOnnxModel(model.proto)),
+    ort.InferenceSession.create(encodeOnnxModel(cut.prefixModel), options.sessionOptions ?? {}),
+    ort.InferenceSession.create(encodeOnnxModel(cut.suffixModel), options.sessionOptions ?? {}),
+    ort.InferenceSession.create(encodeOnnxModel(model.proto), options.sessionOptions ?? {}),
   ]);
   const extras = cut.crossingTensors.filter((name) =>
     imported.graph.inputs.some((input) => input.name === name),

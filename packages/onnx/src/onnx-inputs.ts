@@ -95,7 +95,11 @@ export function batchFeeds(
   const feeds: Record<string, ort.Tensor> = {};
   for (const spec of specs) {
     const size = spec.exampleShape.reduce((product, dimension) => product * dimension, 1);
-    const numbers = new Float64Array(examples.length * size);
+    // float32 inputs are copied straight into the batch; other types go through float64 and are converted.
+    const numbers =
+      spec.type === 'float32'
+        ? new Float32Array(examples.length * size)
+        : new Float64Array(examples.length * size);
     examples.forEach((example, row) => {
       const data = exampleData(example, spec, specs);
       if (data.length !== size) {
@@ -107,7 +111,10 @@ export function batchFeeds(
       }
       numbers.set(data, row * size);
     });
-    feeds[spec.name] = makeTensor(spec.type, numbers, [examples.length, ...spec.exampleShape]);
+    feeds[spec.name] =
+      numbers instanceof Float32Array
+        ? new ort.Tensor('float32', numbers, [examples.length, ...spec.exampleShape])
+        : makeTensor(spec.type, numbers, [examples.length, ...spec.exampleShape]);
   }
   return feeds;
 }

@@ -7,7 +7,7 @@ import {
 import type { TfjsKernelContext } from '../kernel-context.js';
 import type { TensorFlow, TfTensor } from '../tensorflow.js';
 import { readHostIntegers } from '../tfjs-tensor.js';
-import { nearestKeyTensors } from './nearest-key.js';
+import { keyLayoutOf, nearestKeyTensors } from './nearest-key.js';
 import { selectPreservesBits } from './select-preserves-bits.js';
 import { expectRowsInRange } from './token-ranges.js';
 
@@ -38,9 +38,10 @@ export function lookup(context: TfjsKernelContext, args: LookupArguments): Looku
   }
   const keyCount = args.keys.shape[0] as number;
   const exactSelect = selectPreservesBits(tf);
+  const layout = keyLayoutOf(context, args.keys);
   const [output, hitIndex] = tf.tidy(() => {
     if (keyCount === 0) return [tf.clone(layerOutput), tf.fill([batch], -1, 'int32')];
-    const nearest = nearestKeyTensors(tf, queries, keys);
+    const nearest = nearestKeyTensors(tf, queries, keys, layout);
     const safeIndex = tf.maximum(nearest.index, tf.scalar(0, 'int32'));
     const fires = tf.logicalAnd(
       tf.greaterEqual(nearest.index, 0),

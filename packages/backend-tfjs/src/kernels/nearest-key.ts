@@ -1,6 +1,7 @@
 import { type NearestKeyResult, type Tensor, validateNearestKeyArguments } from '@grace/core';
 import type { TfjsKernelContext } from '../kernel-context.js';
 import type { TensorFlow, TfTensor } from '../tensorflow.js';
+import { resolveTfjsTensor } from '../tfjs-tensor.js';
 
 /** Per-row winners of {@link nearestKeyTensors}; both `[B]`. */
 export interface NearestKeyTensors {
@@ -8,6 +9,24 @@ export interface NearestKeyTensors {
   readonly index: TfTensor;
   /** float32: the Euclidean distance to that key, +Infinity where `index` is -1. */
   readonly distance: TfTensor;
+}
+
+/** What the search needs of the keys besides the keys: both depend on the keys only, so they are cached. */
+export interface KeyLayout {
+  /** `[Dk, N]`: tfjs's matMul with `transposeB` is several times slower on wasm than on a transposed copy. */
+  readonly transposed: TfTensor;
+  /** `[N]`: `|k|²`. */
+  readonly squaredNorms: TfTensor;
+}
+
+/** The cached {@link KeyLayout} of a keys handle, made on first use (call outside `tf.tidy`). */
+export function keyLayoutOf(context: TfjsKernelContext, keys: Tensor<'float32'>): KeyLayout {
+  const handle = resolveTfjsTensor(keys, context.owner, 'keys');
+  const { tf } = context;
+  return {
+    transposed: handle.derived('transposed', (storage) => tf.tidy(() => tf.transpose(storage))),
+    squaredNorms: handle.derived('squaredNorms', (storage) => tf.tidy(() => tf.sum(tf.square(storage), 1))),
+  };
 }
 
 /**
@@ -21,7 +40,12 @@ export interface NearestKeyTensors {
  * test needs it. A NaN squared distance is ranked as +Infinity so that it never wins; `tf.argMin` gives ties
  * to the lowest index (checked by the conformance suite's tie cases).
  */
-export function nearestKeyTensors(tf: TensorFlow, queries: TfTensor, keys: TfTensor): NearestKeyTensors {
+export function nearestKeyTensors(
+  tf: TensorFlow,
+  queries: TfTensor,
+  keys: TfTensor,
+  layout: KeyLayout,
+): NearestKeyTensors {
   const batch = queries.shape[0] as number;
   const keyCount = keys.shape[0] as number;
   if (keyCount === 0) {
@@ -31,9 +55,8 @@ export function nearestKeyTensors(tf: TensorFlow, queries: TfTensor, keys: TfTen
     };
   }
   const queryNorms = tf.sum(tf.square(queries), 1, true); // [B, 1]
-  const keyNorms = tf.sum(tf.square(keys), 1); // [N]
-  const cross = tf.matMul(queries, keys, false, true); // [B, N]
-  const identity = tf.add(tf.sub(queryNorms, tf.mul(cross, 2)), keyNorms);
+  const cross = tf.matMul(queries, layout.transposed); // [B, N]
+  const identity = tf.add(tf.sub(queryNorms, tf.mul(cross, 2)), layout.squaredNorms);
   const clamped = tf.maximum(identity, 0);
   const ranked = tf.where(tf.isNaN(clamped), tf.fill(clamped.shape, Number.POSITIVE_INFINITY), clamped);
   const best = tf.argMin(ranked, 1); // int32 [B]
@@ -56,8 +79,9 @@ export function nearestKey(
   const queryStorage = context.read(queries, 'queries');
   const keyStorage = context.read(keys, 'keys');
   const batch = queries.shape[0] as number;
+  const layout = keyLayoutOf(context, keys);
   const result = context.tf.tidy(() => {
-    const { index, distance } = nearestKeyTensors(context.tf, queryStorage, keyStorage);
+    const { index, distance } = nearestKeyTensors(context.tf, queryStorage, keyStorage, layout);
     return [index, distance];
   });
   return {

@@ -1,0 +1,88 @@
+import type { BenchmarkCommand } from './benchmark-command.js';
+import { defaultOutPath } from './lookup-command.js';
+import {
+  defaultOnnxOverheadConfig,
+  type OnnxOverheadRow,
+  quickOnnxOverheadConfig,
+  runOnnxOverheadBenchmark,
+} from './onnx-overhead-benchmark.js';
+import { type OptionSpecification, parsePositiveInteger } from './parse-arguments.js';
+import { createBenchmarkReport, formatMilliseconds, formatTable, writeJsonReport } from './report.js';
+
+const onnxOptions: readonly OptionSpecification[] = [
+  { name: 'quick', description: 'codebooks of 0 and 100 keys, 3 runs: a smoke test' },
+  {
+    name: 'runs',
+    valueName: 'N',
+    description: `timed runs per path and codebook (default ${defaultOnnxOverheadConfig.runs})`,
+  },
+  {
+    name: 'out',
+    valueName: 'FILE',
+    description: 'JSON report (default apps/bench/results/onnx-<date>.json)',
+  },
+  { name: 'help', description: 'print this help' },
+];
+
+/** The overhead target of the issue: at most 10% over the plain model at 100 keys. */
+const targetOverhead = 0.1;
+
+function percent(ratio: number): string {
+  return `${ratio >= 0 ? '+' : ''}${(ratio * 100).toFixed(1)}%`;
+}
+
+function formatOnnxTable(rows: readonly OnnxOverheadRow[], batchSize: number): string {
+  const runs = rows[0]?.plain.runs ?? 0;
+  return formatTable(
+    [
+      { header: 'keys', align: 'right' },
+      { header: `plain ms (batch ${batchSize}, median of ${runs})`, align: 'right' },
+      { header: 'GRACE + suffix session ms', align: 'right' },
+      { header: 'overhead', align: 'right' },
+      { header: 'GraceEditor.predict ms', align: 'right' },
+      { header: 'overhead', align: 'right' },
+      { header: 'single ONNX graph ms', align: 'right' },
+      { header: 'overhead', align: 'right' },
+    ],
+    rows.map((row) => [
+      String(row.keys),
+      formatMilliseconds(row.plain.medianMs),
+      formatMilliseconds(row.wrapped.medianMs),
+      percent(row.wrappedOverhead),
+      formatMilliseconds(row.editor.medianMs),
+      percent(row.editorOverhead),
+      formatMilliseconds(row.singleGraph.medianMs),
+      percent(row.singleGraphOverhead),
+    ]),
+  );
+}
+
+/** The `onnx` benchmark: inference overhead of GRACE around the PaddleOCR direction classifier. */
+export const onnxCommand: BenchmarkCommand = {
+  name: 'onnx',
+  description:
+    'inference overhead of the GRACE-wrapped PaddleOCR classifier vs the plain model (0/100/10,000 keys)',
+  options: onnxOptions,
+  run: async (options) => {
+    const base = options.flags.has('quick') ? quickOnnxOverheadConfig : defaultOnnxOverheadConfig;
+    const runs = options.values.get('runs');
+    const threads = options.values.get('threads');
+    const config = {
+      ...base,
+      runs: runs === undefined ? base.runs : parsePositiveInteger(runs, 'runs'),
+      threads: threads === undefined ? base.threads : parsePositiveInteger(threads, 'threads'),
+    };
+    const rows = await runOnnxOverheadBenchmark(config, (message) => process.stderr.write(`  ${message}\n`));
+    process.stdout.write(`\n${formatOnnxTable(rows, config.batchSize)}\n\n`);
+    const atHundred = rows.find((row) => row.keys === 100);
+    if (atHundred !== undefined) {
+      const met = atHundred.wrappedOverhead <= targetOverhead;
+      process.stdout.write(
+        `target (≤ ${percent(targetOverhead)} at 100 keys, serving path): ${met ? 'met' : 'NOT met'} (${percent(atHundred.wrappedOverhead)})\n`,
+      );
+    }
+    const outPath = options.values.get('out') ?? defaultOutPath('onnx', new Date());
+    await writeJsonReport(outPath, createBenchmarkReport('onnx', ['cpu', 'onnxruntime-node'], config, rows));
+    process.stdout.write(`wrote ${outPath}\n`);
+  },
+};
