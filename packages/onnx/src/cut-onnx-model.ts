@@ -128,6 +128,13 @@ export async function cutOnnxModel(
     );
   }
   const layerInput = node.input?.[0] ?? '';
+  if (isInitializer(model, layerInput) || isConstantOutput(model, layerInput)) {
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `node '${nodeName(node)}': its first input '${layerInput}' is a constant, so it has no per-example key`,
+      { editAt },
+    );
+  }
   const layerOutput = node.output?.[0] ?? '';
 
   // Forward closure from the layer output, in graph (topological) order.

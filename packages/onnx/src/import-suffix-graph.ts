@@ -125,7 +125,7 @@ export function importSuffixGraph(cut: OnnxCut, options: SuffixLossOptions = {})
         opType,
         inputs,
         outputs: [output],
-        attributes: ir(attributes, opType === 'LayerNormalization' ? [] : []),
+        attributes: ir(attributes),
       });
     } else if (opType === 'Dropout') {
       nodes.push({ name, opType: 'Identity', inputs: [inputs[0] as string], outputs: [output] });
