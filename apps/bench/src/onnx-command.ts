@@ -17,6 +17,11 @@ const onnxOptions: readonly OptionSpecification[] = [
     description: `timed runs per path and codebook (default ${defaultOnnxOverheadConfig.runs})`,
   },
   {
+    name: 'threads',
+    valueName: 'N',
+    description: `onnxruntime intra-op threads per session (default ${defaultOnnxOverheadConfig.threads})`,
+  },
+  {
     name: 'out',
     valueName: 'FILE',
     description: 'JSON report (default apps/bench/results/onnx-<date>.json)',
