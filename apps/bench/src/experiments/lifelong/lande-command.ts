@@ -1,7 +1,8 @@
 import type { GraceBackend } from '@grace/core';
 import { createProgressDisplay } from '../../progress-display.js';
-import { editScore, type LandeExperimentOptions, runLandeExperiment } from './lande-udhr-experiment.js';
+import { type LandeExperimentOptions, runLandeExperiment } from './lande-udhr-experiment.js';
 import { finalCheckpoint, formatLifelongTable, writeLifelongReport } from './lifelong-report.js';
+import { editScore } from './method-comparison.js';
 
 /**
  * `pnpm demo`: the lande-on-UDHR lifelong run with a progress display; prints the table and whether the

@@ -1,7 +1,8 @@
 import { createCpuBackend } from '@grace/backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { editScore, runLandeExperiment } from './lande-udhr-experiment.js';
+import { runLandeExperiment } from './lande-udhr-experiment.js';
 import { finalCheckpoint, formatLifelongTable } from './lifelong-report.js';
+import { editScore } from './method-comparison.js';
 
 describe('lifelong editing of lande on UDHR (a short stream)', () => {
   it('fixes real mistakes in a row without hurting the upstream task, unlike fine-tuning', async () => {
@@ -9,6 +10,7 @@ describe('lifelong editing of lande on UDHR (a short stream)', () => {
       backend: createCpuBackend(),
       edits: 60,
       epsValues: [0.5],
+      layers: ['dense1'],
       splitPolicies: ['halve'],
       checkpoints: 3,
       upstreamSize: 300,

@@ -1,5 +1,4 @@
-import type { GraceBackend, SplitPolicy } from '@grace/core';
-import { SeededRandom } from '@grace/core';
+import { type GraceBackend, SeededRandom, type SplitPolicy } from '@grace/core';
 import {
   type LandeEditLayer,
   type LandeModel,
@@ -10,13 +9,9 @@ import {
   splitSnippetsByArticle,
 } from '@grace/models';
 import { fineTuningMethod } from './fine-tuning-method.js';
-import { graceMethod, uneditedMethod } from './grace-method.js';
-import {
-  type LabelledInput,
-  type LifelongData,
-  type MethodRun,
-  runLifelongProtocol,
-} from './lifelong-protocol.js';
+import { uneditedMethod } from './grace-method.js';
+import type { LabelledInput, LifelongData, MethodRun } from './lifelong-protocol.js';
+import { compareMethods } from './method-comparison.js';
 
 /**
  * The flagship run: lande, a real deployed language-identification network, streamed 3-word UDHR snippets it
@@ -29,8 +24,14 @@ export interface LandeExperimentOptions {
   readonly edits?: number;
   readonly words?: number;
   readonly seed?: number;
+  /** The layer fine-tuning trains and the reference cut; default dense1. */
   readonly layer?: LandeEditLayer;
+  /** Layers GRACE is swept over; default dense1 and dense0. */
+  readonly layers?: readonly LandeEditLayer[];
+  /** eps_init values at dense1 (120 hidden units; same-language distances have a median of about 3). */
   readonly epsValues?: readonly number[];
+  /** eps_init values at dense0 (620 n-gram frequencies; distances are about ten times smaller). */
+  readonly dense0EpsValues?: readonly number[];
   readonly splitPolicies?: readonly SplitPolicy[];
   readonly checkpoints?: number;
   readonly upstreamSize?: number;
@@ -83,18 +84,15 @@ function withFeatureCache(lande: LandeModel): LandeModel {
   };
 }
 
-export function editScore(run: MethodRun): number {
-  const last = run.checkpoints.at(-1);
-  return last === undefined ? 0 : (last.trr + last.err) / 2;
-}
-
 export async function runLandeExperiment(options: LandeExperimentOptions): Promise<LandeExperimentResult> {
   const config = {
     edits: options.edits ?? 1000,
     words: options.words ?? 3,
     seed: options.seed ?? 1,
     layer: options.layer ?? 'dense1',
+    layers: options.layers ?? ['dense1', 'dense0'],
     epsValues: options.epsValues ?? [0.25, 0.5, 1, 2],
+    dense0EpsValues: options.dense0EpsValues ?? [0.05, 0.1, 0.2],
     splitPolicies: options.splitPolicies ?? ['halve', 'keep'],
     checkpoints: options.checkpoints ?? 10,
     upstreamSize: options.upstreamSize ?? 1000,
@@ -126,39 +124,37 @@ export async function runLandeExperiment(options: LandeExperimentOptions): Promi
     upstream: labelled(sample(split.upstream, config.upstreamSize, random)),
     holdout: labelled(sample(holdoutErrors, config.holdoutSize, random)),
   };
-  const checkpointEvery = Math.max(1, Math.ceil(data.stream.length / config.checkpoints));
-  const protocol = { checkpointEvery, onProgress: progress };
-
-  const runs: MethodRun[] = [
-    await runLifelongProtocol(() => uneditedMethod(model, editorOptions), data, protocol),
-  ];
-  const graceRuns: MethodRun[] = [];
-  for (const splitPolicy of config.splitPolicies) {
-    for (const epsInit of config.epsValues) {
-      const name = `GRACE ${config.layer} ε ${epsInit} ${splitPolicy}`;
-      const run = await runLifelongProtocol(
-        () => graceMethod(name, model, { backend, epsInit, splitPolicy, seed: config.seed }),
-        data,
-        protocol,
-      );
-      graceRuns.push(run);
-    }
-  }
-  runs.push(...graceRuns);
   const task = {
     model: lande.model,
     features: (text: string) => lande.featurize(text),
     classOf: (label: unknown) => lande.languages.indexOf(label as string),
     labelOf: (classId: number) => lande.languages[classId] as string,
   };
-  runs.push(
-    await runLifelongProtocol(
-      () => fineTuningMethod(backend, task, { layer: sequentialIndexOf[config.layer], ...config.fineTuning }),
-      data,
-      protocol,
+  const layers = config.layers.map((layer) => ({
+    layer,
+    model: layer === config.layer ? model : landeEditableModel(lande, layer),
+  }));
+  const { runs, best } = await compareMethods({
+    backend,
+    data,
+    reference: model,
+    settings: layers.flatMap(({ layer, model: layerModel }) =>
+      config.splitPolicies.flatMap((splitPolicy) =>
+        (layer === 'dense0' ? config.dense0EpsValues : config.epsValues).map((epsInit) => ({
+          layer,
+          model: layerModel,
+          epsInit,
+          splitPolicy,
+        })),
+      ),
     ),
-  );
-  const best = graceRuns.reduce((winner, run) => (editScore(run) > editScore(winner) ? run : winner));
+    baselines: [
+      () => fineTuningMethod(backend, task, { layer: sequentialIndexOf[config.layer], ...config.fineTuning }),
+    ],
+    checkpoints: config.checkpoints,
+    seed: config.seed,
+    onProgress: progress,
+  });
   return {
     config: { ...config, backend: backend.name },
     sizes: {
@@ -169,6 +165,6 @@ export async function runLandeExperiment(options: LandeExperimentOptions): Promi
     },
     baseErrorRate: streamErrors.length / split.stream.length,
     runs,
-    best: best.method,
+    best,
   };
 }

@@ -1,0 +1,183 @@
+import {
+  type EditableModel,
+  type EditLabel,
+  type GraceBackend,
+  GraceError,
+  type GraphNode,
+  type SequentialModel,
+  SuffixExecutor,
+  type SuffixGraph,
+  type Tensor,
+} from '@grace/core';
+import type { UseLiteModel } from '../use/load-use-lite-model.js';
+import type { PooledEmbeddingCache } from '../use/pooled-embedding-cache.js';
+import { useLiteHidden, useLiteTail } from '../use/use-lite-graph.js';
+import type { SpamLabel } from './spam-assassin-emails.js';
+
+/** The head's classes, in output order. */
+export const spamClasses: readonly SpamLabel[] = ['ham', 'spam'];
+
+/**
+ * A spam filter: USE-lite (frozen) embeds an e-mail, a small head trained by the project classifies the
+ * embedding as ham or spam.
+ */
+export interface SpamFilter {
+  readonly encoder: UseLiteModel;
+  /** Embeds texts up to the pooling (on tfjs), once per text. */
+  readonly pooling: PooledEmbeddingCache;
+  /** `[512] → ... → [2]` over the L2-normalised embedding, softmax cross-entropy, classes {@link spamClasses}. */
+  readonly head: SequentialModel;
+}
+
+/** The layer GRACE edits, in codebook files. */
+export const spamFilterLayerId = 'use-lite.hidden_layers.tanh_layer_0';
+
+/**
+ * Copies a sequential head's graph under a `head.` scope with its input renamed, so it can follow the encoder
+ * in one graph; `target`, `prediction` and `loss` keep their names.
+ */
+function scopedHead(head: SequentialModel, input: string): SuffixGraph {
+  const graph = head.graph();
+  const kept = new Set(['target', 'prediction', 'loss']);
+  const rename = (name: string): string => {
+    if (name === 'input') return input;
+    return kept.has(name) || name === '' ? name : `head.${name}`;
+  };
+  return {
+    ...graph,
+    inputs: graph.inputs.filter((value) => value.name !== 'input'),
+    initializers: graph.initializers.map((initializer) => ({
+      ...initializer,
+      name: rename(initializer.name),
+    })),
+    nodes: graph.nodes.map(
+      (node): GraphNode => ({
+        ...node,
+        name: `head.${node.name}`,
+        inputs: node.inputs.map(rename),
+        outputs: node.outputs.map(rename),
+      }),
+    ),
+  };
+}
+
+/**
+ * The filter from the encoder's hidden dense output (`activation` `[batch, 512]`) on: tanh, L2 norm, head,
+ * loss. The suffix GRACE trains values through.
+ */
+export function spamFilterSuffix(filter: SpamFilter): SuffixGraph {
+  const tail = useLiteTail(filter.encoder, 'activation', 'embedding');
+  const head = scopedHead(filter.head, 'embedding');
+  return {
+    name: 'spam-filter-after-hidden',
+    inputs: [
+      { name: 'activation', dtype: 'float32', shape: ['batch', filter.encoder.width] },
+      ...head.inputs,
+    ],
+    initializers: [...tail.initializers, ...head.initializers],
+    nodes: [...tail.nodes, ...head.nodes],
+    outputs: ['prediction', 'loss'],
+  };
+}
+
+/**
+ * The filter from the pooling on (`pooled` `[batch, 512]`): the hidden dense layer, then
+ * {@link spamFilterSuffix}. What continual fine-tuning of the edited layer trains.
+ */
+export function spamFilterGraph(filter: SpamFilter): SuffixGraph {
+  const hidden = useLiteHidden(filter.encoder, 'pooled', 'activation');
+  const suffix = spamFilterSuffix(filter);
+  return {
+    name: 'spam-filter-after-pooling',
+    inputs: [
+      { name: 'pooled', dtype: 'float32', shape: ['batch', filter.encoder.width] },
+      ...suffix.inputs.filter((value) => value.name !== 'activation'),
+    ],
+    initializers: [...hidden.initializers, ...suffix.initializers],
+    nodes: [...hidden.nodes, ...suffix.nodes],
+    outputs: suffix.outputs,
+  };
+}
+
+/** The class id of a label, or an INVALID_ARGUMENT error naming it. */
+export function spamClassOf(label: EditLabel): number {
+  const found = spamClasses.indexOf(label as SpamLabel);
+  if (found === -1) {
+    throw new GraceError('INVALID_ARGUMENT', `${JSON.stringify(label)} is not 'ham' or 'spam'`, { label });
+  }
+  return found;
+}
+
+/**
+ * The spam filter as an {@link EditableModel} over raw e-mail text, cut at USE-lite's own hidden dense layer
+ * (`tanh_layer_0`, 512 → 512): keys are the pooled sentence states (`KonaTransformer/div`), values replace
+ * the layer's pre-tanh output. The transformer runs frozen on tfjs; the hidden layer, tail and head run on the
+ * editor's backend.
+ */
+export function spamFilterEditableModel(filter: SpamFilter): EditableModel<string> {
+  const { encoder, head } = filter;
+  if (head.inputWidth !== encoder.width || head.outputWidth !== spamClasses.length) {
+    throw new GraceError(
+      'SHAPE_MISMATCH',
+      `the head maps ${head.inputWidth} → ${head.outputWidth}; a spam head maps ${encoder.width} → 2`,
+    );
+  }
+  const hidden = useLiteHidden(encoder, 'pooled', 'activation');
+  const hiddenGraph: SuffixGraph = {
+    name: 'use-lite-hidden',
+    inputs: [{ name: 'pooled', dtype: 'float32', shape: ['batch', encoder.width] }],
+    initializers: hidden.initializers,
+    nodes: hidden.nodes,
+    outputs: ['activation'],
+  };
+  const executors = new WeakMap<GraceBackend, SuffixExecutor>();
+  const executorOn = (backend: GraceBackend): SuffixExecutor => {
+    let executor = executors.get(backend);
+    if (executor === undefined) {
+      executor = new SuffixExecutor(backend, hiddenGraph);
+      executors.set(backend, executor);
+    }
+    return executor;
+  };
+  return {
+    layerId: spamFilterLayerId,
+    keyDimension: encoder.width,
+    valueDimension: encoder.width,
+    suffix: spamFilterSuffix(filter),
+    activationInput: 'activation',
+    targetInput: 'target',
+    predictionOutput: 'prediction',
+    lossOutput: 'loss',
+    async runPrefix(backend, texts) {
+      const pooled = backend.upload(await filter.pooling.pool(texts), [texts.length, encoder.width]);
+      try {
+        const { outputs } = executorOn(backend).run({ feeds: { pooled }, outputs: ['activation'] });
+        return {
+          layerInput: pooled,
+          layerOutput: outputs.get('activation') as Tensor<'float32'>,
+          extras: {},
+        };
+      } catch (error) {
+        backend.dispose(pooled);
+        throw error;
+      }
+    },
+    encodeTargets(backend, labels) {
+      const { data, shape } = head.encodeTargets(labels.map(spamClassOf));
+      return backend.upload(data, shape);
+    },
+    decodePredictions: (prediction, shape) =>
+      head.decodePredictions(prediction, shape).map((id) => spamClasses[id as number] as SpamLabel),
+    digestInput: (text) => fnv1a(text),
+  };
+}
+
+/** A short, stable digest of a text for edit records (FNV-1a, 32 bits, hex); not a security hash. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}

@@ -1,0 +1,92 @@
+import {
+  type GraceBackend,
+  type SequentialLayerSpecification,
+  SequentialModel,
+  SuffixExecutor,
+  type Tensor,
+  trainSequentialModel,
+} from '@grace/core';
+import type { UseLiteModel } from '../use/load-use-lite-model.js';
+import type { PooledEmbeddingCache } from '../use/pooled-embedding-cache.js';
+import { useLiteEmbeddingGraph } from '../use/use-lite-graph.js';
+import type { SpamLabel } from './spam-assassin-emails.js';
+import { type SpamFilter, spamClasses, spamClassOf } from './spam-filter-model.js';
+
+export interface SpamFilterTrainingOptions {
+  readonly backend: GraceBackend;
+  readonly encoder: UseLiteModel;
+  readonly pooling: PooledEmbeddingCache;
+  /** The upstream e-mails (text as the filter reads it) and their labels. */
+  readonly texts: readonly string[];
+  readonly labels: readonly SpamLabel[];
+  /** Width of a ReLU hidden layer in the head; 0 (default) makes the head one dense 512 → 2 (logistic). */
+  readonly hiddenUnits?: number;
+  /** Default 30. */
+  readonly epochs?: number;
+  /** Adam learning rate, default 1e-2. */
+  readonly learningRate?: number;
+  readonly seed?: number;
+  readonly onEpoch?: (epoch: number, meanLoss: number) => void;
+}
+
+/** `[B, 512]` row-major: the encoder's embeddings of pooled states, computed by the graph IR on the backend. */
+export async function embeddingsFromPooled(
+  backend: GraceBackend,
+  encoder: UseLiteModel,
+  pooled: Float32Array,
+): Promise<Float32Array> {
+  const rows = pooled.length / encoder.width;
+  if (rows === 0) return new Float32Array(0);
+  const executor = new SuffixExecutor(backend, useLiteEmbeddingGraph(encoder));
+  const input = backend.upload(pooled, [rows, encoder.width]);
+  try {
+    const { outputs } = executor.run({ feeds: { pooled: input }, outputs: ['embedding'] });
+    const embedding = outputs.get('embedding') as Tensor<'float32'>;
+    try {
+      return await backend.download(embedding);
+    } finally {
+      backend.dispose(embedding);
+    }
+  } finally {
+    backend.dispose(input);
+    executor.dispose();
+  }
+}
+
+/**
+ * Trains the filter's head on upstream e-mails: the frozen encoder embeds them (pooled once, cached), the
+ * head learns ham/spam from the embeddings. This is the "deployed model" of the drift experiment; its mistakes
+ * on later mail are what gets edited.
+ */
+export async function trainSpamFilter(options: SpamFilterTrainingOptions): Promise<SpamFilter> {
+  const { backend, encoder, pooling } = options;
+  const hiddenUnits = options.hiddenUnits ?? 0;
+  const embeddings = await embeddingsFromPooled(backend, encoder, await pooling.pool(options.texts));
+  const inputs = options.texts.map((_, row) =>
+    embeddings.subarray(row * encoder.width, (row + 1) * encoder.width),
+  );
+  const layers: SequentialLayerSpecification[] =
+    hiddenUnits > 0
+      ? [
+          { kind: 'dense', units: hiddenUnits },
+          { kind: 'relu' },
+          { kind: 'dense', units: spamClasses.length },
+        ]
+      : [{ kind: 'dense', units: spamClasses.length }];
+  const initial = SequentialModel.create({
+    inputWidth: encoder.width,
+    layers,
+    loss: 'softmax-cross-entropy',
+    seed: options.seed ?? 0,
+  });
+  const { model: head } = await trainSequentialModel(initial, {
+    backend,
+    inputs,
+    labels: options.labels.map(spamClassOf),
+    epochs: options.epochs ?? 30,
+    learningRate: options.learningRate ?? 1e-2,
+    seed: options.seed ?? 0,
+    ...(options.onEpoch === undefined ? {} : { onEpoch: options.onEpoch }),
+  });
+  return { encoder, pooling, head };
+}
