@@ -1,0 +1,82 @@
+import type { JsonSchema, ServedModel } from './served-model.js';
+
+/** Most inputs one prediction request may carry; beyond this a client should split its batch. */
+export const maximumPredictionBatch = 256;
+/** Most edits one request may carry; each trains for up to ~100 Adam iterations while holding the queue. */
+export const maximumEditBatch = 64;
+
+const identifier = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,100}$' } as const;
+const bearer = [{ bearerToken: [] }];
+
+/**
+ * The request schemas of every route, built from the served model's input schema and label set, so fastify
+ * refuses a wrong type, a missing field, an oversized batch or an unknown label before any handler runs,
+ * and the OpenAPI document says exactly what is accepted.
+ */
+export function apiSchemas(servedModel: ServedModel) {
+  const input: JsonSchema = servedModel.inputSchema;
+  const label = { enum: [...servedModel.labels], description: 'one of the labels of the model' };
+  return {
+    predict: {
+      summary: 'Predict a batch; per input, the label and whether (and which) codebook key fired',
+      body: {
+        type: 'object',
+        required: ['inputs'],
+        additionalProperties: false,
+        properties: {
+          inputs: { type: 'array', minItems: 1, maxItems: maximumPredictionBatch, items: input },
+        },
+      },
+    },
+    createEdits: {
+      summary: 'Correct the model: one edit or a batch, applied in order, all or nothing',
+      security: bearer,
+      body: {
+        type: 'object',
+        required: ['edits'],
+        additionalProperties: false,
+        properties: {
+          edits: {
+            type: 'array',
+            minItems: 1,
+            maxItems: maximumEditBatch,
+            items: {
+              type: 'object',
+              required: ['input', 'label'],
+              additionalProperties: false,
+              properties: { input, label },
+            },
+          },
+        },
+      },
+    },
+    listEdits: {
+      summary: 'Active edits, newest first, paged',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          offset: { type: 'string', pattern: '^[0-9]{1,9}$' },
+          limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
+        },
+      },
+    },
+    rollbackEdit: {
+      summary: 'Roll an edit back, exactly, as if it had never been made',
+      security: bearer,
+      params: { type: 'object', required: ['id'], properties: { id: identifier } },
+    },
+    createSnapshot: { summary: 'Store the current codebook under a new snapshot id', security: bearer },
+    listSnapshots: { summary: 'Stored snapshots' },
+    restoreSnapshot: {
+      summary: 'Replace the codebook by a stored snapshot (logged, so a restart replays it)',
+      security: bearer,
+      params: { type: 'object', required: ['id'], properties: { id: identifier } },
+    },
+    codebook: { summary: 'Codebook size and radius statistics' },
+    codebookFile: { summary: 'The committed codebook as a codebook file (safetensors)' },
+    model: { summary: 'The served model: name, input schema, labels' },
+    health: { summary: 'Liveness and readiness' },
+    metrics: { summary: 'Prometheus text format' },
+  } as const;
+}

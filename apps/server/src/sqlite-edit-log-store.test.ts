@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EditLogEntry } from './edit-log-store.js';
+import { SqliteEditLogStore } from './sqlite-edit-log-store.js';
+
+const identity = { model: 'synthetic', layerId: 'layer0', keyDimension: 2, valueDimension: 3 };
+
+function editEntry(position: number): EditLogEntry {
+  return {
+    kind: 'edit',
+    position,
+    time: new Date(Date.UTC(2026, 0, 1, 0, 0, position)).toISOString(),
+    edit: {
+      editId: `edit-${position}`,
+      label: 1,
+      // Values that are not exactly representable in decimal, to prove the bytes survive.
+      query: Float32Array.of(Math.fround(0.1), -Math.fround(1 / 3)),
+      value: Float32Array.of(Math.fround(Math.PI), 1e-38, -0),
+      operation: 'ADD',
+      keyIndex: position - 1,
+      loss: [0.7, 0.1, 1e-300],
+      input: [0.1, -0.3333],
+    },
+  };
+}
+
+describe('SqliteEditLogStore', () => {
+  const directories: string[] = [];
+  const open = (): SqliteEditLogStore => {
+    const directory = mkdtempSync(join(tmpdir(), 'grace-log-'));
+    directories.push(directory);
+    return new SqliteEditLogStore(join(directory, 'nested', 'log.sqlite'));
+  };
+  afterEach(() => {
+    for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('runs in WAL mode with synchronous FULL', async () => {
+    const store = open();
+    expect(store.pragmas()).toEqual({ journalMode: 'wal', synchronous: 2 });
+    await store.close();
+  });
+
+  it('reads back every entry in order with bit-exact vectors, also after reopening', async () => {
+    const store = open();
+    await store.open(identity);
+    const entries: EditLogEntry[] = [
+      editEntry(1),
+      editEntry(2),
+      { kind: 'rollback', position: 3, time: '2026-01-01T00:00:03.000Z', editId: 'edit-1' },
+      { kind: 'restore', position: 4, time: '2026-01-01T00:00:04.000Z', snapshotId: 'snapshot-2' },
+    ];
+    await store.append(entries.slice(0, 2));
+    await store.append(entries.slice(2));
+    await store.close();
+    const reopened = new SqliteEditLogStore(store.path);
+    await reopened.open(identity);
+    const read = await reopened.read();
+    expect(read).toEqual(entries);
+    const first = read[0] as Extract<EditLogEntry, { kind: 'edit' }>;
+    expect(Object.is(first.edit.value[2], -0)).toBe(true);
+    expect(await reopened.lastPosition()).toBe(4);
+    expect(await reopened.read(2)).toEqual(entries.slice(2));
+    await reopened.close();
+  });
+
+  it('appends a batch all or nothing', async () => {
+    const store = open();
+    await store.open(identity);
+    await store.append([editEntry(1)]);
+    // The second entry reuses position 1: the whole batch must be refused.
+    await expect(store.append([editEntry(2), editEntry(1)])).rejects.toThrow();
+    expect((await store.read()).map((entry) => entry.position)).toEqual([1]);
+    await store.close();
+  });
+
+  it('refuses a log written for another model or layer', async () => {
+    const store = open();
+    await store.open(identity);
+    await expect(store.open({ ...identity, layerId: 'layer2' })).rejects.toThrow(/written for/);
+    await store.close();
+  });
+
+  it('keeps snapshots by id', async () => {
+    const store = open();
+    const codebook = Uint8Array.of(1, 2, 3, 250);
+    await store.saveSnapshot({
+      id: 'snapshot-1',
+      time: '2026-01-01T00:00:00.000Z',
+      logPosition: 7,
+      codebook,
+    });
+    expect(await store.loadSnapshot('snapshot-1')).toEqual({
+      id: 'snapshot-1',
+      time: '2026-01-01T00:00:00.000Z',
+      logPosition: 7,
+      codebook,
+    });
+    expect(await store.loadSnapshot('missing')).toBeUndefined();
+    expect(await store.listSnapshots()).toEqual([
+      { id: 'snapshot-1', time: '2026-01-01T00:00:00.000Z', logPosition: 7 },
+    ]);
+    await store.close();
+  });
+});
