@@ -1,6 +1,7 @@
 import { createCpuBackend } from '@grace/backend-cpu';
 import type { GraceBackend } from '@grace/core';
 import { UsageError } from './usage-error.js';
+import { createWebGpuBenchmarkBackend } from './webgpu-backends.js';
 
 /**
  * A backend the benchmarks can be asked for by name (`--backend cpu,webgpu`).
@@ -29,6 +30,11 @@ export const benchmarkBackendFactories: readonly BenchmarkBackendFactory[] = [
     name: 'cpu',
     description: 'the reference backend in plain TypeScript (@grace/backend-cpu)',
     create: async () => createCpuBackend(),
+  },
+  {
+    name: 'webgpu',
+    description: 'hand-written WGSL kernels on WebGPU: navigator.gpu or Dawn in Node (@grace/backend-webgpu)',
+    create: createWebGpuBenchmarkBackend,
   },
 ];
 

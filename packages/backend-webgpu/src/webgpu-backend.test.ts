@@ -63,6 +63,55 @@ if (unavailable !== undefined) {
       expect(Array.from(await backend.download(result.distance))).toEqual([1]);
     });
 
+    it("prints each program's WGSL once with debug: true", async () => {
+      const printed: string[] = [];
+      const original = console.log;
+      console.log = (message: unknown) => printed.push(String(message));
+      try {
+        const backend = await createWebGpuBackend({ device, debug: true });
+        const input = backend.upload(new Float32Array([1, 2, 3, 4]), [1, 2, 2]);
+        const positions = backend.upload(new Int32Array([1]), [1]);
+        // A fresh device has no cached pipelines, so the first call compiles (and prints) gatherTokens.
+        const own = await requestWebGpuDevice();
+        const fresh = await createWebGpuBackend({ device: own.device, debug: true });
+        await fresh.download(
+          fresh.gatherTokens(
+            fresh.upload(new Float32Array([1, 2, 3, 4]), [1, 2, 2]),
+            fresh.upload(new Int32Array([1]), [1]),
+          ),
+        );
+        await backend.download(backend.gatherTokens(input, positions));
+        own.device.destroy();
+      } finally {
+        console.log = original;
+      }
+      const gather = printed.filter((message) => message.includes('gatherTokens'));
+      expect(gather.length).toBeGreaterThanOrEqual(1);
+      expect(gather[0]).toContain('@compute');
+    });
+
+    it('surfaces a device error (a buffer over the device limit) as BACKEND_FAILURE', async () => {
+      const own = await requestWebGpuDevice();
+      const backend = await createWebGpuBackend({ device: own.device });
+      const input = backend.upload(new Float32Array([1]), [1]);
+      // 2^31 floats = 8 GiB: over every limit. WebGPU reports it as an error event, which the backend throws
+      // at its next step (here already the dispatch of the same call, else the download).
+      const attempt = async () => backend.download(backend.ops.Identity.forward([input], {}, [2 ** 31]));
+      await expect(attempt()).rejects.toMatchObject({ code: 'BACKEND_FAILURE' });
+      expect(() => backend.upload(new Float32Array([1]), [1])).toThrow(GraceError);
+      own.device.destroy();
+    });
+
+    it('surfaces a lost device as BACKEND_FAILURE', async () => {
+      const own = await requestWebGpuDevice();
+      const backend = await createWebGpuBackend({ device: own.device });
+      const tensor = backend.upload(new Float32Array([1, 2]), [2]);
+      own.device.destroy();
+      await own.device.lost;
+      await expect(backend.download(tensor)).rejects.toMatchObject({ code: 'BACKEND_FAILURE' });
+      expect(() => backend.upload(new Float32Array([1]), [1])).toThrow(/device lost/);
+    });
+
     it('reports a destroyed backend as BACKEND_FAILURE', async () => {
       const backend = await createWebGpuBackend({ device });
       const tensor = backend.upload(new Float32Array([1]), [1]);

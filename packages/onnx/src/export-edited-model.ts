@@ -1,9 +1,15 @@
 import { writeFile } from 'node:fs/promises';
-import { type Codebook, GraceError } from '@grace/core';
+import {
+  type Codebook,
+  GraceError,
+  type KeyToken,
+  type ReplacementMode,
+  replacedTokenMask,
+} from '@grace/core';
 import { loadCodebook, saveCodebook } from '@grace/core/node';
 import type { OnnxEditableModel } from './load-onnx-model.js';
-import { floatTensor, integerTensor, onnxNode } from './onnx-model-builder.js';
-import { type OnnxNodeProto, onnx } from './onnx-proto-types.js';
+import { boolTensor, floatTensor, integerTensor, onnxNode } from './onnx-model-builder.js';
+import { type OnnxNodeProto, type OnnxTensorProto, onnx } from './onnx-proto-types.js';
 import { encodeOnnxModel } from './read-onnx-model.js';
 
 /** Where an export put things, and whether the single-graph form could be built. */
@@ -31,19 +37,23 @@ export function singleGraphPathFor(onnxPath: string): string {
  * back, with rollback and edit records intact), and, when the edit point allows it, one ONNX graph with the
  * lookup built in so that plain onnxruntime in any language serves the edited model. The single graph is
  * attempted and its failure reported, never thrown: the codebook file is the required artefact.
+ *
+ * `edited` is a `GraceEditor` (its codebook, and its layer's replacement mode and key token), or just a codebook
+ * with those settings.
  */
 export async function exportEditedModel(
   model: OnnxEditableModel,
-  codebook: Codebook,
+  edited: { readonly codebook: Codebook; readonly layer?: SingleGraphLayerOptions },
   onnxPath: string,
 ): Promise<EditedModelExport> {
+  const { codebook } = edited;
   const codebookPath = codebookPathFor(onnxPath);
   await writeFile(onnxPath, encodeOnnxModel(model.cut.model.proto));
   await saveCodebook(codebook, codebookPath);
   let singleGraph: EditedModelExport['singleGraph'];
   try {
     const path = singleGraphPathFor(onnxPath);
-    await writeFile(path, buildSingleGraphModel(model, codebook));
+    await writeFile(path, buildSingleGraphModel(model, codebook, edited.layer));
     singleGraph = { path };
   } catch (error) {
     singleGraph = { error: (error as Error).message };
@@ -60,20 +70,34 @@ export async function loadOnnxCodebook(model: OnnxEditableModel, onnxPath: strin
   });
 }
 
+/** How the edited layer reads its query and places its value: `GraceLayer`'s settings (its defaults here). */
+export interface SingleGraphLayerOptions {
+  readonly replacement?: ReplacementMode;
+  readonly keyToken?: KeyToken;
+}
+
 /**
  * The original model with GRACE's deferral spliced in after the edited layer, from standard ops only:
  * `d² = ReduceSum((q − K)², keys axis)`, `i = ArgMin(d²)`, `hit = sqrt(min d²) ≤ radius[i]`,
  * `output = Where(hit, values[i], frozen output)`. Each op in the form of the model's own opset (axes as
- * attributes before 13/18, Not(Greater) before LessOrEqual existed). Only `[B, D]` layers: for `[B, T, D]`
- * the key token and replacement mode would need per-row gathers and scatters (`UNSUPPORTED_OP`).
+ * attributes before 13/18, Not(Greater) before LessOrEqual existed). For `[B, T, D]` layers the query is the
+ * key token's row (`Gather`) or the token mean (`ReduceMean`), and a constant `[1, T, 1]` token mask (from the
+ * replacement mode) is and-ed with the hit, so the sequence length must be fixed; without padding every row's
+ * key token is at the same position, as in `runPrefix` of an ONNX model.
  */
-export function buildSingleGraphModel(model: OnnxEditableModel, codebook: Codebook): Uint8Array {
+export function buildSingleGraphModel(
+  model: OnnxEditableModel,
+  codebook: Codebook,
+  layer: SingleGraphLayerOptions = {},
+): Uint8Array {
   const { editPoint } = model.cut;
   const opset = model.cut.model.opset;
-  if (editPoint.inputShape.length !== 2 || editPoint.outputShape.length !== 2) {
+  const sequence = editPoint.inputShape.length === 3;
+  const tokens = editPoint.outputShape[1];
+  if (sequence && typeof tokens !== 'number') {
     throw new GraceError(
       'UNSUPPORTED_OP',
-      `single-graph export handles [B, D] layers; '${editPoint.name}' has [${editPoint.inputShape.join(', ')}]`,
+      `single-graph export needs a fixed sequence length; '${editPoint.name}' has [${editPoint.outputShape.join(', ')}]`,
       { editAt: editPoint.name },
     );
   }
@@ -83,17 +107,41 @@ export function buildSingleGraphModel(model: OnnxEditableModel, codebook: Codebo
   const keyCount = codebook.size;
   const frozen = 'grace/frozen-output';
   const name = (suffix: string): string => `grace/${suffix}`;
-  const reduce = (op: string, input: string, output: string, axis: number, since: number): OnnxNodeProto[] =>
-    opset >= since
-      ? [onnxNode(op, [input, name(`${op}.axes`)], [output], { keepdims: 0 })]
-      : [onnxNode(op, [input], [output], { axes: [axis], keepdims: 0 })];
+  const axesInputs: OnnxTensorProto[] = [];
+  const reduce = (op: string, input: string, output: string, axis: number, since: number): OnnxNodeProto => {
+    if (opset < since) return onnxNode(op, [input], [output], { axes: [axis], keepdims: 0 });
+    const axes = name(`${output}.axes`);
+    axesInputs.push(integerTensor(axes, [axis]));
+    return onnxNode(op, [input, axes], [output], { keepdims: 0 });
+  };
+  const keyToken = layer.keyToken ?? 'last';
+  const replacement = layer.replacement ?? 'all';
+  const tokenCount = typeof tokens === 'number' ? tokens : 1;
+  const keyPosition =
+    typeof keyToken === 'object'
+      ? keyToken.index < 0
+        ? tokenCount + keyToken.index
+        : keyToken.index
+      : tokenCount - 1;
+  const query: OnnxNodeProto[] = !sequence
+    ? [onnxNode('Identity', [editPoint.input], [name('query.rows')])]
+    : keyToken === 'mean'
+      ? [reduce('ReduceMean', editPoint.input, name('query.rows'), 1, 18)]
+      : [onnxNode('Gather', [editPoint.input, name('key.position')], [name('query.rows')], { axis: 1 })];
+  const hitColumn = sequence
+    ? [
+        onnxNode('Reshape', [name('hit'), name('hit.shape')], [name('hit.column')]),
+        onnxNode('And', [name('hit.column'), name('token.mask')], [name('replace')]),
+      ]
+    : [onnxNode('Reshape', [name('hit'), name('hit.shape')], [name('replace')])];
   const lookup: OnnxNodeProto[] = [
-    onnxNode('Reshape', [editPoint.input, name('query.shape')], [name('query')]),
+    ...query,
+    onnxNode('Reshape', [name('query.rows'), name('query.shape')], [name('query')]),
     onnxNode('Sub', [name('query'), name('keys')], [name('difference')]),
     onnxNode('Mul', [name('difference'), name('difference')], [name('squared')]),
-    ...reduce('ReduceSum', name('squared'), name('distance.squared'), 2, 13),
+    reduce('ReduceSum', name('squared'), name('distance.squared'), 2, 13),
     onnxNode('ArgMin', [name('distance.squared')], [name('nearest')], { axis: 1, keepdims: 0 }),
-    ...reduce('ReduceMin', name('distance.squared'), name('nearest.distance.squared'), 1, 18),
+    reduce('ReduceMin', name('distance.squared'), name('nearest.distance.squared'), 1, 18),
     onnxNode('Sqrt', [name('nearest.distance.squared')], [name('nearest.distance')]),
     onnxNode('Gather', [name('radii'), name('nearest')], [name('nearest.radius')], { axis: 0 }),
     ...(opset >= 12
@@ -102,9 +150,10 @@ export function buildSingleGraphModel(model: OnnxEditableModel, codebook: Codebo
           onnxNode('Greater', [name('nearest.distance'), name('nearest.radius')], [name('miss')]),
           onnxNode('Not', [name('miss')], [name('hit')]),
         ]),
-    onnxNode('Reshape', [name('hit'), name('hit.shape')], [name('hit.column')]),
-    onnxNode('Gather', [name('values'), name('nearest')], [name('nearest.value')], { axis: 0 }),
-    onnxNode('Where', [name('hit.column'), name('nearest.value'), frozen], [editPoint.output]),
+    ...hitColumn,
+    onnxNode('Gather', [name('values'), name('nearest')], [name('nearest.value.rows')], { axis: 0 }),
+    onnxNode('Reshape', [name('nearest.value.rows'), name('value.shape')], [name('nearest.value')]),
+    onnxNode('Where', [name('replace'), name('nearest.value'), frozen], [editPoint.output]),
   ];
   const nodes = [...(graph.node ?? [])];
   const position = nodes.findIndex((node) => node.output?.[0] === editPoint.output);
@@ -112,6 +161,7 @@ export function buildSingleGraphModel(model: OnnxEditableModel, codebook: Codebo
   edited.output = [frozen, ...(edited.output ?? []).slice(1)];
   nodes.splice(position, 1, edited, ...lookup);
   graph.node = nodes;
+  const mask = replacedTokenMask(replacement, tokenCount, keyPosition);
   graph.initializer = [
     ...(graph.initializer ?? []),
     floatTensor(name('keys'), codebook.keysView().subarray(0, keyCount * codebook.keyDimension), [
@@ -124,9 +174,19 @@ export function buildSingleGraphModel(model: OnnxEditableModel, codebook: Codebo
     ]),
     floatTensor(name('radii'), codebook.radiiView().subarray(0, keyCount), [keyCount]),
     integerTensor(name('query.shape'), [0, 1, -1]),
-    integerTensor(name('hit.shape'), [-1, 1]),
-    ...(opset >= 13 ? [integerTensor(name('ReduceSum.axes'), [2])] : []),
-    ...(opset >= 18 ? [integerTensor(name('ReduceMin.axes'), [1])] : []),
+    integerTensor(name('hit.shape'), sequence ? [-1, 1, 1] : [-1, 1]),
+    integerTensor(name('value.shape'), sequence ? [0, 1, -1] : [0, -1]),
+    ...(sequence
+      ? [
+          integerTensor(name('key.position'), [keyPosition], []),
+          boolTensor(
+            name('token.mask'),
+            Array.from(mask, (flag) => flag === 1),
+            [1, tokenCount, 1],
+          ),
+        ]
+      : []),
+    ...axesInputs,
   ];
   proto.graph = graph;
   return encodeOnnxModel(proto);

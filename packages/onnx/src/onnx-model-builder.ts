@@ -73,6 +73,20 @@ export function integerTensor(
   return staticValueToTensor(name, { kind: 'integer', data, shape });
 }
 
+/** A bool initializer (masks). */
+export function boolTensor(
+  name: string,
+  data: readonly boolean[],
+  shape: readonly number[],
+): OnnxTensorProto {
+  return {
+    name,
+    dataType: onnxDataType.bool,
+    dims: [...shape],
+    rawData: Uint8Array.from(data, (flag) => (flag ? 1 : 0)),
+  };
+}
+
 /** A value-info declaration. */
 export function tensorDeclaration(declaration: TensorDeclaration): OnnxValueInfoProto {
   const elemType =
