@@ -1,5 +1,6 @@
 import { createCpuBackend } from '@grace/backend-cpu';
 import type { GraceBackend } from '@grace/core';
+import { createTfjsBenchmarkBackend } from './tfjs-backends.js';
 import { UsageError } from './usage-error.js';
 import { createWebGpuBenchmarkBackend } from './webgpu-backends.js';
 
@@ -30,6 +31,16 @@ export const benchmarkBackendFactories: readonly BenchmarkBackendFactory[] = [
     name: 'cpu',
     description: 'the reference backend in plain TypeScript (@grace/backend-cpu)',
     create: async () => createCpuBackend(),
+  },
+  {
+    name: 'tfjs-wasm',
+    description: 'TensorFlow.js on its wasm backend, SIMD, one thread (@grace/backend-tfjs)',
+    create: () => createTfjsBenchmarkBackend('wasm'),
+  },
+  {
+    name: 'tfjs-cpu',
+    description: 'TensorFlow.js on its plain-JavaScript cpu backend (@grace/backend-tfjs)',
+    create: () => createTfjsBenchmarkBackend('cpu'),
   },
   {
     name: 'webgpu',
