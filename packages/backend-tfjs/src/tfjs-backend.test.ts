@@ -70,4 +70,9 @@ describe('createTfjsBackend', () => {
   it('refuses to pin a tfjs backend that is not registered or initialised', () => {
     expect(() => createTfjsBackend(tf, { tfjsBackend: 'no-such-backend' })).toThrow(/not initialised/);
   });
+
+  it('refuses a tfjs namespace without registered gradients, which value training needs', () => {
+    const bareCore = { ...tf, getGradient: () => undefined } as unknown as typeof tf;
+    expect(() => createTfjsBackend(bareCore)).toThrow(/no gradients registered/);
+  });
 });

@@ -32,6 +32,7 @@ import { readTfjsTensor, resolveTfjsTensor, TfjsTensor } from './tfjs-tensor.js'
  * tfjs tensors that outlive a call are the ones behind the handles it returns, freed by `dispose`.
  */
 export function createTfjsBackend(tf: TensorFlow, options: TfjsBackendOptions = {}): GraceBackend {
+  requireGradients(tf);
   const owner = {};
   const context = createKernelContext(tf, owner);
   const activate = pinnedActivation(tf, options.tfjsBackend);
@@ -90,6 +91,22 @@ export interface TfjsBackendOptions {
    * tfjs backend is active, which is what an application normally wants.
    */
   readonly tfjsBackend?: string;
+}
+
+/**
+ * `@tensorflow/tfjs-core` registers its gradients only when `register_all_gradients` is imported, which
+ * `@tensorflow/tfjs` and `@tensorflow/tfjs-node` do and a bare tfjs-core does not. Value training cannot run
+ * without them, so a namespace lacking them is refused at once instead of failing inside the first edit.
+ */
+function requireGradients(tf: TensorFlow): void {
+  if (tf.getGradient('Add') === undefined || tf.getGradient('BatchMatMul') === undefined) {
+    throw new GraceError(
+      'BACKEND_UNAVAILABLE',
+      "this tfjs namespace has no gradients registered; use '@tensorflow/tfjs' (or tfjs-node), or with " +
+        "tfjs-core alone in a bundler import '@tensorflow/tfjs-core/dist/register_all_gradients' once",
+      {},
+    );
+  }
 }
 
 /** Makes the pinned tfjs backend active; switching to an initialised backend takes effect at once. */

@@ -56,14 +56,19 @@ export class TfjsTensor<D extends DType = DType> implements Tensor<D> {
   /**
    * A tensor computed from this one and kept with it until its data changes or it is disposed: the
    * transposed keys and their squared norms, which every search of one codebook upload would otherwise
-   * recompute (a transpose and a reduction over all `N × Dk` elements per call). `make` runs outside any
-   * `tidy` of the caller's, so the result survives; it belongs to this handle.
+   * recompute (a transpose and a reduction over all `N × Dk` elements per call), and the transposed frozen
+   * weights that every gradient step of value training multiplies by. `keep` is tfjs's `tf.keep`: the result
+   * must survive the `tidy` it may be made in, since it belongs to this handle.
    */
-  derived(name: string, make: (storage: TfTensor) => TfTensor): TfTensor {
+  derived(
+    name: string,
+    make: (storage: TfTensor) => TfTensor,
+    keep: (tensor: TfTensor) => TfTensor,
+  ): TfTensor {
     const storage = this.storage;
     let tensor = this.#derived.get(name);
     if (tensor === undefined) {
-      tensor = make(storage);
+      tensor = keep(make(storage));
       this.#derived.set(name, tensor);
     }
     return tensor;

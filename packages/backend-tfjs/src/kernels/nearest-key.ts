@@ -19,13 +19,17 @@ export interface KeyLayout {
   readonly squaredNorms: TfTensor;
 }
 
-/** The cached {@link KeyLayout} of a keys handle, made on first use (call outside `tf.tidy`). */
+/** The cached {@link KeyLayout} of a keys handle, made on first use. */
 export function keyLayoutOf(context: TfjsKernelContext, keys: Tensor<'float32'>): KeyLayout {
   const handle = resolveTfjsTensor(keys, context.owner, 'keys');
   const { tf } = context;
   return {
-    transposed: handle.derived('transposed', (storage) => tf.tidy(() => tf.transpose(storage))),
-    squaredNorms: handle.derived('squaredNorms', (storage) => tf.tidy(() => tf.sum(tf.square(storage), 1))),
+    transposed: handle.derived('transposed', (storage) => tf.transpose(storage), tf.keep),
+    squaredNorms: handle.derived(
+      'squaredNorms',
+      (storage) => tf.tidy(() => tf.sum(tf.square(storage), 1)),
+      tf.keep,
+    ),
   };
 }
 

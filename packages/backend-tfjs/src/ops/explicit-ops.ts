@@ -1,35 +1,8 @@
-import { GraceError, type LossReduction, type Shape, type SuffixOpAttributes } from '@grace/core';
-import type { TensorFlow, TfTensor } from '../tensorflow.js';
+import { GraceError, type LossReduction, type SuffixOpAttributes } from '@grace/core';
+import type { TfTensor } from '../tensorflow.js';
+import { type ExplicitOp, neededOnly } from './explicit-op.js';
+import { matrixOps } from './matrix-ops.js';
 import { inputAt, logSoftmaxForward, softmaxForward } from './op-forward.js';
-
-/** The host values of an int32 input (labels), read once by the kernel for range checks and weights. */
-export type HostIntegers = (inputIndex: number) => Int32Array;
-
-/** Arguments of {@link ExplicitOp.gradient}, over tfjs tensors. */
-export interface ExplicitGradientArguments<Attributes> {
-  readonly inputs: readonly (TfTensor | undefined)[];
-  readonly output: TfTensor;
-  readonly outputGradient: TfTensor;
-  readonly attributes: Attributes;
-  readonly needed: readonly boolean[];
-  readonly hostIntegers: HostIntegers;
-}
-
-/**
- * An op with a hand-written gradient: cheaper than differentiating the forward (Softmax reuses its output),
- * exact where autodiff of the stable forms would pick a wrong subgradient (the sigmoid cross-entropy's
- * `|x|` at 0), or needing host data (the ignored rows of the softmax cross-entropy). Call inside `tf.tidy`.
- */
-export interface ExplicitOp<Attributes> {
-  forward(
-    tf: TensorFlow,
-    inputs: readonly (TfTensor | undefined)[],
-    attributes: Attributes,
-    outputShape: Shape,
-    hostIntegers: HostIntegers,
-  ): TfTensor;
-  gradient(tf: TensorFlow, args: ExplicitGradientArguments<Attributes>): (TfTensor | undefined)[];
-}
 
 /** 1 for `sum`, `1/count` for `mean`, and 0 for a mean over nothing (no NaN from an empty or ignored batch). */
 function reductionFactor(reduction: LossReduction, count: number): number {
@@ -77,15 +50,6 @@ function elementCount(tensor: TfTensor): number {
   return tensor.size;
 }
 
-/** Gradients only where needed; each index gets `make(index)` or `undefined`. */
-function neededOnly(
-  needed: readonly boolean[],
-  count: number,
-  make: (index: number) => TfTensor | undefined,
-): (TfTensor | undefined)[] {
-  return Array.from({ length: count }, (_, index) => (needed[index] ? make(index) : undefined));
-}
-
 export const explicitOps = {
   Softmax: {
     forward: (tf, inputs, attributes) => softmaxForward(tf, inputAt(inputs, 0), attributes.axis),
@@ -105,22 +69,22 @@ export const explicitOps = {
       ),
   },
   SoftmaxCrossEntropyLoss: {
-    forward: (tf, inputs, attributes, _outputShape, hostIntegers) => {
+    forward: (tf, inputs, attributes, _outputShape, access) => {
       const scores = inputAt(inputs, 0);
       const classes = scores.shape[1] as number;
-      const { weights } = labelWeights(hostIntegers(1), classes, attributes);
+      const { weights } = labelWeights(access.hostIntegers(1), classes, attributes);
       const logProbabilities = logSoftmaxForward(tf, scores, 1);
       return tf.neg(
         tf.sum(tf.mul(tf.tensor2d(weights, [scores.shape[0] as number, classes]), logProbabilities)),
       );
     },
     // d/dscores = (softmax · rowWeight − weights) · dy; the labels get none.
-    gradient: (tf, { inputs, outputGradient, attributes, needed, hostIntegers }) =>
+    gradient: (tf, { inputs, outputGradient, attributes, needed, access }) =>
       neededOnly(needed, 2, (index) => {
         if (index !== 0) return undefined;
         const scores = inputAt(inputs, 0);
         const [rows, classes] = scores.shape as [number, number];
-        const { weights, rowWeights } = labelWeights(hostIntegers(1), classes, attributes);
+        const { weights, rowWeights } = labelWeights(access.hostIntegers(1), classes, attributes);
         const probabilities = softmaxForward(tf, scores, 1);
         const weighted = tf.mul(probabilities, tf.tensor2d(rowWeights, [rows, 1]));
         return tf.mul(tf.sub(weighted, tf.tensor2d(weights, [rows, classes])), outputGradient);
@@ -162,10 +126,13 @@ export const explicitOps = {
       return neededOnly(needed, 2, (index) => (index === 0 ? difference : tf.neg(difference)));
     },
   },
+  ...matrixOps,
 } satisfies { [Op in ExplicitOpType]: ExplicitOp<SuffixOpAttributes[Op]> };
 
 /** The ops with a hand-written gradient. */
 export type ExplicitOpType =
+  | 'MatMul'
+  | 'Gemm'
   | 'Softmax'
   | 'LogSoftmax'
   | 'SoftmaxCrossEntropyLoss'

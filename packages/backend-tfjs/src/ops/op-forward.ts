@@ -81,14 +81,6 @@ function layerNormalizationForward(
 
 /** Forward of every op whose gradient tfjs's autodiff gives correctly (the rest are in `explicit-ops.ts`). */
 export const autodiffForwards = {
-  MatMul: (tf, inputs) => matMulForward(tf, inputAt(inputs, 0), inputAt(inputs, 1)),
-  Gemm: (tf, inputs, attributes) => {
-    const product = tf.matMul(inputAt(inputs, 0), inputAt(inputs, 1), attributes.transA, attributes.transB);
-    const scaled = attributes.alpha === 1 ? product : tf.mul(product, attributes.alpha);
-    const bias = inputs[2];
-    if (bias === undefined) return scaled;
-    return tf.add(scaled, attributes.beta === 1 ? bias : tf.mul(bias, attributes.beta));
-  },
   Add: (tf, inputs) => tf.add(inputAt(inputs, 0), inputAt(inputs, 1)),
   Sub: (tf, inputs) => tf.sub(inputAt(inputs, 0), inputAt(inputs, 1)),
   Mul: (tf, inputs) => tf.mul(inputAt(inputs, 0), inputAt(inputs, 1)),
@@ -112,5 +104,11 @@ export const autodiffForwards = {
 /** The ops whose gradient is `tf.grads` of their forward. */
 export type AutodiffOpType = Exclude<
   keyof SuffixOpAttributes,
-  'Softmax' | 'LogSoftmax' | 'SoftmaxCrossEntropyLoss' | 'SigmoidCrossEntropyLoss' | 'MeanSquaredErrorLoss'
+  | 'MatMul'
+  | 'Gemm'
+  | 'Softmax'
+  | 'LogSoftmax'
+  | 'SoftmaxCrossEntropyLoss'
+  | 'SigmoidCrossEntropyLoss'
+  | 'MeanSquaredErrorLoss'
 >;

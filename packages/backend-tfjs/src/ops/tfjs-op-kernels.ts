@@ -11,8 +11,9 @@ import {
 } from '@grace/core';
 import type { TfjsKernelContext } from '../kernel-context.js';
 import type { TfTensor } from '../tensorflow.js';
-import { readHostIntegers } from '../tfjs-tensor.js';
-import { type ExplicitOp, explicitOps, type HostIntegers } from './explicit-ops.js';
+import { readHostIntegers, resolveTfjsTensor } from '../tfjs-tensor.js';
+import type { ExplicitOp, InputAccess } from './explicit-op.js';
+import { explicitOps } from './explicit-ops.js';
 import { type AutodiffOpType, autodiffForwards, type OpForward } from './op-forward.js';
 
 /**
@@ -38,13 +39,21 @@ function readInputs(
   );
 }
 
-function hostIntegersOf(
+function inputAccessOf(
   context: TfjsKernelContext,
   type: SuffixOpType,
   inputs: readonly (Tensor | undefined)[],
-): HostIntegers {
-  return (index) =>
-    readHostIntegers(inputs[index] as Tensor<'int32'>, context.owner, `${type} input ${index}`);
+): InputAccess {
+  const name = (index: number) => `${type} input ${index}`;
+  return {
+    hostIntegers: (index) => readHostIntegers(inputs[index] as Tensor<'int32'>, context.owner, name(index)),
+    transposed: (index) =>
+      resolveTfjsTensor(inputs[index] as Tensor, context.owner, name(index)).derived(
+        'transposed',
+        (storage) => context.tf.transpose(storage),
+        context.tf.keep,
+      ),
+  };
 }
 
 /** Core's shape inference and the kernel must agree; a disagreement is a bug worth reporting at once. */
@@ -144,9 +153,9 @@ function explicitKernel<Attributes>(
   return {
     forward(inputs, attributes, outputShape) {
       const storages = readInputs(context, type, inputs);
-      const hostIntegers = hostIntegersOf(context, type, inputs);
+      const access = inputAccessOf(context, type, inputs);
       const result = tf.tidy(() =>
-        fresh(context, op.forward(tf, storages, attributes, outputShape, hostIntegers), storages),
+        fresh(context, op.forward(tf, storages, attributes, outputShape, access), storages),
       );
       return checkedOutput(context, type, result, outputShape);
     },
@@ -155,7 +164,7 @@ function explicitKernel<Attributes>(
       const output = context.read(args.output, `${type} output`);
       const outputGradient = context.read(args.outputGradient, `${type} output gradient`);
       const needed = args.needed.map((flag, index) => flag && storages[index]?.dtype === 'float32');
-      const hostIntegers = hostIntegersOf(context, type, args.inputs);
+      const access = inputAccessOf(context, type, args.inputs);
       const gradients = tf.tidy(() =>
         op
           .gradient(tf, {
@@ -164,7 +173,7 @@ function explicitKernel<Attributes>(
             outputGradient,
             attributes: args.attributes,
             needed,
-            hostIntegers,
+            access,
           })
           .map((gradient) =>
             gradient === undefined
