@@ -73,7 +73,7 @@ describe.each([
   });
 
   test('an edit flips the chosen input and leaves the others; the export serves the same predictions', async () => {
-    const model = await loadOnnxModel(bytes(), { editAt });
+    const model = await loadOnnxModel(bytes(), { editAt, backend });
     const epsInit = await isolatingRadius(model, inputs);
     const editor = new GraceEditor(model, { backend, epsInit, replacement });
     const before = await editor.predict(inputs);

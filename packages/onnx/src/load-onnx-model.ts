@@ -10,8 +10,15 @@ import {
 import * as ort from 'onnxruntime-node';
 import { cutOnnxModel, type OnnxCut } from './cut-onnx-model.js';
 import { type ImportedSuffix, importSuffixGraph, type SuffixLossOptions } from './import-suffix-graph.js';
-import { batchFeeds, type OnnxInput, type OnnxInputSpec, resolveInputSpecs } from './onnx-inputs.js';
+import {
+  batchFeeds,
+  type OnnxInput,
+  type OnnxInputSpec,
+  resolveInputSpecs,
+  syntheticExamples,
+} from './onnx-inputs.js';
 import { encodeOnnxModel, type OnnxModel, readOnnxModel } from './read-onnx-model.js';
+import { verifySuffixGraph } from './verify-suffix-graph.js';
 
 /** How to load a model for editing. */
 export interface LoadOnnxModelOptions extends SuffixLossOptions {
@@ -23,6 +30,12 @@ export interface LoadOnnxModelOptions extends SuffixLossOptions {
   readonly decodePredictions?: (prediction: Float32Array, shape: Shape) => EditLabel[];
   /** onnxruntime options for the prefix, suffix and full sessions (threads, graph optimisation). */
   readonly sessionOptions?: ort.InferenceSession.SessionOptions;
+  /**
+   * The editor's backend: when given, the imported suffix IR is run on it against onnxruntime's suffix on a
+   * few synthetic examples at load time, and a difference over 1e-4 fails the load (`GRAPH_INVALID`), so an
+   * import that computes something else is caught before any edit is trained through it.
+   */
+  readonly backend?: GraceBackend;
 }
 
 /** An ONNX model cut for GRACE: an {@link EditableModel} plus the onnxruntime sessions behind it. */
@@ -100,7 +113,7 @@ export async function loadOnnxModel(
     });
   };
 
-  return {
+  const loaded: OnnxEditableModel = {
     layerId: `onnx:${cut.editPoint.name}`,
     keyDimension,
     valueDimension,
@@ -149,4 +162,16 @@ export async function loadOnnxModel(
       await Promise.all([prefixSession.release(), suffixSession.release(), fullSession.release()]);
     },
   };
+  if (options.backend !== undefined) {
+    const verification = await verifySuffixGraph(loaded, options.backend, syntheticExamples(inputSpecs, 3));
+    if (!verification.passed) {
+      await loaded.release();
+      throw new GraceError(
+        'GRAPH_INVALID',
+        `the imported suffix differs from onnxruntime's by ${verification.maximumAbsoluteDifference} (tolerance ${verification.tolerance})`,
+        { editAt: options.editAt, ...verification },
+      );
+    }
+  }
+  return loaded;
 }

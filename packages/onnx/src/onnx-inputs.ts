@@ -149,6 +149,24 @@ export function probeFeeds(specs: readonly OnnxInputSpec[], batchSize: number): 
   return feeds;
 }
 
+/** Deterministic examples of the model's inputs (values in [0, 1)), for load-time checks. */
+export function syntheticExamples(specs: readonly OnnxInputSpec[], count: number): OnnxInput[] {
+  return Array.from({ length: count }, (_, example) => {
+    const record: Record<string, Float32Array> = {};
+    for (const spec of specs) {
+      const size = spec.exampleShape.reduce((product, dimension) => product * dimension, 1);
+      record[spec.name] =
+        spec.type === 'float32'
+          ? Float32Array.from(
+              { length: size },
+              (_, index) => (((index + 1) * (example + 3) * 7919) % 1000) / 1000,
+            )
+          : new Float32Array(size);
+    }
+    return record;
+  });
+}
+
 /** The batch dimension's name in every symbolic shape this package builds. */
 export const batchDimension = 'batch';
 

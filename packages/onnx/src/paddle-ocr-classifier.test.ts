@@ -59,7 +59,7 @@ describe('PaddleOCR text-direction classifier', () => {
   });
 
   test('prefix plus suffix reproduce the model exactly; an edit flips one input and no other', async () => {
-    const model = await loadOnnxModel(paddleClassifierPath, { editAt: 'p2o.MatMul.0', dimensions });
+    const model = await loadOnnxModel(paddleClassifierPath, { editAt: 'p2o.MatMul.0', dimensions, backend });
     expect(model.suffix.nodes.map((node) => node.opType)).toEqual([
       'Add',
       'Softmax',
