@@ -1,5 +1,6 @@
 import { GraceError } from '@grace/core';
 import { foldStaticValues } from './fold-static-values.js';
+import { onnxNode } from './onnx-model-builder.js';
 import {
   type OnnxModelProto,
   type OnnxNodeProto,
@@ -10,6 +11,9 @@ import {
 import { type ProbedTensor, probeShapes } from './probe-shapes.js';
 import type { OnnxModel } from './read-onnx-model.js';
 import { type StaticValue, staticValueToTensor } from './static-value.js';
+
+/** The suffix's name for the edited layer's output when that output is also the model's. */
+export const layerOutputAlias = 'grace:prediction';
 
 /** A MatMul or Gemm node where GRACE can wrap the model. */
 export interface EditPoint {
@@ -35,8 +39,10 @@ export interface OnnxCut {
    * masks, and shape tensors that depend on the batch. The prefix model outputs them.
    */
   readonly crossingTensors: readonly string[];
-  /** The model outputs the suffix computes. */
+  /** What the suffix computes: the model's outputs, or {@link layerOutputAlias} for the layer output itself. */
   readonly outputs: readonly string[];
+  /** The original model's name of each of `outputs`, in the same order. */
+  readonly modelOutputs: readonly string[];
   /** Probed shapes and types of every tensor the suffix touches. */
   readonly tensors: ReadonlyMap<string, ProbedTensor>;
   /** Values known without inputs (weights, folded shape arithmetic). */
@@ -147,11 +153,18 @@ export async function cutOnnxModel(
     }
   }
   const graphOutputs = (graph.output ?? []).map((output) => output.name ?? '');
-  const outputs = graphOutputs.filter((name) => downstream.has(name));
-  if (outputs.length === 0) {
+  const dependent = graphOutputs.filter((name) => downstream.has(name));
+  if (dependent.length === 0) {
     throw new GraceError('INVALID_ARGUMENT', `no model output depends on '${editAt}'`, { editAt });
   }
-  const suffixNodes = nodesNeededFor(after, outputs);
+  // When the edited layer's output is itself the model's output (a classifier head), the suffix is an Identity
+  // onto an alias, so that the replaced activation and the prediction are different tensors.
+  const modelOutputs = dependent.length > 1 ? dependent.filter((name) => name !== layerOutput) : dependent;
+  const outputs = modelOutputs.map((name) => (name === layerOutput ? layerOutputAlias : name));
+  const suffixNodes = [
+    ...nodesNeededFor(after, outputs),
+    ...(outputs.includes(layerOutputAlias) ? [onnxNode('Identity', [layerOutput], [layerOutputAlias])] : []),
+  ];
   const produced = new Set(suffixNodes.flatMap((entry) => entry.output ?? []));
   const upstreamReads = [...new Set(suffixNodes.flatMap((entry) => entry.input ?? []))].filter(
     (name) => name !== '' && name !== layerOutput && !produced.has(name),
@@ -162,10 +175,12 @@ export async function cutOnnxModel(
   const tensors = await probeShapes(
     model,
     [layerInput, layerOutput, ...upstreamReads, ...produced, ...shapeSources].filter(
-      (name) => !isInitializer(model, name) && !isConstantOutput(model, name),
+      (name) => name !== layerOutputAlias && !isInitializer(model, name) && !isConstantOutput(model, name),
     ),
     dimensions,
   );
+  const layerOutputProbe = tensors.get(layerOutput);
+  if (layerOutputProbe !== undefined) tensors.set(layerOutputAlias, layerOutputProbe);
   const statics = foldStaticValues(
     model,
     new Map([...tensors].map(([name, probed]) => [name, probed.shape])),
@@ -225,6 +240,7 @@ export async function cutOnnxModel(
     suffixNodes,
     crossingTensors,
     outputs,
+    modelOutputs,
     tensors,
     statics,
     prefixModel,

@@ -47,6 +47,12 @@ describe.each([
     ...encoderBlock,
     replacement: 'prompt' as const,
   },
+  {
+    title: 'generated encoder block edited at its head (the layer output is the model output)',
+    ...encoderBlock,
+    editAt: 'classifier',
+    replacement: 'all' as const,
+  },
 ])('$title', ({ bytes, editAt, width, points, replacement }) => {
   const inputs = randomExamples(7, 12, width);
   const directories: string[] = [];
@@ -103,7 +109,7 @@ describe.each([
       await readFile((exported.singleGraph as { path: string }).path),
     );
     const output = (await session.run(batchFeeds(model.inputSpecs, inputs)))[
-      model.predictionOutput
+      model.modelPredictionOutput
     ] as ort.Tensor;
     const expected = served.prediction.data as Float32Array;
     const largestDifference = Math.max(

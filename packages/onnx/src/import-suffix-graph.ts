@@ -201,7 +201,9 @@ export function importSuffixGraph(cut: OnnxCut, options: SuffixLossOptions = {})
   });
 
   const loss = options.loss ?? 'softmax-cross-entropy';
-  const predictionOutput = options.predictionOutput ?? (cut.outputs[0] as string);
+  // The option may name the model's output; the suffix may know it by its alias.
+  const requested = options.predictionOutput ?? (cut.modelOutputs[0] as string);
+  const predictionOutput = cut.outputs[cut.modelOutputs.indexOf(requested)] ?? requested;
   if (!cut.outputs.includes(predictionOutput)) {
     throw new GraceError(
       'INVALID_ARGUMENT',

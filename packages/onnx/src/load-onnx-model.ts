@@ -43,6 +43,8 @@ export interface OnnxEditableModel extends EditableModel<OnnxInput> {
   readonly cut: OnnxCut;
   readonly imported: ImportedSuffix;
   readonly inputSpecs: readonly OnnxInputSpec[];
+  /** The prediction's name in the original model (and the single-graph export): `predictionOutput` is the suffix's. */
+  readonly modelPredictionOutput: string;
   /** The frozen model up to the edited layer; outputs the layer input, the layer output and the crossing tensors. */
   readonly prefixSession: ort.InferenceSession;
   /** The original model after the cut, for serving and for checking the imported IR against. */
@@ -125,6 +127,8 @@ export async function loadOnnxModel(
     cut,
     imported,
     inputSpecs,
+    modelPredictionOutput:
+      cut.modelOutputs[cut.outputs.indexOf(imported.predictionOutput)] ?? imported.predictionOutput,
     prefixSession,
     suffixSession,
     fullSession,

@@ -79,7 +79,7 @@ describe('PaddleOCR text-direction classifier', () => {
     // The single ONNX graph with the lookup built in (opset 9: attributes for axes, Not(Greater)) agrees.
     const session = await ort.InferenceSession.create(buildSingleGraphModel(model, editor.codebook));
     const output = (await session.run(batchFeeds(model.inputSpecs, inputs)))[
-      model.predictionOutput
+      model.modelPredictionOutput
     ] as ort.Tensor;
     expect(model.decodePredictions(output.data as Float32Array, [...output.dims])).toEqual(after);
     await session.release();

@@ -72,7 +72,7 @@ export async function verifyCut(model: OnnxEditableModel, inputs: readonly OnnxI
   const split = (await model.suffixSession.run(suffixFeeds))[model.predictionOutput] as ort.Tensor;
 
   const fullFeeds = batchFeeds(model.inputSpecs, inputs);
-  const full = (await model.fullSession.run(fullFeeds))[model.predictionOutput] as ort.Tensor;
+  const full = (await model.fullSession.run(fullFeeds))[model.modelPredictionOutput] as ort.Tensor;
   const left = split.data as Float32Array;
   const right = full.data as Float32Array;
   if (left.length !== right.length) return Number.POSITIVE_INFINITY;
