@@ -26,7 +26,9 @@ export async function runLandeCommand(
     targets: ({ unedited, best, baselines }) => {
       const uneditedTrr = finalCheckpoint(unedited).trr;
       const final = finalCheckpoint(best);
-      const fineTuning = baselines[0] as (typeof baselines)[number];
+      const fineTuning = baselines.find((run) =>
+        run.method.startsWith('fine-tuning'),
+      ) as (typeof baselines)[number];
       return [
         `ERR >= 0.90: ${final.err.toFixed(3)} ${final.err >= 0.9 ? 'met' : 'MISSED'}`,
         `TRR >= 0.98 × unedited (${(0.98 * uneditedTrr).toFixed(3)}): ${final.trr.toFixed(3)} ${final.trr >= 0.98 * uneditedTrr ? 'met' : 'MISSED'}`,

@@ -12,6 +12,7 @@ import { fineTuningMethod } from './fine-tuning-method.js';
 import { uneditedMethod } from './grace-method.js';
 import type { LabelledInput, LifelongData, MethodRun } from './lifelong-protocol.js';
 import { compareMethods } from './method-comparison.js';
+import { softMemoryMethod } from './soft-memory-method.js';
 
 /**
  * The flagship run: lande, a real deployed language-identification network, streamed 3-word UDHR snippets it
@@ -37,6 +38,8 @@ export interface LandeExperimentOptions {
   readonly upstreamSize?: number;
   readonly holdoutSize?: number;
   readonly fineTuning?: { readonly steps: number; readonly learningRate: number };
+  /** Where the soft memory's null slot and a key weigh the same, at the fine-tuned layer. Default 1. */
+  readonly softMemoryRadius?: number;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -98,6 +101,7 @@ export async function runLandeExperiment(options: LandeExperimentOptions): Promi
     upstreamSize: options.upstreamSize ?? 1000,
     holdoutSize: options.holdoutSize ?? 500,
     fineTuning: options.fineTuning ?? { steps: 10, learningRate: 1e-2 },
+    softMemoryRadius: options.softMemoryRadius ?? 1,
   };
   const { backend } = options;
   const progress = options.onProgress ?? (() => undefined);
@@ -150,6 +154,7 @@ export async function runLandeExperiment(options: LandeExperimentOptions): Promi
     ),
     baselines: [
       () => fineTuningMethod(backend, task, { layer: sequentialIndexOf[config.layer], ...config.fineTuning }),
+      () => softMemoryMethod(backend, model, { radius: config.softMemoryRadius, seed: config.seed }),
     ],
     checkpoints: config.checkpoints,
     seed: config.seed,

@@ -11,6 +11,7 @@ import { fineTuningMethod } from './fine-tuning-method.js';
 import { uneditedMethod } from './grace-method.js';
 import type { LabelledInput, LifelongData, MethodRun } from './lifelong-protocol.js';
 import { compareMethods } from './method-comparison.js';
+import { softMemoryMethod } from './soft-memory-method.js';
 
 /**
  * Label shift in the style of the paper's SCOTUS setting, on 10,000 real MNIST digits: the upstream model is
@@ -128,7 +129,10 @@ export async function runMnistExperiment(options: MnistExperimentOptions): Promi
         splitPolicy,
       })),
     ),
-    baselines: [() => fineTuningMethod(backend, task, { layer: editLayer, steps: 10, learningRate: 1e-2 })],
+    baselines: [
+      () => fineTuningMethod(backend, task, { layer: editLayer, steps: 10, learningRate: 1e-2 }),
+      () => softMemoryMethod(backend, editable, { radius: 3, seed: config.seed }),
+    ],
     checkpoints: config.checkpoints,
     seed: config.seed,
     onProgress: progress,
