@@ -33,7 +33,7 @@ export function fineTuningMethod<Input>(
     for (let start = 0; start < inputs.length; start += 512) {
       const batch = inputs.slice(start, start + 512);
       const rows = new Float32Array(batch.length * model.inputWidth);
-      batch.forEach((input, row) => rows.set(task.features(input), row * model.inputWidth));
+      for (const [row, input] of batch.entries()) rows.set(task.features(input), row * model.inputWidth);
       const input = backend.upload(rows, [batch.length, model.inputWidth]);
       let prediction: Tensor<'float32'> | undefined;
       try {
