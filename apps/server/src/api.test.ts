@@ -156,3 +156,37 @@ describe('a read-only server', () => {
     expect(server.service.codebook.records).toHaveLength(0);
   });
 });
+
+describe('predictions while an edit trains', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startTestServer({ ...(await sharedSyntheticModel()), trainingIterations: 1500 });
+  });
+  afterAll(async () => {
+    await server.stop(true);
+  });
+
+  it('keeps answering over HTTP from the last committed codebook', async () => {
+    let editFinished = 0;
+    const edit = server
+      .request('POST', '/v1/edits', { edits: [{ input: leftPoint, label: 1 }] })
+      .then((response) => {
+        editFinished = performance.now();
+        return response;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const answered: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const started = performance.now();
+      const response = await json(await server.request('POST', '/v1/predict', { inputs: [leftPoint] }));
+      answered.push(performance.now());
+      expect(response.predictions).toEqual([{ label: 0, fired: false, keyIndex: null, editId: null }]);
+      expect(performance.now() - started).toBeLessThan(250);
+    }
+    expect((await edit).status).toBe(200);
+    // Every prediction was answered before the edit finished training.
+    for (const time of answered) expect(time).toBeLessThan(editFinished);
+    const after = await json(await server.request('POST', '/v1/predict', { inputs: [leftPoint] }));
+    expect(after.predictions).toEqual([{ label: 1, fired: true, keyIndex: 0, editId: 'edit-1' }]);
+  });
+});
