@@ -1,5 +1,6 @@
 import { GraceError, type LossReduction, type SuffixOpAttributes } from '@grace/core';
 import type { TfTensor } from '../tensorflow.js';
+import { elementwiseOps } from './elementwise-ops.js';
 import { type ExplicitOp, neededOnly } from './explicit-op.js';
 import { matrixOps } from './matrix-ops.js';
 import { inputAt, logSoftmaxForward, softmaxForward } from './op-forward.js';
@@ -127,10 +128,18 @@ export const explicitOps = {
     },
   },
   ...matrixOps,
+  ...elementwiseOps,
 } satisfies { [Op in ExplicitOpType]: ExplicitOp<SuffixOpAttributes[Op]> };
 
 /** The ops with a hand-written gradient. */
 export type ExplicitOpType =
+  | 'Add'
+  | 'Sub'
+  | 'Mul'
+  | 'Relu'
+  | 'Tanh'
+  | 'Sigmoid'
+  | 'Identity'
   | 'MatMul'
   | 'Gemm'
   | 'Softmax'

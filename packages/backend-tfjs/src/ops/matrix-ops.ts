@@ -2,6 +2,7 @@ import type { SuffixOpAttributes } from '@grace/core';
 import type { TensorFlow, TfTensor } from '../tensorflow.js';
 import { type ExplicitOp, neededOnly } from './explicit-op.js';
 import { inputAt, matMulForward } from './op-forward.js';
+import { sumToShape } from './sum-to-shape.js';
 
 /**
  * MatMul and Gemm with hand-written gradients. Value training multiplies the output gradient by each frozen
@@ -10,16 +11,6 @@ import { inputAt, matMulForward } from './op-forward.js';
  * (`access.transposed`), and Gemm's `transB` forward uses the same copy. Everything else (batched MatMul with
  * a rank > 2 right operand) is differentiated by `tf.grads`.
  */
-
-/** `dy` summed over the axes along which `shape` was broadcast to `dy`'s shape, then shaped as `shape`. */
-function sumToShape(tf: TensorFlow, gradient: TfTensor, shape: readonly number[]): TfTensor {
-  const offset = gradient.rank - shape.length;
-  const axes = gradient.shape.flatMap((dimension, axis) =>
-    axis < offset || (shape[axis - offset] === 1 && dimension !== 1) ? [axis] : [],
-  );
-  const summed = axes.length === 0 ? gradient : tf.sum(gradient, axes);
-  return tf.reshape(summed, [...shape]);
-}
 
 /** `[..., M, K]` seen as `[rows, K]`. */
 function asMatrix(tf: TensorFlow, tensor: TfTensor): TfTensor {

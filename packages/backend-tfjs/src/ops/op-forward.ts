@@ -81,17 +81,10 @@ function layerNormalizationForward(
 
 /** Forward of every op whose gradient tfjs's autodiff gives correctly (the rest are in `explicit-ops.ts`). */
 export const autodiffForwards = {
-  Add: (tf, inputs) => tf.add(inputAt(inputs, 0), inputAt(inputs, 1)),
-  Sub: (tf, inputs) => tf.sub(inputAt(inputs, 0), inputAt(inputs, 1)),
-  Mul: (tf, inputs) => tf.mul(inputAt(inputs, 0), inputAt(inputs, 1)),
   Div: (tf, inputs) => tf.div(inputAt(inputs, 0), inputAt(inputs, 1)),
   Pow: (tf, inputs) => tf.pow(inputAt(inputs, 0), inputAt(inputs, 1)),
-  Relu: (tf, inputs) => tf.relu(inputAt(inputs, 0)),
   Gelu: (tf, inputs, attributes) => geluForward(tf, inputAt(inputs, 0), attributes.approximate),
-  Tanh: (tf, inputs) => tf.tanh(inputAt(inputs, 0)),
-  Sigmoid: (tf, inputs) => tf.sigmoid(inputAt(inputs, 0)),
   Sqrt: (tf, inputs) => tf.sqrt(inputAt(inputs, 0)),
-  Identity: (tf, inputs) => tf.clone(inputAt(inputs, 0)),
   LayerNormalization: (tf, inputs, attributes) => layerNormalizationForward(tf, inputs, attributes),
   ReduceMean: (tf, inputs, attributes) =>
     tf.mean(inputAt(inputs, 0), [...attributes.axes], attributes.keepDims),
@@ -104,6 +97,13 @@ export const autodiffForwards = {
 /** The ops whose gradient is `tf.grads` of their forward. */
 export type AutodiffOpType = Exclude<
   keyof SuffixOpAttributes,
+  | 'Add'
+  | 'Sub'
+  | 'Mul'
+  | 'Relu'
+  | 'Tanh'
+  | 'Sigmoid'
+  | 'Identity'
   | 'MatMul'
   | 'Gemm'
   | 'Softmax'
