@@ -2,10 +2,15 @@ import type { BufferPool } from './buffer-pool.js';
 import type { DeviceHealth } from './device-health.js';
 import type { GpuProgram, Params } from './gpu-program.js';
 
+/** A whole buffer, or a byte range of one (to stay under the device's storage binding size). */
+export type BufferRange =
+  | GPUBuffer
+  | { readonly buffer: GPUBuffer; readonly offset: number; readonly size: number };
+
 /** One dispatch of a program: its buffers in binding order, its params, its workgroup counts. */
 export interface Dispatch {
   readonly program: GpuProgram;
-  readonly buffers: readonly GPUBuffer[];
+  readonly buffers: readonly BufferRange[];
   readonly params: Params;
   readonly groups: readonly [number, number, number];
 }
@@ -103,9 +108,12 @@ export class GpuRunner {
       paramBuffers.push(paramBuffer);
       const bindGroup = this.#device.createBindGroup({
         layout,
-        entries: [...dispatch.buffers, paramBuffer].map((buffer, binding) => ({
+        entries: [...dispatch.buffers, paramBuffer].map((range, binding) => ({
           binding,
-          resource: { buffer },
+          resource:
+            'offset' in range
+              ? { buffer: range.buffer, offset: range.offset, size: range.size }
+              : { buffer: range },
         })),
       });
       const pass = encoder.beginComputePass();

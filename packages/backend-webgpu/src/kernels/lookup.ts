@@ -1,5 +1,6 @@
 import { type LookupArguments, type LookupResult, validateLookupArguments } from '@grace/core';
 import { elementDispatch, elementShader, type GpuProgram, input, output, Params } from '../gpu-program.js';
+import type { BufferRange, Dispatch } from '../gpu-runner.js';
 import { checkIndexRange, type WebGpuContext } from '../webgpu-context.js';
 import { emptyCandidates, nearestCandidates } from './nearest-key.js';
 import { lookupFinishProgram } from './nearest-key.wgsl.js';
@@ -8,7 +9,9 @@ import { lookupFinishProgram } from './nearest-key.wgsl.js';
 const modeNumbers = { all: 0, last: 1, prompt: 2 } as const;
 
 /**
- * params: [count, tokens, width, mode]: one thread per output word. A row whose key fired takes the key's
+ * params: [count, tokens, width, mode, valueBase, valueCount, firstChunk]: one thread per output word. The
+ * values bound are rows `valueBase..valueBase+valueCount` (a chunk under the storage binding limit); a word is
+ * written by the pass whose chunk holds its key, or, when its row defers, by the first pass. A row whose key fired takes the key's
  * value on the tokens its mode replaces; every other word is the layer output's word. Both are copied as u32,
  * never through float arithmetic, so NaN payloads, -0 and subnormals survive bit for bit.
  */
@@ -38,8 +41,12 @@ export const lookupReplaceProgram: GpuProgram = {
     let position = keyPositions[row];
     replace = (mode == 1u && token == position) || (mode == 2u && token < position);
   }
-  if (replace) { result[index] = values[u32(key) * width + index % width]; }
-  else { result[index] = layerOutput[index]; }`,
+  if (replace) {
+    let row = u32(key) - params[4];
+    if (u32(key) >= params[4] && row < params[5]) { result[index] = values[row * width + index % width]; }
+  } else if (params[6] == 1u) {
+    result[index] = layerOutput[index];
+  }`,
     }),
 };
 
@@ -76,23 +83,53 @@ export function lookup(context: WebGpuContext, args: LookupArguments): LookupRes
       params: new Params().u32(batch),
       groups: elementDispatch(batch),
     },
-    ...(size === 0
-      ? []
-      : [
-          {
-            program: lookupReplaceProgram,
-            buffers: [
-              layerOutput.buffer,
-              values.buffer,
-              hit.buffer,
-              (positions ?? hit).buffer,
-              result.buffer,
-            ],
-            params: new Params().u32(size, tokens, valueWidth, mode),
-            groups: elementDispatch(size),
-          },
-        ]),
+    ...replaceDispatches(
+      context,
+      values.buffer,
+      size,
+      valueWidth,
+      keyCount,
+      (valueRange, valueBase, valueCount, first) => ({
+        program: lookupReplaceProgram,
+        buffers: [layerOutput.buffer, valueRange, hit.buffer, (positions ?? hit).buffer, result.buffer],
+        params: new Params().u32(size, tokens, valueWidth, mode, valueBase, valueCount, first ? 1 : 0),
+        groups: elementDispatch(size),
+      }),
+    ),
   ]);
   context.recycle(...candidates.scratch);
   return { output: result, hitIndex: hit };
+}
+
+/**
+ * One replacement pass per chunk of value rows that fits the device's storage binding limit (one pass for any
+ * realistic codebook); with no keys, one pass that copies the layer output.
+ */
+function replaceDispatches(
+  context: WebGpuContext,
+  values: GPUBuffer,
+  size: number,
+  valueWidth: number,
+  keyCount: number,
+  make: (values: BufferRange, valueBase: number, valueCount: number, first: boolean) => Dispatch,
+): Dispatch[] {
+  if (size === 0) return [];
+  const rowBytes = Math.max(valueWidth, 1) * 4;
+  const chunkRows = Math.max(
+    64,
+    Math.floor(context.device.limits.maxStorageBufferBindingSize / rowBytes / 64) * 64,
+  );
+  const dispatches: Dispatch[] = [];
+  for (let valueBase = 0; valueBase < Math.max(keyCount, 1); valueBase += chunkRows) {
+    const valueCount = Math.min(chunkRows, keyCount - valueBase);
+    dispatches.push(
+      make(
+        { buffer: values, offset: valueBase * rowBytes, size: Math.max(4, valueCount * rowBytes) },
+        valueBase,
+        Math.max(valueCount, 0),
+        valueBase === 0,
+      ),
+    );
+  }
+  return dispatches;
 }

@@ -53,13 +53,25 @@ export function nearestCandidates(
   let distance = context.scratch(batch * keyTiles);
   let index = context.scratch(batch * keyTiles);
   scratch.push(distance, index);
-  const [tileX, , tileZ] = spread(keyTiles, 1);
-  dispatches.push({
-    program: nearestKeyTileProgram,
-    buffers: [queries, keys, distance, index],
-    params: new Params().u32(0, batch, keyCount, width, keyTiles),
-    groups: [tileX, Math.ceil(batch / queriesPerTile), tileZ],
-  });
+  // Keys are bound in chunks that fit the device's largest storage binding; a chunk starts on a multiple of
+  // 64 keys, so its byte offset is a multiple of 256 (the storage offset alignment every device accepts).
+  const rowBytes = Math.max(width, 1) * 4;
+  const chunkKeys = Math.max(
+    64,
+    Math.floor(context.device.limits.maxStorageBufferBindingSize / rowBytes / 64) * 64,
+  );
+  for (let firstKey = 0; firstKey < keyCount; firstKey += chunkKeys) {
+    const count = Math.min(chunkKeys, keyCount - firstKey);
+    const chunkTiles = Math.ceil(count / keysPerTile);
+    const [tileX, , tileZ] = spread(chunkTiles, 1);
+    const size = Math.max(4, count * width * 4);
+    dispatches.push({
+      program: nearestKeyTileProgram,
+      buffers: [queries, { buffer: keys, offset: firstKey * width * 4, size }, distance, index],
+      params: new Params().u32(0, batch, count, width, keyTiles, firstKey / keysPerTile, chunkTiles),
+      groups: [tileX, Math.ceil(batch / queriesPerTile), tileZ],
+    });
+  }
   let count = keyTiles;
   while (count > 1) {
     const outputCount = Math.ceil(count / reduceWidth);

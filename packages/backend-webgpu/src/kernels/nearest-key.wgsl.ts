@@ -16,7 +16,11 @@ export const keysPerTile = 32;
 export const dimensionsPerChunk = 32;
 export const reduceWidth = 256;
 
-/** params: [unused, batch, keyCount, width, keyTiles]. Writes candidates `[B, keyTiles]`. */
+/**
+ * params: [unused, batch, keyCount, width, keyTiles, tileBase, chunkTiles]. The keys bound are one chunk
+ * (a binding may not exceed the device's storage binding size): `keyCount` keys from global tile `tileBase`
+ * on; candidates go to `[B, keyTiles]` at the chunk's tiles, with global key indices.
+ */
 export const nearestKeyTileProgram: GpuProgram = {
   shaderKey: 'nearestKey/tile',
   workgroupSize: queriesPerTile * keysPerTile,
@@ -35,6 +39,8 @@ var<workgroup> tileIndex: array<i32, ${queriesPerTile * keysPerTile}>;`,
   let keyCount = params[2];
   let width = params[3];
   let keyTiles = params[4];
+  let tileBase = params[5];
+  let chunkTiles = params[6];
   let tile = workgroup.x + workgroup.z * groups.x;
   let queryBase = workgroup.y * ${queriesPerTile}u;
   let keyBase = tile * ${keysPerTile}u;
@@ -70,7 +76,7 @@ var<workgroup> tileIndex: array<i32, ${queriesPerTile * keysPerTile}>;`,
     workgroupBarrier();
   }
   var index = -1;
-  if (key < keyCount && isFiniteFloat(sum)) { index = i32(key); }
+  if (key < keyCount && isFiniteFloat(sum)) { index = i32(tileBase * ${keysPerTile}u + key); }
   tileDistance[local] = sum;
   tileIndex[local] = index;
   workgroupBarrier();
@@ -84,9 +90,9 @@ var<workgroup> tileIndex: array<i32, ${queriesPerTile * keysPerTile}>;`,
     }
     workgroupBarrier();
   }
-  if (keyLocal == 0u && query < batch && tile < keyTiles) {
-    candidateDistance[query * keyTiles + tile] = tileDistance[local];
-    candidateIndex[query * keyTiles + tile] = tileIndex[local];
+  if (keyLocal == 0u && query < batch && tile < chunkTiles) {
+    candidateDistance[query * keyTiles + tileBase + tile] = tileDistance[local];
+    candidateIndex[query * keyTiles + tileBase + tile] = tileIndex[local];
   }`,
     }),
 };
