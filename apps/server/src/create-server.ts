@@ -97,6 +97,11 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     });
   });
 
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: 'NOT_FOUND', field: null, message: `no route ${request.method} ${request.url}` }),
+  );
   app.get('/', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(webPage),
   );

@@ -74,6 +74,9 @@ export class GraceService {
   private position: number;
   /** JSON inputs of edits by id, for the history; kept for rolled-back edits too. */
   private readonly inputs: Map<string, unknown>;
+  private owners:
+    | { readonly codebook: Codebook; readonly version: number; readonly owners: Map<number, string> }
+    | undefined;
 
   private constructor(
     options: GraceServiceOptions,
@@ -117,7 +120,7 @@ export class GraceService {
   async predict(inputs: readonly unknown[]): Promise<ServedPrediction[]> {
     const codebook = this.serving.codebook;
     const { labels, keyIndices } = await this.serving.predictWithDetails(inputs);
-    const owners = keyOwners(codebook);
+    const owners = this.keyOwners(codebook);
     this.metrics.predictions += inputs.length;
     return labels.map((label, index) => {
       const keyIndex = keyIndices[index] as number;
@@ -286,6 +289,14 @@ export class GraceService {
     this.position += entries.length;
     this.metrics.editSeconds += (performance.now() - started) / 1000;
     return accepted;
+  }
+
+  /** For each key, the id of the last active edit routed to it; cached per codebook version. */
+  private keyOwners(codebook: Codebook): ReadonlyMap<number, string> {
+    if (this.owners?.codebook !== codebook || this.owners.version !== codebook.version) {
+      this.owners = { codebook, version: codebook.version, owners: keyOwners(codebook) };
+    }
+    return this.owners.owners;
   }
 
   private replaceEditors(codebook: Codebook): void {
