@@ -48,6 +48,11 @@ export interface EditableModel<Input> {
   decodePredictions(prediction: Float32Array, shape: Shape): EditLabel[];
   /** A short digest of an input for edit records (e.g. a hash of the text); optional. */
   digestInput?(input: Input): string;
+  /**
+   * Frees what the model keeps on a backend between calls (e.g. its uploaded prefix weights). Optional, and not
+   * called by the editor: one model may serve several editors on the same backend.
+   */
+  release?(backend: GraceBackend): void;
 }
 
 /** Disposes every tensor of a prefix output. */

@@ -81,6 +81,10 @@ export function editableSequentialModel(
       return backend.upload(data, shape);
     },
     decodePredictions: (prediction, shape) => model.decodePredictions(prediction, shape),
+    release(backend) {
+      executors.get(backend)?.dispose();
+      executors.delete(backend);
+    },
   };
 }
 
