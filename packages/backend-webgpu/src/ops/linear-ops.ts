@@ -4,11 +4,14 @@ import {
   type OpKernel,
   type Shape,
   type SuffixOpAttributes,
+  shapeSize,
   shapesEqual,
 } from '@grace/core';
+import { elementDispatch, maximumWorkgroupsPerDimension, Params } from '../gpu-program.js';
 import type { WebGpuContext } from '../webgpu-context.js';
 import type { WebGpuTensor } from '../webgpu-tensor.js';
-import { mapProgram, runMap, sumToShape } from './op-programs.js';
+import { productTile, tiledProductProgram } from './matrix-product.wgsl.js';
+import { mapProgram, sumToShape } from './op-programs.js';
 
 /**
  * How a matrix operand is read: its batch strides (one per output batch axis, 0 along broadcast axes) and the
@@ -66,21 +69,27 @@ function matrixProduct(
 ): WebGpuTensor<'float32'> {
   const { rows, columns, shared } = dimensions;
   const result = context.allocate('float32', [...batchShape, rows, columns]);
-  const program = productProgram(bias !== undefined);
-  runMap(
-    context,
-    program,
-    [left.buffer, right.buffer, bias?.buffer ?? left.buffer, result.buffer],
-    result.size,
-    (params) =>
-      params
-        .u32(rows, columns, shared, batchShape.length)
-        .f32(alpha)
-        .f32(bias?.beta ?? 0)
-        .u32(left.rowStride, left.columnStride, right.rowStride, right.columnStride)
-        .u32(bias?.rowStride ?? 0, bias?.columnStride ?? 0)
-        .u32(...batchShape, ...left.batchStrides, ...right.batchStrides),
-  );
+  const params = new Params()
+    .u32(result.size, rows, columns, shared, batchShape.length)
+    .f32(alpha)
+    .f32(bias?.beta ?? 0)
+    .u32(left.rowStride, left.columnStride, right.rowStride, right.columnStride)
+    .u32(bias?.rowStride ?? 0, bias?.columnStride ?? 0)
+    .u32(...batchShape, ...left.batchStrides, ...right.batchStrides);
+  const buffers = [left.buffer, right.buffer, bias?.buffer ?? left.buffer, result.buffer];
+  const matrices = shapeSize(batchShape);
+  if (result.size === 0) return result;
+  const tiledGroups = [Math.ceil(columns / productTile), Math.ceil(rows / productTile), matrices] as const;
+  // Tiles pay off when both output dimensions fill them; a single row (value training's [1, D] activations)
+  // would waste 15 of 16 tile rows and a barrier per chunk, so thin products take one thread per element.
+  const fillsTiles = rows >= productTile && columns >= productTile;
+  if (fillsTiles && tiledGroups.every((groups) => groups <= maximumWorkgroupsPerDimension)) {
+    context.run([{ program: tiledProductProgram(bias !== undefined), buffers, params, groups: tiledGroups }]);
+  } else {
+    context.run([
+      { program: productProgram(bias !== undefined), buffers, params, groups: elementDispatch(result.size) },
+    ]);
+  }
   return result;
 }
 
