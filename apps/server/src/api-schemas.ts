@@ -51,13 +51,14 @@ export function apiSchemas(servedModel: ServedModel) {
       },
     },
     listEdits: {
-      summary: 'Active edits, newest first, paged',
+      summary: 'Active edits (or, with status=all, every edit ever made), newest first, paged',
       querystring: {
         type: 'object',
         additionalProperties: false,
         properties: {
           offset: { type: 'string', pattern: '^[0-9]{1,9}$' },
           limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
+          status: { type: 'string', enum: ['active', 'all'] },
         },
       },
     },

@@ -96,6 +96,16 @@ describe('the HTTP API', () => {
     expect((await server.request('POST', '/v1/snapshots/nothing-here/restore')).status).toBe(404);
   });
 
+  it('lists every edit ever made with its status', async () => {
+    const all = await json(await server.request('GET', '/v1/edits?status=all&limit=100'));
+    const statuses = (all.edits as { id: string; status: string }[]).map((edit) => edit.status).reverse();
+    // edit-1 rolled back; three batch edits active; the edit made after the snapshot dropped by its restore.
+    expect(statuses).toEqual(['rolled-back', 'active', 'active', 'active', 'replaced']);
+    expect(all.total).toBe(5);
+    expect((await json(await server.request('GET', '/v1/edits'))).total).toBe(3);
+    expect((await server.request('GET', '/v1/edits?status=some')).status).toBe(400);
+  });
+
   it('serves health, Prometheus metrics, the model description and an OpenAPI document', async () => {
     expect(await json(await server.request('GET', '/healthz'))).toMatchObject({
       status: 'ok',

@@ -149,13 +149,17 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       return { edits: accepted, keys: service.codebook.size };
     },
   );
-  app.get<{ Querystring: { offset?: string; limit?: string } }>(
+  app.get<{ Querystring: { offset?: string; limit?: string; status?: 'active' | 'all' } }>(
     '/v1/edits',
     { schema: schemas.listEdits },
     async (request) => {
       const offset = Number(request.query.offset ?? 0);
       const limit = Number(request.query.limit ?? 50);
-      return { offset, limit, ...service.listEdits(offset, limit) };
+      const page =
+        request.query.status === 'all'
+          ? service.listHistory(offset, limit)
+          : service.listEdits(offset, limit);
+      return { offset, limit, ...page };
     },
   );
   app.delete<{ Params: { id: string } }>(

@@ -10,7 +10,13 @@ import {
 import { cooperativeBackend } from './cooperative-backend.js';
 import type { EditLogEntry, EditLogStore, LoggedEdit } from './edit-log-store.js';
 import { InputError } from './input-error.js';
-import { applyLoggedEdit, copyCodebook, replayEditLog } from './replay-edit-log.js';
+import {
+  applyLoggedEdit,
+  copyCodebook,
+  type EditHistoryItem,
+  historyItem,
+  replayEditLog,
+} from './replay-edit-log.js';
 import { SerialQueue } from './serial-queue.js';
 import type { ServedLabel, ServedModel } from './served-model.js';
 import { ServiceMetrics } from './service-metrics.js';
@@ -72,8 +78,8 @@ export class GraceService {
   private serving: GraceEditor<unknown>;
   private training: GraceEditor<unknown>;
   private position: number;
-  /** JSON inputs of edits by id, for the history; kept for rolled-back edits too. */
-  private readonly inputs: Map<string, unknown>;
+  /** Every edit ever accepted, by id, in log order; rolled-back ones too. */
+  private readonly history: Map<string, EditHistoryItem>;
   private owners:
     | { readonly codebook: Codebook; readonly version: number; readonly owners: Map<number, string> }
     | undefined;
@@ -82,14 +88,14 @@ export class GraceService {
     options: GraceServiceOptions,
     codebook: Codebook,
     position: number,
-    inputs: Map<string, unknown>,
+    history: Map<string, EditHistoryItem>,
   ) {
     this.servedModel = options.servedModel;
     this.backend = options.backend;
     this.store = options.store;
     this.trainingIterations = options.trainingIterations;
     this.position = position;
-    this.inputs = inputs;
+    this.history = history;
     this.serving = this.makeEditor(codebook, this.backend);
     this.training = this.makeEditor(copyCodebook(codebook), cooperativeBackend(this.backend));
   }
@@ -105,7 +111,7 @@ export class GraceService {
     });
     const entries = await options.store.read();
     const replayed = await replayEditLog(options.servedModel, options.store, entries);
-    return new GraceService(options, replayed.codebook, replayed.lastPosition, replayed.inputs);
+    return new GraceService(options, replayed.codebook, replayed.lastPosition, replayed.history);
   }
 
   /** The committed codebook (read it, never change it). */
@@ -158,6 +164,8 @@ export class GraceService {
       this.position = entry.position;
       this.serving.codebook.rollback(editId);
       this.training.codebook.rollback(editId);
+      const item = this.history.get(editId);
+      if (item !== undefined) item.rolledBackAt = entry.time;
       this.metrics.rollbacks++;
       return { id: editId, keys: this.serving.codebook.size };
     });
@@ -221,7 +229,23 @@ export class GraceService {
         keyIndex: record.keyIndex,
         distance: record.distance,
         finalLoss: record.loss.at(-1) ?? null,
-        input: this.inputs.get(record.id) ?? null,
+        input: this.history.get(record.id)?.input ?? null,
+      })),
+    };
+  }
+
+  /**
+   * Every edit ever accepted, newest first, with its status: `active`, `rolled-back`, or `replaced` (dropped by
+   * a snapshot restore).
+   */
+  listHistory(offset: number, limit: number): { total: number; edits: object[] } {
+    const active = new Set(this.serving.codebook.records.map((record) => record.id));
+    const items = [...this.history.values()].reverse();
+    return {
+      total: items.length,
+      edits: items.slice(offset, offset + limit).map((item) => ({
+        ...item,
+        status: active.has(item.id) ? 'active' : item.rolledBackAt !== null ? 'rolled-back' : 'replaced',
       })),
     };
   }
@@ -283,7 +307,7 @@ export class GraceService {
     for (const entry of entries) {
       if (entry.kind !== 'edit') continue;
       applyLoggedEdit(this.serving.codebook, entry.edit, entry.time);
-      this.inputs.set(entry.edit.editId, entry.edit.input);
+      this.history.set(entry.edit.editId, historyItem(entry.edit, entry.time));
       this.metrics.countEdit(entry.edit.operation);
     }
     this.position += entries.length;

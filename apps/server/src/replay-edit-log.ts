@@ -6,7 +6,30 @@ import type { ServedModel } from './served-model.js';
 export interface ReplayedLog {
   readonly codebook: Codebook;
   readonly lastPosition: number;
-  readonly inputs: Map<string, unknown>;
+  readonly history: Map<string, EditHistoryItem>;
+}
+
+/** Every edit the log ever accepted, for `GET /v1/edits?status=all`; rolled-back edits keep their entry. */
+export interface EditHistoryItem {
+  readonly id: string;
+  readonly time: string;
+  readonly label: LoggedEdit['label'];
+  /** What the edit did when it was made (a later rollback may re-decide it). */
+  readonly operation: LoggedEdit['operation'];
+  readonly input: unknown;
+  rolledBackAt: string | null;
+}
+
+/** The history entry of a logged edit. */
+export function historyItem(edit: LoggedEdit, time: string): EditHistoryItem {
+  return {
+    id: edit.editId,
+    time,
+    label: edit.label,
+    operation: edit.operation,
+    input: edit.input,
+    rolledBackAt: null,
+  };
 }
 
 /**
@@ -21,14 +44,16 @@ export async function replayEditLog(
 ): Promise<ReplayedLog> {
   const { model } = servedModel;
   let codebook = emptyCodebook(servedModel);
-  const inputs = new Map<string, unknown>();
+  const history = new Map<string, EditHistoryItem>();
   let lastPosition = 0;
   for (const entry of entries) {
     if (entry.kind === 'edit') {
       applyLoggedEdit(codebook, entry.edit, entry.time);
-      inputs.set(entry.edit.editId, entry.edit.input);
+      history.set(entry.edit.editId, historyItem(entry.edit, entry.time));
     } else if (entry.kind === 'rollback') {
       codebook.rollback(entry.editId);
+      const item = history.get(entry.editId);
+      if (item !== undefined) item.rolledBackAt = entry.time;
     } else {
       const snapshot = await store.loadSnapshot(entry.snapshotId);
       if (snapshot === undefined) throw new Error(`the log restores a missing snapshot ${entry.snapshotId}`);
@@ -40,7 +65,7 @@ export async function replayEditLog(
     }
     lastPosition = entry.position;
   }
-  return { codebook, lastPosition, inputs };
+  return { codebook, lastPosition, history };
 }
 
 /** The codebook a fresh editor of this model would make (same options, so files are byte-identical). */
