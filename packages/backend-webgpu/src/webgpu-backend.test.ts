@@ -112,6 +112,20 @@ if (unavailable !== undefined) {
       expect(() => backend.upload(new Float32Array([1]), [1])).toThrow(/device lost/);
     });
 
+    it('refuses an uploaded class label outside [0, C) before queuing work, ignoring ignored rows', async () => {
+      const backend = await createWebGpuBackend({ device });
+      const scores = backend.upload(new Float32Array(6), [2, 3]);
+      const attributes = { reduction: 'mean', ignoreIndex: -100 } as const;
+      const loss = (labels: number[]) =>
+        backend.ops.SoftmaxCrossEntropyLoss.forward(
+          [scores, backend.upload(Int32Array.from(labels), [2])],
+          attributes,
+          [],
+        );
+      expect(() => loss([0, 3])).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+      expect((await backend.download(loss([1, -100])))[0]).toBeCloseTo(Math.log(3), 5);
+    });
+
     it('reports a destroyed backend as BACKEND_FAILURE', async () => {
       const backend = await createWebGpuBackend({ device });
       const tensor = backend.upload(new Float32Array([1]), [1]);

@@ -1,6 +1,12 @@
-import { type LossReduction, type OpKernel, type SuffixOpAttributes, shapeSize } from '@grace/core';
+import {
+  GraceError,
+  type LossReduction,
+  type OpKernel,
+  type SuffixOpAttributes,
+  shapeSize,
+} from '@grace/core';
 import { input } from '../gpu-program.js';
-import { checkIndexRange, type WebGpuContext } from '../webgpu-context.js';
+import type { WebGpuContext } from '../webgpu-context.js';
 import type { WebGpuTensor } from '../webgpu-tensor.js';
 import { mapProgram, runMap, sumToShape } from './op-programs.js';
 
@@ -81,11 +87,20 @@ export function softmaxCrossEntropyKernel(
     const scores = context.read(inputs[0] as WebGpuTensor<'float32'>, 'SoftmaxCrossEntropyLoss scores');
     const labels = context.read(inputs[1] as WebGpuTensor<'int32'>, 'SoftmaxCrossEntropyLoss labels');
     const [rows, classes] = scores.shape as [number, number];
-    const values = labels.hostIntegers;
-    if (values !== undefined) {
-      const counted = Int32Array.from(values.filter((label) => label !== attributes.ignoreIndex));
-      checkIndexRange({ hostIntegers: counted } as WebGpuTensor<'int32'>, 0, classes - 1, 'label');
-    }
+    // Labels uploaded from the host are checked here, before any work is queued, as the CPU backend does.
+    labels.hostIntegers?.forEach((label, row) => {
+      if (label !== attributes.ignoreIndex && !(label >= 0 && label < classes)) {
+        throw new GraceError(
+          'INVALID_ARGUMENT',
+          `label ${label} of row ${row} is not a class in [0, ${classes})`,
+          {
+            label,
+            row,
+            classes,
+          },
+        );
+      }
+    });
     const flags = [
       attributes.ignoreIndex === null ? 0 : 1,
       attributes.ignoreIndex ?? 0,
