@@ -176,17 +176,17 @@ export function matMulKernel(context: WebGpuContext): OpKernel<SuffixOpAttribute
 export function gemmKernel(context: WebGpuContext): OpKernel<SuffixOpAttributes['Gemm']> {
   /** op(A) `[M, K]` and op(B) `[K, N]` as views, with the dimensions. */
   const views = (left: WebGpuTensor, right: WebGpuTensor, attributes: SuffixOpAttributes['Gemm']) => {
-    const [a0, a1] = left.shape as [number, number];
-    const [b0, b1] = right.shape as [number, number];
-    const rows = attributes.transA ? a1 : a0;
-    const shared = attributes.transA ? a0 : a1;
-    const columns = attributes.transB ? b0 : b1;
+    const [leftRows, leftColumns] = left.shape as [number, number];
+    const [rightRows, rightColumns] = right.shape as [number, number];
+    const rows = attributes.transA ? leftColumns : leftRows;
+    const shared = attributes.transA ? leftRows : leftColumns;
+    const columns = attributes.transB ? rightRows : rightColumns;
     const opLeft: MatrixView = attributes.transA
-      ? { buffer: left.buffer, batchStrides: [], rowStride: 1, columnStride: a1 }
-      : { buffer: left.buffer, batchStrides: [], rowStride: a1, columnStride: 1 };
+      ? { buffer: left.buffer, batchStrides: [], rowStride: 1, columnStride: leftColumns }
+      : { buffer: left.buffer, batchStrides: [], rowStride: leftColumns, columnStride: 1 };
     const opRight: MatrixView = attributes.transB
-      ? { buffer: right.buffer, batchStrides: [], rowStride: 1, columnStride: b1 }
-      : { buffer: right.buffer, batchStrides: [], rowStride: b1, columnStride: 1 };
+      ? { buffer: right.buffer, batchStrides: [], rowStride: 1, columnStride: rightColumns }
+      : { buffer: right.buffer, batchStrides: [], rowStride: rightColumns, columnStride: 1 };
     return { rows, shared, columns, opLeft, opRight };
   };
   const transposed = (view: MatrixView): MatrixView => ({
@@ -226,7 +226,7 @@ export function gemmKernel(context: WebGpuContext): OpKernel<SuffixOpAttributes[
       const right = context.read(inputs[1] as WebGpuTensor<'float32'>, 'Gemm input 1');
       const gradient = context.read(outputGradient, 'Gemm output gradient');
       const { rows, shared, columns, opLeft, opRight } = views(left, right, attributes);
-      const g: MatrixView = {
+      const gradientView: MatrixView = {
         buffer: gradient.buffer,
         batchStrides: [],
         rowStride: columns,
@@ -242,14 +242,14 @@ export function gemmKernel(context: WebGpuContext): OpKernel<SuffixOpAttributes[
               [],
               { rows: shared, columns: rows, shared: columns },
               opRight,
-              transposed(g),
+              transposed(gradientView),
               alpha,
             )
           : matrixProduct(
               context,
               [],
               { rows, columns: shared, shared: columns },
-              g,
+              gradientView,
               transposed(opRight),
               alpha,
             );
@@ -261,11 +261,18 @@ export function gemmKernel(context: WebGpuContext): OpKernel<SuffixOpAttributes[
               context,
               [],
               { rows: columns, columns: shared, shared: rows },
-              transposed(g),
+              transposed(gradientView),
               opLeft,
               alpha,
             )
-          : matrixProduct(context, [], { rows: shared, columns, shared: rows }, transposed(opLeft), g, alpha);
+          : matrixProduct(
+              context,
+              [],
+              { rows: shared, columns, shared: rows },
+              transposed(opLeft),
+              gradientView,
+              alpha,
+            );
       }
       const bias = inputs[2];
       if (needed[2] && bias !== undefined) {
