@@ -46,7 +46,8 @@ async function nodeGpu(reasons: string[]): Promise<GPU | undefined> {
     for (const [name, value] of Object.entries(module.globals)) {
       if (!(name in globalThis)) Object.assign(globalThis, { [name]: value });
     }
-    return module.create(['backend=vulkan']);
+    // On Linux Dawn's Vulkan backend is the one with a usable software driver (lavapipe); elsewhere Dawn picks.
+    return module.create(process.platform === 'linux' ? ['backend=vulkan'] : []);
   } catch (error) {
     reasons.push(`the webgpu package could not be loaded: ${error instanceof Error ? error.message : error}`);
     return undefined;
