@@ -30,7 +30,11 @@ export function createPooledEmbeddingCache(
     texts: readonly string[],
     onProgress?: (done: number, total: number) => void,
   ): Promise<void> => {
-    const missing = [...new Set(texts.filter((text) => !cache.has(text)))];
+    // Sorted by length so that each batch pads its rows to similar token counts: the transformer's cost grows
+    // with rows × the longest row.
+    const missing = [...new Set(texts.filter((text) => !cache.has(text)))].sort(
+      (left, right) => left.length - right.length,
+    );
     for (let start = 0; start < missing.length; start += batchSize) {
       const batch = missing.slice(start, start + batchSize);
       const pooled = await model.pool(batch);

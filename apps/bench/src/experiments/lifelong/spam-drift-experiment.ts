@@ -1,0 +1,237 @@
+import { type GraceBackend, SeededRandom, type SplitPolicy } from '@grace/core';
+import {
+  createPooledEmbeddingCache,
+  loadSpamAssassinEmails,
+  loadUseLiteModel,
+  type SpamAssassinEmail,
+  type SpamFilter,
+  spamClasses,
+  spamClassOf,
+  spamEmailText,
+  spamFilterEditableModel,
+  spamFilterGraph,
+  trainSpamFilter,
+  useLiteHiddenParameters,
+} from '@grace/models';
+import { uneditedMethod } from './grace-method.js';
+import { type GraphTask, graphFineTuningMethod } from './graph-fine-tuning-method.js';
+import type { LabelledInput, LifelongData, MethodRun } from './lifelong-protocol.js';
+import { compareMethods } from './method-comparison.js';
+import { readPooledEmbeddingFile, writePooledEmbeddingFile } from './pooled-embedding-file.js';
+import { softMemoryMethod } from './soft-memory-method.js';
+
+/**
+ * Spam drift: a filter (USE-lite embeddings + a head trained on the early SpamAssassin corpora) is deployed on
+ * mail collected later, where spam has changed. Its mistakes on the later mail are streamed and edited at
+ * USE-lite's own hidden dense layer (keys: the pooled sentence states). GRACE (a sweep of eps_init, in the
+ * units of the pooled states' distances) against the unedited filter and continual fine-tuning of that layer.
+ */
+export interface SpamDriftExperimentOptions {
+  readonly backend: GraceBackend;
+  /** Body words per e-mail after the subject (default 32): the transformer's cost grows with tokens. */
+  readonly words?: number;
+  readonly seed?: number;
+  /** Early e-mails the head is trained on (default 800). */
+  readonly trainSize?: number;
+  /** Other early e-mails, for TRR (default 400). */
+  readonly upstreamSize?: number;
+  /** Later e-mails deployed in arrival order; the filter's mistakes among them are the stream (default 1000). */
+  readonly deployedSize?: number;
+  /** Other later e-mails, never streamed; the filter's mistakes among them are the holdout set (default 500). */
+  readonly heldOutSize?: number;
+  /** Longest stream (default: every mistake among the deployed e-mails). */
+  readonly edits?: number;
+  readonly epsValues?: readonly number[];
+  readonly splitPolicies?: readonly SplitPolicy[];
+  readonly checkpoints?: number;
+  /** ReLU units of the head's hidden layer; 0 (default) for a linear head 512 → 2. */
+  readonly hiddenUnits?: number;
+  readonly headEpochs?: number;
+  readonly fineTuning?: { readonly steps: number; readonly learningRate: number };
+  /** Radius of the soft-memory baseline's null slot, in pooled-state units (default 4). */
+  readonly softMemoryRadius?: number;
+  /** A file the pooled states are read from and saved to between runs (optional). */
+  readonly embeddingFile?: string;
+  readonly onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface SpamDriftExperimentResult {
+  readonly config: Omit<Required<SpamDriftExperimentOptions>, 'backend' | 'onProgress' | 'embeddingFile'> & {
+    readonly backend: string;
+  };
+  readonly sizes: { readonly stream: number; readonly upstream: number; readonly holdout: number };
+  /** The deployed filter's accuracy before any edit: on held-out early mail and on the later mail. */
+  readonly drift: { readonly earlyAccuracy: number; readonly lateAccuracy: number };
+  /** Distances between pooled states (the keys), which set the scale of eps: quantiles 10/50/90 %. */
+  readonly keyDistances: {
+    readonly norm: number;
+    readonly nearestNeighbour: readonly [number, number, number];
+  };
+  /** Seconds spent embedding (0 when every state came from the file). */
+  readonly embeddingSeconds: number;
+  readonly runs: readonly MethodRun[];
+  readonly best: string;
+}
+
+function shuffled<T>(items: readonly T[], random: SeededRandom): T[] {
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = random.integer(0, index + 1);
+    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
+  }
+  return copy;
+}
+
+/** Median norm and nearest-neighbour distance quantiles of `[rows, width]` pooled states. */
+function distanceScale(rows: Float32Array, width: number): SpamDriftExperimentResult['keyDistances'] {
+  const count = rows.length / width;
+  const nearest: number[] = [];
+  const norms: number[] = [];
+  for (let row = 0; row < count; row++) {
+    let best = Number.POSITIVE_INFINITY;
+    let norm = 0;
+    for (let other = 0; other < count; other++) {
+      let sum = 0;
+      for (let column = 0; column < width; column++) {
+        const difference = (rows[row * width + column] as number) - (rows[other * width + column] as number);
+        sum += difference * difference;
+      }
+      if (other !== row && sum > 0) best = Math.min(best, sum);
+    }
+    for (let column = 0; column < width; column++) norm += (rows[row * width + column] as number) ** 2;
+    nearest.push(Math.sqrt(best));
+    norms.push(Math.sqrt(norm));
+  }
+  const quantile = (values: number[], q: number): number =>
+    values.sort((left, right) => left - right)[Math.floor(q * (values.length - 1))] as number;
+  return {
+    norm: quantile(norms, 0.5),
+    nearestNeighbour: [quantile(nearest, 0.1), quantile(nearest, 0.5), quantile(nearest, 0.9)],
+  };
+}
+
+export async function runSpamDriftExperiment(
+  options: SpamDriftExperimentOptions,
+): Promise<SpamDriftExperimentResult> {
+  const config = {
+    words: options.words ?? 32,
+    seed: options.seed ?? 1,
+    trainSize: options.trainSize ?? 800,
+    upstreamSize: options.upstreamSize ?? 400,
+    deployedSize: options.deployedSize ?? 1000,
+    heldOutSize: options.heldOutSize ?? 500,
+    edits: options.edits ?? Number.POSITIVE_INFINITY,
+    epsValues: options.epsValues ?? [3, 4, 5, 6],
+    splitPolicies: options.splitPolicies ?? ['halve'],
+    checkpoints: options.checkpoints ?? 10,
+    hiddenUnits: options.hiddenUnits ?? 0,
+    headEpochs: options.headEpochs ?? 30,
+    fineTuning: options.fineTuning ?? { steps: 10, learningRate: 1e-4 },
+    softMemoryRadius: options.softMemoryRadius ?? 4,
+  };
+  const { backend } = options;
+  const progress = options.onProgress ?? (() => undefined);
+  const random = new SeededRandom(config.seed);
+  const emails = loadSpamAssassinEmails();
+  const early = shuffled(
+    emails.filter((email) => email.period === 'early'),
+    random,
+  );
+  const late = shuffled(
+    emails.filter((email) => email.period === 'late'),
+    random,
+  );
+  const training = early.slice(0, config.trainSize);
+  const upstream = early.slice(config.trainSize, config.trainSize + config.upstreamSize);
+  const deployed = late.slice(0, config.deployedSize);
+  const heldOut = late.slice(config.deployedSize, config.deployedSize + config.heldOutSize);
+  const textOf = (email: SpamAssassinEmail): string => spamEmailText(email, config.words);
+  const labelled = (items: readonly SpamAssassinEmail[]): LabelledInput<string>[] =>
+    items.map((email) => ({ input: textOf(email), label: email.label }));
+
+  // Embed every text once, up front (the transformer is frozen), reusing a file of earlier runs if given.
+  const encoder = await loadUseLiteModel();
+  const pooling = createPooledEmbeddingCache(encoder);
+  const texts = [...training, ...upstream, ...deployed, ...heldOut].map(textOf);
+  if (options.embeddingFile !== undefined)
+    await readPooledEmbeddingFile(options.embeddingFile, pooling, texts);
+  const embeddingStarted = performance.now();
+  const before = pooling.size;
+  await pooling.prime(texts, (done, total) => progress('embedding e-mails', done, total));
+  const embeddingSeconds = pooling.size === before ? 0 : (performance.now() - embeddingStarted) / 1000;
+  if (options.embeddingFile !== undefined && pooling.size > before) {
+    await writePooledEmbeddingFile(options.embeddingFile, pooling);
+  }
+
+  progress('training the head', 0, 1);
+  const filter: SpamFilter = await trainSpamFilter({
+    backend,
+    encoder,
+    pooling,
+    texts: training.map(textOf),
+    labels: training.map((email) => email.label),
+    hiddenUnits: config.hiddenUnits,
+    epochs: config.headEpochs,
+    seed: config.seed,
+  });
+  progress('training the head', 1, 1);
+  const model = spamFilterEditableModel(filter);
+  const editorOptions = { backend };
+  const unedited = uneditedMethod(model, editorOptions);
+  const mistakes = async (items: readonly SpamAssassinEmail[]) => {
+    const predictions = await unedited.predict(items.map(textOf));
+    return items.filter((email, index) => predictions[index] !== email.label);
+  };
+  const deployedMistakes = await mistakes(deployed);
+  const heldOutMistakes = await mistakes(heldOut);
+  const upstreamMistakes = await mistakes(upstream);
+  unedited.dispose();
+  const data: LifelongData<string> = {
+    stream: labelled(deployedMistakes.slice(0, config.edits)),
+    upstream: labelled(upstream),
+    holdout: labelled(heldOutMistakes),
+  };
+  const keyDistances = distanceScale(
+    await pooling.pool(data.stream.map((item) => item.input)),
+    encoder.width,
+  );
+  const task: GraphTask<string> = {
+    graph: spamFilterGraph(filter),
+    featureInput: 'pooled',
+    width: encoder.width,
+    parameters: useLiteHiddenParameters,
+    features: (inputs) => pooling.pool(inputs),
+    targets: (labels) => filter.head.encodeTargets(labels.map(spamClassOf)),
+    decode: (prediction, shape) =>
+      filter.head.decodePredictions(prediction, shape).map((id) => spamClasses[id as number] as string),
+  };
+  const { runs, best } = await compareMethods({
+    backend,
+    data,
+    reference: model,
+    settings: config.splitPolicies.flatMap((splitPolicy) =>
+      config.epsValues.map((epsInit) => ({ layer: 'hidden', model, epsInit, splitPolicy })),
+    ),
+    baselines: [
+      () => graphFineTuningMethod(backend, task, { name: 'fine-tuning hidden', ...config.fineTuning }),
+      () => softMemoryMethod(backend, model, { radius: config.softMemoryRadius, seed: config.seed }),
+    ],
+    checkpoints: config.checkpoints,
+    seed: config.seed,
+    onProgress: progress,
+  });
+  return {
+    config: { ...config, backend: backend.name },
+    sizes: { stream: data.stream.length, upstream: data.upstream.length, holdout: data.holdout.length },
+    drift: {
+      earlyAccuracy: 1 - upstreamMistakes.length / Math.max(1, upstream.length),
+      lateAccuracy:
+        1 -
+        (deployedMistakes.length + heldOutMistakes.length) / Math.max(1, deployed.length + heldOut.length),
+    },
+    keyDistances,
+    embeddingSeconds,
+    runs,
+    best,
+  };
+}
