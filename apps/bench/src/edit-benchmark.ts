@@ -9,6 +9,7 @@ import {
   type SequentialLayerSpecification,
   SequentialModel,
 } from '@grace/core';
+import { syntheticClassifierLayers } from '@grace/models';
 import type { NamedBackend } from './backends.js';
 import { summarizeTimings, type TimingSummary } from './statistics.js';
 
@@ -27,13 +28,7 @@ export const editWorkloads: readonly EditWorkload[] = [
     name: 'synthetic',
     suffixShape: 'relu → 100 → relu → 1 (sigmoid CE), edited layer 2 → 100',
     inputWidth: 2,
-    layers: [
-      { kind: 'dense', units: 100 },
-      { kind: 'relu' },
-      { kind: 'dense', units: 100 },
-      { kind: 'relu' },
-      { kind: 'dense', units: 1 },
-    ],
+    layers: syntheticClassifierLayers,
     classes: 2,
   },
   {

@@ -1,13 +1,8 @@
-import { editableSequentialModel, SeededRandom, SequentialModel, trainSequentialModel } from '@grace/core';
+import { editableSequentialModel } from '@grace/core';
+import { makeSyntheticData, trainSyntheticClassifier } from '@grace/models';
 import { InputError } from './input-error.js';
 import type { ServedModel, ServedModelContext } from './served-model.js';
 
-/** Where the two classes of the synthetic model sit in the plane, as in the paper's section 3.4. */
-const clusterCentres: readonly (readonly [number, number])[] = [
-  [-2, 0],
-  [2, 0],
-];
-const clusterSpread = 0.8;
 /** Beyond this a coordinate is refused: the model was never trained anywhere near it. */
 const coordinateLimit = 1e6;
 
@@ -21,35 +16,8 @@ export async function createSyntheticServedModel(
   context: ServedModelContext,
 ): Promise<ServedModel<readonly number[]>> {
   const { backend, seed } = context;
-  const random = new SeededRandom(seed, 1);
-  const inputs: number[][] = [];
-  const labels: number[] = [];
-  for (const [label, centre] of clusterCentres.entries()) {
-    for (let index = 0; index < 150; index++) {
-      inputs.push([centre[0] + clusterSpread * random.normal(), centre[1] + clusterSpread * random.normal()]);
-      labels.push(label);
-    }
-  }
-  const untrained = SequentialModel.create({
-    inputWidth: 2,
-    layers: [
-      { kind: 'dense', units: 100 },
-      { kind: 'relu' },
-      { kind: 'dense', units: 100 },
-      { kind: 'relu' },
-      { kind: 'dense', units: 1 },
-    ],
-    loss: 'sigmoid-cross-entropy',
-    seed,
-  });
-  const { model } = await trainSequentialModel(untrained, {
-    backend,
-    inputs,
-    labels,
-    epochs: 30,
-    learningRate: 1e-2,
-    seed,
-  });
+  const data = makeSyntheticData({ seed, pointsPerCluster: 150 });
+  const model = await trainSyntheticClassifier(backend, data.upstream, { seed, epochs: 30 });
   return {
     name: 'synthetic',
     description: "the paper's synthetic 2-D classifier (2 → 100 → 100 → 1 ReLU), edited at layer0",

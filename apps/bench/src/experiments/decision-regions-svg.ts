@@ -1,5 +1,5 @@
+import type { LabelledPoint } from '@grace/models';
 import { escapeSvgText } from './svg-text.js';
-import type { LabelledPoint } from './synthetic-data.js';
 
 /**
  * Draws decision regions side by side as one SVG, like the paper's figure 6: each panel colours a grid of

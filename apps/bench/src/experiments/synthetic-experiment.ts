@@ -3,11 +3,16 @@ import {
   editableSequentialModel,
   type GraceBackend,
   GraceEditor,
-  SequentialModel,
+  type SequentialModel,
   trainSequentialModel,
 } from '@grace/core';
+import {
+  type LabelledPoint,
+  makeSyntheticData,
+  type SyntheticData,
+  trainSyntheticClassifier,
+} from '@grace/models';
 import { predictSequential } from './sequential-predictions.js';
-import { type LabelledPoint, makeSyntheticData, type SyntheticData } from './synthetic-data.js';
 
 /**
  * The paper's section 3.4 synthetic experiment, end to end on one backend: pre-train a 2 → 100 → 100 → 1
@@ -101,25 +106,9 @@ export async function runSyntheticExperiment(
   const grid = gridPoints(gridSize.columns, gridSize.rows);
 
   const epochs = options.upstreamEpochs ?? 60;
-  const untrained = SequentialModel.create({
-    inputWidth: 2,
-    layers: [
-      { kind: 'dense', units: 100 },
-      { kind: 'relu' },
-      { kind: 'dense', units: 100 },
-      { kind: 'relu' },
-      { kind: 'dense', units: 1 },
-    ],
-    loss: 'sigmoid-cross-entropy',
+  const model = await trainSyntheticClassifier(backend, data.upstream, {
     seed,
-  });
-  const { model } = await trainSequentialModel(untrained, {
-    backend,
-    inputs: upstreamPoints,
-    labels: data.upstream.map((item) => item.label),
     epochs,
-    learningRate: 1e-2,
-    seed,
     onEpoch: (epoch) => progress('upstream training', epoch + 1, epochs),
   });
 

@@ -1,4 +1,10 @@
-import { SeededRandom } from '@grace/core';
+import {
+  type GraceBackend,
+  SeededRandom,
+  type SequentialLayerSpecification,
+  SequentialModel,
+  trainSequentialModel,
+} from '@grace/core';
 
 /**
  * The data of the paper's section 3.4 synthetic experiment (its figure 6): two 2-D Gaussian clusters, one
@@ -56,4 +62,45 @@ export function makeSyntheticData(options: SyntheticDataOptions = {}): Synthetic
     };
   });
   return { upstream, edits, circle };
+}
+
+/** The paper's synthetic network: 2 → 100 → ReLU → 100 → ReLU → 1, one logit for the two classes. */
+export const syntheticClassifierLayers: readonly SequentialLayerSpecification[] = Object.freeze([
+  { kind: 'dense', units: 100 },
+  { kind: 'relu' },
+  { kind: 'dense', units: 100 },
+  { kind: 'relu' },
+  { kind: 'dense', units: 1 },
+]);
+
+/**
+ * Pre-trains the synthetic network on labelled points (seeded: the same points and seed give the same
+ * weights), the starting model of the synthetic experiment and of the server's synthetic model.
+ */
+export async function trainSyntheticClassifier(
+  backend: GraceBackend,
+  points: readonly LabelledPoint[],
+  options: {
+    readonly seed?: number;
+    readonly epochs?: number;
+    readonly onEpoch?: (epoch: number) => void;
+  } = {},
+): Promise<SequentialModel> {
+  const seed = options.seed ?? 7;
+  const untrained = SequentialModel.create({
+    inputWidth: 2,
+    layers: syntheticClassifierLayers,
+    loss: 'sigmoid-cross-entropy',
+    seed,
+  });
+  const { model } = await trainSequentialModel(untrained, {
+    backend,
+    inputs: points.map((item) => [...item.point]),
+    labels: points.map((item) => item.label),
+    epochs: options.epochs ?? 60,
+    learningRate: 1e-2,
+    seed,
+    ...(options.onEpoch === undefined ? {} : { onEpoch: options.onEpoch }),
+  });
+  return model;
 }
