@@ -8,7 +8,20 @@ export interface ChartSeries {
   readonly points: readonly (readonly [number, number])[];
 }
 
-const palette = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666'];
+const palette = [
+  '#1b9e77',
+  '#d95f02',
+  '#7570b3',
+  '#e7298a',
+  '#66a61e',
+  '#e6ab02',
+  '#a6761d',
+  '#666666',
+  '#1f78b4',
+  '#b15928',
+  '#6a3d9a',
+  '#b2df8a',
+];
 
 export function renderLineChart(options: {
   readonly title: string;
@@ -18,9 +31,9 @@ export function renderLineChart(options: {
   /** Fixed y range, e.g. [0, 1] for accuracies; default from the data. */
   readonly yRange?: readonly [number, number];
 }): string {
-  const width = 520;
+  const width = 720;
   const height = 320;
-  const margin = { left: 56, right: 170, top: 34, bottom: 44 };
+  const margin = { left: 56, right: 250, top: 34, bottom: 44 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
   const all = options.series.flatMap((series) => series.points);
