@@ -18,7 +18,17 @@ interface ServerProcess {
 function startServer(dataDirectory: string): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
-    [serverCli, '--model', 'synthetic', '--port', '0', '--data-dir', dataDirectory, '--training-iterations', '40'],
+    [
+      serverCli,
+      '--model',
+      'synthetic',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDirectory,
+      '--training-iterations',
+      '40',
+    ],
     { env: { ...process.env, GRACE_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
