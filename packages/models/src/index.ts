@@ -6,6 +6,7 @@ export * from './spam/spam-assassin-emails.js';
 export * from './spam/spam-filter-model.js';
 export * from './spam/train-spam-filter.js';
 export * from './synthetic/synthetic-clusters.js';
+export * from './text-digest.js';
 export * from './udhr/udhr-declarations.js';
 export * from './udhr/udhr-snippets.js';
 export * from './use/load-use-lite-model.js';

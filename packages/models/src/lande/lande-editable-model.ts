@@ -1,4 +1,5 @@
 import { type EditableModel, type EditLabel, editableSequentialModel, GraceError } from '@grace/core';
+import { textDigest } from '../text-digest.js';
 import type { LandeModel } from './load-lande-model.js';
 
 /**
@@ -45,16 +46,6 @@ export function landeEditableModel(
     encodeTargets: (backend, labels) => inner.encodeTargets(backend, labels.map(toClass)),
     decodePredictions: (prediction, shape) =>
       inner.decodePredictions(prediction, shape).map((label) => lande.languages[label as number] as string),
-    digestInput: (text) => fnv1a(text),
+    digestInput: (text) => textDigest(text),
   };
-}
-
-/** A short, stable digest of a text for edit records (FNV-1a, 32 bits, hex); not a security hash. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, '0');
 }

@@ -9,6 +9,7 @@ import {
   type SuffixGraph,
   type Tensor,
 } from '@grace/core';
+import { textDigest } from '../text-digest.js';
 import type { UseLiteModel } from '../use/load-use-lite-model.js';
 import type { PooledEmbeddingCache } from '../use/pooled-embedding-cache.js';
 import { useLiteHidden, useLiteTail } from '../use/use-lite-graph.js';
@@ -168,16 +169,6 @@ export function spamFilterEditableModel(filter: SpamFilter): EditableModel<strin
     },
     decodePredictions: (prediction, shape) =>
       head.decodePredictions(prediction, shape).map((id) => spamClasses[id as number] as SpamLabel),
-    digestInput: (text) => fnv1a(text),
+    digestInput: (text) => textDigest(text),
   };
-}
-
-/** A short, stable digest of a text for edit records (FNV-1a, 32 bits, hex); not a security hash. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, '0');
 }
