@@ -1,5 +1,12 @@
-import { benchmarkBackendFactories, createBenchmarkBackends } from './backends.js';
+import { createBenchmarkBackends } from './backends.js';
 import type { BenchmarkCommand } from './benchmark-command.js';
+import {
+  backendListOption,
+  backendNames,
+  defaultOutPath,
+  helpOption,
+  jsonReportOption,
+} from './common-options.js';
 import {
   defaultEditConfig,
   type EditBenchmarkRow,
@@ -7,16 +14,11 @@ import {
   quickEditConfig,
   runEditBenchmark,
 } from './edit-benchmark.js';
-import { defaultOutPath } from './lookup-command.js';
 import { type OptionSpecification, parseNameList, parsePositiveInteger } from './parse-arguments.js';
 import { createBenchmarkReport, formatMilliseconds, formatTable, writeJsonReport } from './report.js';
 
 const editOptions: readonly OptionSpecification[] = [
-  {
-    name: 'backend',
-    valueName: 'LIST',
-    description: `comma list of backends (known: ${benchmarkBackendFactories.map((factory) => factory.name).join(', ')}; default cpu)`,
-  },
+  backendListOption,
   { name: 'quick', description: 'synthetic workload only, 2 edits of 10 iterations: a smoke test' },
   {
     name: 'edits',
@@ -33,12 +35,8 @@ const editOptions: readonly OptionSpecification[] = [
     valueName: 'LIST',
     description: `of ${editWorkloads.map((workload) => workload.name).join(', ')} (default all)`,
   },
-  {
-    name: 'out',
-    valueName: 'FILE',
-    description: 'JSON report (default apps/bench/results/edit-<date>.json)',
-  },
-  { name: 'help', description: 'print this help' },
+  jsonReportOption('edit'),
+  helpOption,
 ];
 
 function formatEditTable(rows: readonly EditBenchmarkRow[]): string {
@@ -81,10 +79,8 @@ export const editCommand: BenchmarkCommand = {
       iterations: iterations === undefined ? base.iterations : parsePositiveInteger(iterations, 'iterations'),
       workloads: workloads === undefined ? base.workloads : parseNameList(workloads, 'workloads'),
     };
-    const backendOption = options.values.get('backend');
-    const backends = await createBenchmarkBackends(
-      backendOption === undefined ? ['cpu'] : parseNameList(backendOption, 'backend'),
-    );
+
+    const backends = await createBenchmarkBackends(backendNames(options));
     const rows = await runEditBenchmark(backends, config, (message) =>
       process.stderr.write(`  ${message}\n`),
     );

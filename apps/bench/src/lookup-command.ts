@@ -1,6 +1,12 @@
-import { fileURLToPath } from 'node:url';
-import { benchmarkBackendFactories, createBenchmarkBackends } from './backends.js';
+import { createBenchmarkBackends } from './backends.js';
 import type { BenchmarkCommand } from './benchmark-command.js';
+import {
+  backendListOption,
+  backendNames,
+  defaultOutPath,
+  helpOption,
+  jsonReportOption,
+} from './common-options.js';
 import {
   defaultLookupConfig,
   type LookupBenchmarkConfig,
@@ -11,7 +17,6 @@ import { formatLookupTable } from './lookup-report.js';
 import {
   type OptionSpecification,
   type ParsedOptions,
-  parseNameList,
   parsePositiveInteger,
   parsePositiveIntegerList,
 } from './parse-arguments.js';
@@ -26,11 +31,7 @@ export interface LookupCommandSettings {
 }
 
 const lookupOptions: readonly OptionSpecification[] = [
-  {
-    name: 'backend',
-    valueName: 'LIST',
-    description: `comma list of backends (known: ${benchmarkBackendFactories.map((factory) => factory.name).join(', ')}; default cpu)`,
-  },
+  backendListOption,
   { name: 'quick', description: 'small grid (N 100,1000; D 64) and 3 runs: a smoke test for CI' },
   {
     name: 'runs',
@@ -48,12 +49,8 @@ const lookupOptions: readonly OptionSpecification[] = [
     valueName: 'N',
     description: `seed of the random data (default ${defaultLookupConfig.seed})`,
   },
-  {
-    name: 'out',
-    valueName: 'FILE',
-    description: 'JSON report (default apps/bench/results/lookup-<date>.json)',
-  },
-  { name: 'help', description: 'print this help' },
+  jsonReportOption('lookup'),
+  helpOption,
 ];
 
 /**
@@ -73,21 +70,11 @@ export function resolveLookupSettings(options: ParsedOptions, now: Date = new Da
     dims: dims === undefined ? base.dims : parsePositiveIntegerList(dims, 'dims'),
     seed: seed === undefined ? base.seed : parsePositiveInteger(seed, 'seed'),
   };
-  const backend = options.values.get('backend');
   return {
-    backendNames: backend === undefined ? ['cpu'] : parseNameList(backend, 'backend'),
+    backendNames: backendNames(options),
     config,
     outPath: options.values.get('out') ?? defaultOutPath('lookup', now),
   };
-}
-
-/** `apps/bench/results/<benchmark>-<UTC time>.json`, wherever the CLI is started from. */
-export function defaultOutPath(benchmark: string, now: Date): string {
-  const stamp = now
-    .toISOString()
-    .replace(/\.\d+Z$/, 'Z')
-    .replaceAll(':', '-');
-  return fileURLToPath(new URL(`../results/${benchmark}-${stamp}.json`, import.meta.url));
 }
 
 /** The `lookup` benchmark as a CLI command: progress on stderr, the table on stdout, JSON to a file. */

@@ -1,5 +1,5 @@
 import type { BenchmarkCommand } from './benchmark-command.js';
-import { defaultOutPath } from './lookup-command.js';
+import { defaultOutPath, helpOption, jsonReportOption } from './common-options.js';
 import {
   defaultOnnxOverheadConfig,
   type OnnxOverheadRow,
@@ -21,12 +21,8 @@ const onnxOptions: readonly OptionSpecification[] = [
     valueName: 'N',
     description: `onnxruntime intra-op threads per session (default ${defaultOnnxOverheadConfig.threads})`,
   },
-  {
-    name: 'out',
-    valueName: 'FILE',
-    description: 'JSON report (default apps/bench/results/onnx-<date>.json)',
-  },
-  { name: 'help', description: 'print this help' },
+  jsonReportOption('onnx'),
+  helpOption,
 ];
 
 /** The overhead target of the issue: at most 10% over the plain model at 100 keys. */

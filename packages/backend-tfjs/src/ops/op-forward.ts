@@ -1,5 +1,6 @@
 import type { Shape, SuffixOpAttributes } from '@grace/core';
 import type { TensorFlow, TfTensor } from '../tensorflow.js';
+import type { ExplicitOpType } from './explicit-ops.js';
 
 /**
  * The forward computation of one op on tfjs tensors (absent optional inputs are `undefined`). Written only
@@ -95,20 +96,4 @@ export const autodiffForwards = {
 } satisfies { [Op in AutodiffOpType]: OpForward<SuffixOpAttributes[Op]> };
 
 /** The ops whose gradient is `tf.grads` of their forward. */
-export type AutodiffOpType = Exclude<
-  keyof SuffixOpAttributes,
-  | 'Add'
-  | 'Sub'
-  | 'Mul'
-  | 'Relu'
-  | 'Tanh'
-  | 'Sigmoid'
-  | 'Identity'
-  | 'MatMul'
-  | 'Gemm'
-  | 'Softmax'
-  | 'LogSoftmax'
-  | 'SoftmaxCrossEntropyLoss'
-  | 'SigmoidCrossEntropyLoss'
-  | 'MeanSquaredErrorLoss'
->;
+export type AutodiffOpType = Exclude<keyof SuffixOpAttributes, ExplicitOpType>;
