@@ -1,4 +1,4 @@
-import { GraceError, type LossReduction, type SuffixOpAttributes } from '@grace/core';
+import { type LossReduction, type SuffixOpAttributes, validateClassLabels } from '@grace/core';
 import {
   floatTensor,
   type HostOp,
@@ -26,21 +26,8 @@ function scalarTensor(value: number): HostTensor<Float32Array> {
 
 /** Which rows count (label not ignored), after checking that each counted label is a valid class. */
 function countedRows(labels: HostTensor, classes: number, ignoreIndex: number | null): boolean[] {
-  return Array.from(labels.data, (label, row) => {
-    if (label === ignoreIndex) return false;
-    if (!(label >= 0 && label < classes)) {
-      throw new GraceError(
-        'INVALID_ARGUMENT',
-        `label ${label} of row ${row} is not a class in [0, ${classes})`,
-        {
-          label,
-          row,
-          classes,
-        },
-      );
-    }
-    return true;
-  });
+  validateClassLabels(labels.data, classes, ignoreIndex);
+  return Array.from(labels.data, (label) => label !== ignoreIndex);
 }
 
 /**

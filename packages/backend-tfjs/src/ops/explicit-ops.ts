@@ -1,4 +1,4 @@
-import { GraceError, type LossReduction, type SuffixOpAttributes } from '@grace/core';
+import { type LossReduction, type SuffixOpAttributes, validateClassLabels } from '@grace/core';
 import type { TfTensor } from '../tensorflow.js';
 import { elementwiseOps } from './elementwise-ops.js';
 import { type ExplicitOp, neededOnly } from './explicit-op.js';
@@ -20,22 +20,8 @@ function labelWeights(
   classes: number,
   attributes: SuffixOpAttributes['SoftmaxCrossEntropyLoss'],
 ): { weights: Float32Array; rowWeights: Float32Array } {
-  let count = 0;
-  labels.forEach((label, row) => {
-    if (label === attributes.ignoreIndex) return;
-    if (!(label >= 0 && label < classes)) {
-      throw new GraceError(
-        'INVALID_ARGUMENT',
-        `label ${label} of row ${row} is not a class in [0, ${classes})`,
-        {
-          label,
-          row,
-          classes,
-        },
-      );
-    }
-    count++;
-  });
+  validateClassLabels(labels, classes, attributes.ignoreIndex);
+  const count = labels.filter((label) => label !== attributes.ignoreIndex).length;
   const factor = reductionFactor(attributes.reduction, count);
   const weights = new Float32Array(labels.length * classes);
   const rowWeights = new Float32Array(labels.length);

@@ -1,9 +1,9 @@
 import {
-  GraceError,
   type LossReduction,
   type OpKernel,
   type SuffixOpAttributes,
   shapeSize,
+  validateClassLabels,
 } from '@grace/core';
 import { input } from '../gpu-program.js';
 import type { WebGpuContext } from '../webgpu-context.js';
@@ -88,19 +88,8 @@ export function softmaxCrossEntropyKernel(
     const labels = context.read(inputs[1] as WebGpuTensor<'int32'>, 'SoftmaxCrossEntropyLoss labels');
     const [rows, classes] = scores.shape as [number, number];
     // Labels uploaded from the host are checked here, before any work is queued, as the CPU backend does.
-    labels.hostIntegers?.forEach((label, row) => {
-      if (label !== attributes.ignoreIndex && !(label >= 0 && label < classes)) {
-        throw new GraceError(
-          'INVALID_ARGUMENT',
-          `label ${label} of row ${row} is not a class in [0, ${classes})`,
-          {
-            label,
-            row,
-            classes,
-          },
-        );
-      }
-    });
+    if (labels.hostIntegers !== undefined)
+      validateClassLabels(labels.hostIntegers, classes, attributes.ignoreIndex);
     const flags = [
       attributes.ignoreIndex === null ? 0 : 1,
       attributes.ignoreIndex ?? 0,
