@@ -189,15 +189,23 @@ export function sequenceDimensions(shape: Shape): { batch: number; tokens: numbe
  * SoftmaxCrossEntropyLoss labels: each row's label is a class in `[0, classes)` or the ignored index. Shared so
  * every backend refuses a bad label with the same error, on the host, before any device work is queued.
  */
-export function validateClassLabels(labels: ArrayLike<number>, classes: number, ignoreIndex: number | null): void {
+export function validateClassLabels(
+  labels: ArrayLike<number>,
+  classes: number,
+  ignoreIndex: number | null,
+): void {
   for (let row = 0; row < labels.length; row++) {
     const label = labels[row] as number;
     if (label !== ignoreIndex && !(label >= 0 && label < classes)) {
-      throw new GraceError('INVALID_ARGUMENT', `label ${label} of row ${row} is not a class in [0, ${classes})`, {
-        label,
-        row,
-        classes,
-      });
+      throw new GraceError(
+        'INVALID_ARGUMENT',
+        `label ${label} of row ${row} is not a class in [0, ${classes})`,
+        {
+          label,
+          row,
+          classes,
+        },
+      );
     }
   }
 }
