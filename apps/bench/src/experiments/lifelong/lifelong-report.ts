@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { editScore, type LifelongCheckpoint, type LifelongRun } from '@grace/core';
-import { renderLineChart } from './line-chart-svg.js';
+import { renderLineChart } from '../../line-chart-svg.js';
 
 /**
  * Turns lifelong runs into what a reader looks at: a markdown table of the final metrics (the paper's tables:
