@@ -61,11 +61,13 @@ export function renderLineChart(options: {
     `<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#999"/>`,
   ];
   for (const y of yAxis.ticks) {
-    parts.push(`<text x="${margin.left - 6}" y="${scaleY(y) + 4}" text-anchor="end">${formatTick(y)}</text>`);
+    parts.push(
+      `<text x="${margin.left - 6}" y="${(scaleY(y) + 4).toFixed(1)}" text-anchor="end">${formatTick(y)}</text>`,
+    );
   }
   for (const x of xAxis.ticks) {
     parts.push(
-      `<text x="${scaleX(x)}" y="${margin.top + plotHeight + 16}" text-anchor="middle">${formatTick(x)}</text>`,
+      `<text x="${scaleX(x).toFixed(1)}" y="${margin.top + plotHeight + 16}" text-anchor="middle">${formatTick(x)}</text>`,
     );
   }
   parts.push(
@@ -96,8 +98,10 @@ function axis(
 ): { fraction(value: number): number; ticks: number[] } {
   if (scale === 'log') {
     const positive = values.filter((value) => value > 0);
-    const low = Math.floor(Math.log10(range?.[0] ?? Math.min(...positive, 1)));
-    const high = Math.max(low + 1, Math.ceil(Math.log10(range?.[1] ?? Math.max(...positive, 10))));
+    const [smallest, largest] =
+      range ?? (positive.length === 0 ? [1, 10] : [Math.min(...positive), Math.max(...positive)]);
+    const low = Math.floor(Math.log10(smallest));
+    const high = Math.max(low + 1, Math.ceil(Math.log10(largest)));
     return {
       fraction: (value) => (Math.log10(Math.max(value, 10 ** low)) - low) / (high - low),
       ticks: Array.from({ length: high - low + 1 }, (_, index) => 10 ** (low + index)),
