@@ -40,7 +40,7 @@ async function importLandeData<T>(file: string): Promise<T> {
 function denseWeights(layer: ToygradDense): { weight: Float32Array; bias: Float32Array } {
   const inputs = layer.filters[0]?.w.length ?? 0;
   const weight = new Float32Array(inputs * layer.filters.length);
-  layer.filters.forEach((filter, output) => weight.set(filter.w, output * inputs));
+  for (const [output, filter] of layer.filters.entries()) weight.set(filter.w, output * inputs);
   return { weight, bias: Float32Array.from(layer.biases.w) };
 }
 
