@@ -41,13 +41,15 @@ describe('runBenchCli', () => {
       const out = join(folder, 'nested', 'lookup.json');
       const argumentList = ['lookup', '--keys', '10,20', '--dims', '4', '--runs', '2', '--out', out];
       expect(await runBenchCli(argumentList)).toBe(0);
-      expect(printed(stdout)).toMatch(/median \[min–max\] of 2 runs/);
+      expect(printed(stdout)).toMatch(/median of 2 runs after 1 warm-up/);
       const table = printed(stdout)
         .split('\n')
         .filter((line) => !line.startsWith('wrote '));
       expect(Math.max(...table.map((line) => line.length))).toBeLessThanOrEqual(120);
       const markdown = await readFile(join(folder, 'nested', 'lookup.md'), 'utf8');
       expect(markdown).toMatch(/^\| backend \| N \| D \| naive ms \|/m);
+      expect(markdown).toMatch(/median \[min–max\] of 2 runs/);
+      expect(markdown).toMatch(/^\| cpu \| 10 \| 4 \| [\d.]+ \[[\d.]+–[\d.]+\] \|/m);
       expect(markdown.match(/^\| cpu \|/gm)).toHaveLength(2);
       const figure = await readFile(join(folder, 'nested', 'lookup-nearest-key.svg'), 'utf8');
       expect(figure).toMatch(/^<svg /);

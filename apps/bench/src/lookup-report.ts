@@ -23,7 +23,9 @@ export function formatLookupTable(
   const { batch, runs } = result.config;
   const caption = [
     `lookup: B = ${batch} queries against N keys of D dims, float32; seed ${result.config.seed}.`,
-    `Times in ms including read-back: median [min–max] of ${runs} runs after 1 warm-up.`,
+    format === 'markdown'
+      ? `Times in ms including read-back: median [min–max] of ${runs} runs after 1 warm-up.`
+      : `Times in ms including read-back: median of ${runs} runs after 1 warm-up (min–max in the .md and JSON).`,
     'naive = plain-JS double loop in the same run; ratio = naive median / backend median (>1: backend faster).',
     'q·k·d/s = B·N·D / nearestKey median time. hits = share of queries whose key fired in lookup.',
   ];
@@ -43,9 +45,9 @@ export function formatLookupTable(
     row.backend,
     String(row.keys),
     String(row.dims),
-    formatTiming(row.naive),
-    formatTiming(row.nearestKey),
-    formatTiming(row.lookup),
+    formatTiming(row.naive, format),
+    formatTiming(row.nearestKey, format),
+    formatTiming(row.lookup, format),
     formatRate(row.throughput.nearestKey),
     formatRatio(row.speedup.nearestKey),
     formatRatio(row.speedup.lookup),
@@ -83,6 +85,8 @@ export function renderLookupFigure(result: LookupBenchmarkResult): string {
   });
 }
 
-function formatTiming(timing: TimingSummary): string {
+/** The median, with the range in markdown (the text table must stay within 120 columns at any timing). */
+function formatTiming(timing: TimingSummary, format: 'text' | 'markdown'): string {
+  if (format === 'text') return formatMilliseconds(timing.medianMs);
   return `${formatMilliseconds(timing.medianMs)} [${formatMilliseconds(timing.minMs)}–${formatMilliseconds(timing.maxMs)}]`;
 }
