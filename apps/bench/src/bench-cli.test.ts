@@ -25,6 +25,7 @@ describe('runBenchCli', () => {
     expect(await runBenchCli([])).toBe(2);
     expect(await runBenchCli(['--help'])).toBe(0);
     expect(printed(stdout)).toMatch(/benchmarks:/);
+    expect(printed(stdout)).toMatch(/pnpm demo \[lande\|mnist\|spam\|synthetic\|codebook\]/);
   });
 
   it('answers a bad option or backend with the command help and exit code 2', async () => {
@@ -40,7 +41,19 @@ describe('runBenchCli', () => {
       const out = join(folder, 'nested', 'lookup.json');
       const argumentList = ['lookup', '--keys', '10,20', '--dims', '4', '--runs', '2', '--out', out];
       expect(await runBenchCli(argumentList)).toBe(0);
-      expect(printed(stdout)).toMatch(/nearestKey ms \(median of 2\)/);
+      expect(printed(stdout)).toMatch(/median of 2 runs after 1 warm-up/);
+      const table = printed(stdout)
+        .split('\n')
+        .filter((line) => !line.startsWith('wrote '));
+      expect(Math.max(...table.map((line) => line.length))).toBeLessThanOrEqual(120);
+      const markdown = await readFile(join(folder, 'nested', 'lookup.md'), 'utf8');
+      expect(markdown).toMatch(/^\| backend \| N \| D \| naive ms \|/m);
+      expect(markdown).toMatch(/median \[min–max\] of 2 runs/);
+      expect(markdown).toMatch(/^\| cpu \| 10 \| 4 \| [\d.]+ \[[\d.]+–[\d.]+\] \|/m);
+      expect(markdown.match(/^\| cpu \|/gm)).toHaveLength(2);
+      const figure = await readFile(join(folder, 'nested', 'lookup-nearest-key.svg'), 'utf8');
+      expect(figure).toMatch(/^<svg /);
+      expect(figure).toContain('cpu D 4');
       const report = JSON.parse(await readFile(out, 'utf8'));
       expect(report).toMatchObject({
         benchmark: 'lookup',
@@ -55,4 +68,27 @@ describe('runBenchCli', () => {
       await rm(folder, { recursive: true, force: true });
     }
   });
+
+  it('runs edit end to end: a table within 120 columns, the JSON, the markdown and the figure', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'grace-bench-'));
+    try {
+      const out = join(folder, 'edit.json');
+      expect(await runBenchCli(['edit', '--quick', '--edits', '1', '--iterations', '3', '--out', out])).toBe(
+        0,
+      );
+      const table = printed(stdout)
+        .split('\n')
+        .filter((line) => !line.startsWith('wrote '));
+      expect(Math.max(...table.map((line) => line.length))).toBeLessThanOrEqual(120);
+      expect(printed(stdout)).toMatch(/synthetic: relu → 100/);
+      expect(JSON.parse(await readFile(out, 'utf8'))).toMatchObject({
+        benchmark: 'edit',
+        config: { edits: 1 },
+      });
+      expect(await readFile(join(folder, 'edit.md'), 'utf8')).toMatch(/^\| cpu \| synthetic \| 3 \|/m);
+      expect(await readFile(join(folder, 'edit-edit-time.svg'), 'utf8')).toContain('cpu synthetic');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

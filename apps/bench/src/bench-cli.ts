@@ -24,6 +24,9 @@ export function formatHelp(commands: readonly BenchmarkCommand[] = benchmarkComm
     ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.description}`),
     '',
     'options of each: pnpm bench <benchmark> --help',
+    '',
+    "The lifelong-editing experiments (the paper's protocol: TRR, ERR, ES, Holdout) are demos, not benchmarks:",
+    '  pnpm demo [lande|mnist|spam|synthetic|codebook]   (default lande; writes apps/bench/results/)',
   ].join('\n');
 }
 

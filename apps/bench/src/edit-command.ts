@@ -1,4 +1,5 @@
 import { createBenchmarkBackends } from './backends.js';
+import { renderBarChart } from './bar-chart-svg.js';
 import type { BenchmarkCommand } from './benchmark-command.js';
 import {
   backendListOption,
@@ -15,7 +16,14 @@ import {
   runEditBenchmark,
 } from './edit-benchmark.js';
 import { type OptionSpecification, parseNameList, parsePositiveInteger } from './parse-arguments.js';
-import { createBenchmarkReport, formatMilliseconds, formatTable, writeJsonReport } from './report.js';
+import {
+  createBenchmarkReport,
+  formatMarkdownTable,
+  formatMilliseconds,
+  formatTable,
+  writeJsonReport,
+  writeReportCompanions,
+} from './report.js';
 
 const editOptions: readonly OptionSpecification[] = [
   backendListOption,
@@ -39,28 +47,39 @@ const editOptions: readonly OptionSpecification[] = [
   helpOption,
 ];
 
-function formatEditTable(rows: readonly EditBenchmarkRow[]): string {
+/**
+ * The edit benchmark's caption and table (plain text within 120 columns for stdout, or markdown for the
+ * `.md` file); the suffix of each workload is named in the caption, not in a column.
+ */
+export function formatEditTable(
+  rows: readonly EditBenchmarkRow[],
+  format: 'text' | 'markdown' = 'text',
+): string {
   const runs = rows[0]?.editMs.runs ?? 0;
-  return formatTable(
-    [
-      { header: 'backend', align: 'left' },
-      { header: 'workload', align: 'left' },
-      { header: 'suffix', align: 'left' },
-      { header: 'iterations', align: 'right' },
-      { header: `edit ms (median of ${runs})`, align: 'right' },
-      { header: 'min–max ms', align: 'right' },
-      { header: 'ms per iteration', align: 'right' },
-    ],
-    rows.map((row) => [
-      row.backend,
-      row.workload,
-      row.suffixShape,
-      String(row.iterations),
-      formatMilliseconds(row.editMs.medianMs),
-      `${formatMilliseconds(row.editMs.minMs)}–${formatMilliseconds(row.editMs.maxMs)}`,
-      formatMilliseconds(row.perIterationMs),
-    ]),
-  );
+  const workloads = [...new Map(rows.map((row) => [row.workload, row.suffixShape])).entries()];
+  const caption = [
+    `edit: wall time of one GRACE edit (codebook update + value training), median of ${runs} edits after 1 warm-up.`,
+    ...workloads.map(([workload, suffix]) => `${workload}: ${suffix}.`),
+  ];
+  const columns = [
+    { header: 'backend', align: 'left' },
+    { header: 'workload', align: 'left' },
+    { header: 'iterations', align: 'right' },
+    { header: `edit ms (median of ${runs})`, align: 'right' },
+    { header: 'min–max ms', align: 'right' },
+    { header: 'ms per iteration', align: 'right' },
+  ] as const;
+  const cells = rows.map((row) => [
+    row.backend,
+    row.workload,
+    String(row.iterations),
+    formatMilliseconds(row.editMs.medianMs),
+    `${formatMilliseconds(row.editMs.minMs)}–${formatMilliseconds(row.editMs.maxMs)}`,
+    formatMilliseconds(row.perIterationMs),
+  ]);
+  return format === 'markdown'
+    ? `${caption.join(' ')}\n\n${formatMarkdownTable(columns, cells)}`
+    : `${caption.join('\n')}\n\n${formatTable(columns, cells)}`;
 }
 
 /** The `edit` benchmark: per-edit latency of GRACE (100 Adam iterations) per backend and workload. */
@@ -95,6 +114,16 @@ export const editCommand: BenchmarkCommand = {
         rows,
       ),
     );
-    process.stdout.write(`wrote ${outPath}\n`);
+    const companions = await writeReportCompanions(outPath, formatEditTable(rows, 'markdown'), [
+      {
+        suffix: 'edit-time',
+        svg: renderBarChart({
+          title: `median wall time of one edit (${config.iterations} Adam iterations)`,
+          unit: 'ms',
+          bars: rows.map((row) => ({ label: `${row.backend} ${row.workload}`, value: row.editMs.medianMs })),
+        }),
+      },
+    ]);
+    process.stdout.write(`wrote ${[outPath, ...companions].join(', ')}\n`);
   },
 };

@@ -72,6 +72,15 @@ export interface LookupBenchmarkResult {
 export interface LookupBenchmarkHooks {
   /** Called after each cell with its rows (one per backend) and its wall time in milliseconds. */
   readonly onCell?: (rows: readonly LookupBenchmarkRow[], wallMs: number) => void;
+  /**
+   * Called inside a cell after the naive loop and after each backend of every repetition (warm-up included):
+   * `step` of `steps` = (runs + 1) × (1 + backends), so a long cell (N = 1e5 takes minutes) shows progress.
+   */
+  readonly onStep?: (
+    cell: { readonly keys: number; readonly dims: number },
+    step: number,
+    steps: number,
+  ) => void;
 }
 
 /** Fraction of queries made as near-copies of keys (they hit); the others are random (they miss). */
@@ -98,7 +107,7 @@ export async function runLookupBenchmark(
   for (const keyCount of config.keyCounts) {
     for (const dims of config.dims) {
       const started = performance.now();
-      const cellRows = await measureCell(backends, config, keyCount, dims);
+      const cellRows = await measureCell(backends, config, keyCount, dims, hooks);
       rows.push(...cellRows);
       hooks.onCell?.(cellRows, performance.now() - started);
     }
@@ -152,8 +161,12 @@ async function measureCell(
   config: LookupBenchmarkConfig,
   keyCount: number,
   dims: number,
+  hooks: LookupBenchmarkHooks,
 ): Promise<LookupBenchmarkRow[]> {
   const data = generateLookupCell(config.seed, config.batch, keyCount, dims);
+  const steps = (config.runs + 1) * (1 + backends.length);
+  let step = 0;
+  const stepDone = (): void => hooks.onStep?.({ keys: keyCount, dims }, ++step, steps);
   const uploaded = backends.map(({ name, backend }) => uploadCell(name, backend, data));
   try {
     const naiveMs: number[] = [];
@@ -166,6 +179,7 @@ async function measureCell(
       const naive = naiveNearestKey(data.queries, data.keys, data.batch, keyCount, dims);
       const naiveElapsed = performance.now() - naiveStarted;
       if (repetition > 0) naiveMs.push(naiveElapsed);
+      stepDone();
       for (const [position, cell] of uploaded.entries()) {
         const nearest = await timeNearestKey(cell);
         verifyNearestKey(cell.name, data, naive, nearest.index, nearest.distance);
@@ -175,6 +189,7 @@ async function measureCell(
           nearestKeyMs[position].push(nearest.elapsedMs);
           lookupMs[position].push(lookup.elapsedMs);
         }
+        stepDone();
       }
     }
     const naive = summarizeTimings(naiveMs);

@@ -13,14 +13,15 @@ import {
   quickLookupConfig,
   runLookupBenchmark,
 } from './lookup-benchmark.js';
-import { formatLookupTable } from './lookup-report.js';
+import { formatLookupTable, renderLookupFigure } from './lookup-report.js';
 import {
   type OptionSpecification,
   type ParsedOptions,
   parsePositiveInteger,
   parsePositiveIntegerList,
 } from './parse-arguments.js';
-import { createBenchmarkReport, writeJsonReport } from './report.js';
+import { createProgressDisplay } from './progress-display.js';
+import { createBenchmarkReport, writeJsonReport, writeReportCompanions } from './report.js';
 
 /** What the `lookup` command runs, resolved from its options. */
 export interface LookupCommandSettings {
@@ -77,7 +78,10 @@ export function resolveLookupSettings(options: ParsedOptions, now: Date = new Da
   };
 }
 
-/** The `lookup` benchmark as a CLI command: progress on stderr, the table on stdout, JSON to a file. */
+/**
+ * The `lookup` benchmark as a CLI command: progress on stderr (inside each cell too, with an ETA), the table
+ * on stdout, the JSON to a file and, next to it, the table as markdown and a log-log figure.
+ */
 export const lookupCommand: BenchmarkCommand = {
   name: 'lookup',
   description: 'nearestKey and the fused lookup against a naive JS loop, over codebook size N × key width D',
@@ -90,8 +94,11 @@ export const lookupCommand: BenchmarkCommand = {
       `lookup: ${keyCounts.length * dims.length} cells (N ${keyCounts.join(',')} × D ${dims.join(',')}), ` +
         `B ${batch}, ${runs} runs, backends ${settings.backendNames.join(',')}\n`,
     );
+    const progress = createProgressDisplay();
     const result = await runLookupBenchmark(backends, settings.config, {
+      onStep: (cell, step, steps) => progress.update(`  N ${cell.keys} D ${cell.dims}`, step, steps),
       onCell: (rows, wallMs) => {
+        progress.finish();
         const [first] = rows;
         process.stderr.write(`  N ${first.keys} D ${first.dims}: ${(wallMs / 1000).toFixed(2)} s\n`);
       },
@@ -101,6 +108,9 @@ export const lookupCommand: BenchmarkCommand = {
       settings.outPath,
       createBenchmarkReport('lookup', result.backends, result.config, result.rows),
     );
-    process.stdout.write(`wrote ${settings.outPath}\n`);
+    const companions = await writeReportCompanions(settings.outPath, formatLookupTable(result, 'markdown'), [
+      { suffix: 'nearest-key', svg: renderLookupFigure(result) },
+    ]);
+    process.stdout.write(`wrote ${[settings.outPath, ...companions].join(', ')}\n`);
   },
 };

@@ -15,6 +15,11 @@ describe('parseOptions', () => {
     expect(options.values.get('keys')).toBe('100,1e3');
   });
 
+  it('keeps a value that starts with one dash, and an inline value that starts with two', () => {
+    expect(parseLookup(['--out', '-results.json']).values.get('out')).toBe('-results.json');
+    expect(parseLookup(['--out=--odd.json']).values.get('out')).toBe('--odd.json');
+  });
+
   it.each([
     [['--bogus'], /unknown option '--bogus'/],
     [['--runs'], /needs a value/],
@@ -23,6 +28,8 @@ describe('parseOptions', () => {
     [['--quick=yes'], /takes no value/],
     [['--runs', '3', '--runs', '4'], /given twice/],
     [['stray'], /unexpected argument 'stray'/],
+    [['--', '--quick'], /unexpected argument '--'/],
+    [['-q'], /unknown option '-q'/],
   ])('refuses %j', (argumentList, message) => {
     expect(() => parseLookup(argumentList)).toThrow(UsageError);
     expect(() => parseLookup(argumentList)).toThrow(message);

@@ -1,9 +1,7 @@
+import { parseArgs } from 'node:util';
 import { UsageError } from './usage-error.js';
 
-/**
- * One `--name` option a command accepts. The CLI needs only flags and single values, which a dozen lines
- * parse; a dependency would add more surface than it saves.
- */
+/** One `--name` option a command accepts. */
 export interface OptionSpecification {
   /** Without the leading dashes, e.g. `runs` for `--runs`. */
   readonly name: string;
@@ -22,41 +20,46 @@ export interface ParsedOptions {
 }
 
 /**
- * Parses `--flag`, `--name value` and `--name=value`. Anything else — an unknown option, a missing value,
- * a value given to a flag, an option given twice, a stray positional argument — is a `UsageError`, so a
- * typo fails at once instead of silently running the default grid for minutes.
+ * Parses `--flag`, `--name value` and `--name=value` with Node's own `util.parseArgs` (which splits the
+ * arguments into option tokens), then checks every token against the command's specifications. Anything
+ * else — an unknown option, a missing value, a value given to a flag, an option given twice, a stray
+ * positional argument — is a `UsageError`, so a typo fails at once instead of silently running the default
+ * grid for minutes.
  */
 export function parseOptions(
   argumentList: readonly string[],
   specifications: readonly OptionSpecification[],
 ): ParsedOptions {
+  const { tokens } = parseArgs({
+    args: [...argumentList],
+    options: Object.fromEntries(
+      specifications.map((specification) => [
+        specification.name,
+        { type: specification.valueName === undefined ? ('boolean' as const) : ('string' as const) },
+      ]),
+    ),
+    // Strict mode's own messages differ from ours and it accepts a repeated option; the checks below are ours.
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const values = new Map<string, string>();
   const flags = new Set<string>();
-  for (let position = 0; position < argumentList.length; position++) {
-    const argument = argumentList[position];
-    if (!argument.startsWith('--') || argument === '--') {
-      throw new UsageError(`unexpected argument '${argument}'`);
-    }
-    const equals = argument.indexOf('=');
-    const name = argument.slice(2, equals === -1 ? undefined : equals);
+  for (const token of tokens) {
+    if (token.kind === 'positional') throw new UsageError(`unexpected argument '${token.value}'`);
+    if (token.kind === 'option-terminator') throw new UsageError("unexpected argument '--'");
+    const { name } = token;
     const specification = specifications.find((candidate) => candidate.name === name);
-    if (specification === undefined) throw new UsageError(`unknown option '--${name}'`);
+    if (specification === undefined || !token.rawName.startsWith('--'))
+      throw new UsageError(`unknown option '${token.rawName}'`);
     if (values.has(name) || flags.has(name)) throw new UsageError(`option '--${name}' is given twice`);
     if (specification.valueName === undefined) {
-      if (equals !== -1) throw new UsageError(`option '--${name}' is a flag and takes no value`);
+      if (token.value !== undefined) throw new UsageError(`option '--${name}' is a flag and takes no value`);
       flags.add(name);
       continue;
     }
-    let value: string | undefined;
-    if (equals !== -1) {
-      value = argument.slice(equals + 1);
-    } else {
-      const next = argumentList[position + 1];
-      if (next !== undefined && !next.startsWith('--')) {
-        value = next;
-        position++;
-      }
-    }
+    // Without strict mode parseArgs takes the next argument as the value even when it is another option.
+    const value = token.inlineValue === false && token.value?.startsWith('--') ? undefined : token.value;
     if (value === undefined || value === '') {
       throw new UsageError(`option '--${name}' needs a value (${specification.valueName})`);
     }

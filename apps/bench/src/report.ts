@@ -82,6 +82,37 @@ export function formatTable(columns: readonly TableColumn[], rows: readonly (rea
   return [formatLine(columns.map((column) => column.header)), rule, ...rows.map(formatLine)].join('\n');
 }
 
+/**
+ * The same table as markdown (GitHub's pipe table), for the `.md` report written next to the JSON: columns
+ * are aligned by the renderer, so cells are not padded.
+ */
+export function formatMarkdownTable(
+  columns: readonly TableColumn[],
+  rows: readonly (readonly string[])[],
+): string {
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
+  const rule = `|${columns.map((column) => (column.align === 'right' ? '---:' : '---')).join('|')}|`;
+  return [line(columns.map((column) => column.header)), rule, ...rows.map(line)].join('\n');
+}
+
+/**
+ * Writes what a reader looks at next to a benchmark's JSON file: `<name>.md` (the markdown given) and one
+ * `<name>-<suffix>.svg` per figure, where `<name>` is the JSON path without `.json`. Returns the paths.
+ */
+export async function writeReportCompanions(
+  jsonPath: string,
+  markdown: string,
+  figures: readonly { readonly suffix: string; readonly svg: string }[],
+): Promise<string[]> {
+  const base = jsonPath.replace(/\.json$/, '');
+  await mkdir(dirname(jsonPath), { recursive: true });
+  const paths = [`${base}.md`, ...figures.map((figure) => `${base}-${figure.suffix}.svg`)];
+  await writeFile(paths[0] as string, `${markdown}\n`);
+  for (const [index, figure] of figures.entries()) await writeFile(paths[index + 1] as string, figure.svg);
+  return paths;
+}
+
 /** Milliseconds with three significant digits (0.123, 12.3, 1234), enough to compare medians. */
 export function formatMilliseconds(milliseconds: number): string {
   if (milliseconds >= 999.5) return milliseconds.toFixed(0);

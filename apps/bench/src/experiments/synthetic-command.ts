@@ -26,7 +26,7 @@ export async function runSyntheticCommand(
     `  upstream: ${result.data.upstream.length} points in two clusters; stream: ${result.data.edits.length} label-flipped points inside the left cluster`,
     `  pre-trained 2-100-100-1 ReLU network: upstream accuracy ${percent(before.upstreamAccuracy)}, stream accuracy ${percent(before.editAccuracy)}`,
     '',
-    '  method                 edits  keys  ERR (stream acc.)  TRR (upstream acc.)',
+    '  method                 edits  keys  stream accuracy    TRR (upstream acc.)',
     `  GRACE, layer 0, ε 0.45  ${String(grace.edits).padStart(5)}  ${String(grace.keys).padStart(4)}  ${percent(grace.editAccuracy).padStart(17)}  ${percent(grace.upstreamAccuracy).padStart(19)}`,
     `  fine-tuning, layer 0   ${String(fineTuning.edits).padStart(5)}     -  ${percent(fineTuning.editAccuracy).padStart(17)}  ${percent(fineTuning.upstreamAccuracy).padStart(19)}`,
     '',
@@ -39,26 +39,29 @@ export async function runSyntheticCommand(
   ];
   await mkdir(resultsDirectory, { recursive: true });
   const figurePath = join(resultsDirectory, 'synthetic-decision-regions.svg');
-  await writeFile(
-    figurePath,
-    renderDecisionRegions({
-      columns: result.gridSize.columns,
-      rows: result.gridSize.rows,
-      extent: syntheticExtent,
-      upstream: result.data.upstream,
-      edits: result.data.edits,
-      panels: [
-        { title: 'before editing', grid: before.grid },
-        {
-          title: `GRACE (${grace.keys} key${grace.keys === 1 ? '' : 's'})`,
-          grid: grace.grid,
-          balls: grace.balls,
-        },
-        { title: 'fine-tuning layer 0', grid: fineTuning.grid },
-      ],
-    }),
-  );
+  await writeFile(figurePath, renderSyntheticFigure(result));
   lines.push(`  figure: ${figurePath}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return result;
+}
+
+/** The paper's figure 6 for a run: decision regions before editing, after GRACE and after fine-tuning. */
+export function renderSyntheticFigure(result: SyntheticExperimentResult): string {
+  const { before, grace, fineTuning } = result;
+  return renderDecisionRegions({
+    columns: result.gridSize.columns,
+    rows: result.gridSize.rows,
+    extent: syntheticExtent,
+    upstream: result.data.upstream,
+    edits: result.data.edits,
+    panels: [
+      { title: 'before editing', grid: before.grid },
+      {
+        title: `GRACE (${grace.keys} key${grace.keys === 1 ? '' : 's'})`,
+        grid: grace.grid,
+        balls: grace.balls,
+      },
+      { title: 'fine-tuning layer 0', grid: fineTuning.grid },
+    ],
+  });
 }

@@ -1,5 +1,6 @@
 import { createCpuBackend } from '@grace/backend-cpu';
 import { describe, expect, it } from 'vitest';
+import { renderSyntheticFigure } from './synthetic-command.js';
 import { runSyntheticExperiment, type SyntheticExperimentResult } from './synthetic-experiment.js';
 
 describe('the synthetic experiment (paper section 3.4) on the CPU backend', () => {
@@ -30,4 +31,12 @@ describe('the synthetic experiment (paper section 3.4) on the CPU backend', () =
     expect(second.fineTuning.upstreamAccuracy).toBe(first.fineTuning.upstreamAccuracy);
     expect(Array.from(second.grace.grid)).toEqual(Array.from(first.grace.grid));
   }, 60_000);
+
+  it('draws the figure in under 150 KB, every point included', () => {
+    const figure = renderSyntheticFigure(first);
+    expect(figure.length).toBeLessThan(150_000);
+    const points = first.data.upstream.length + first.data.edits.length;
+    // In each of the 3 panels, each point is one `M x y h0` move; edits are drawn twice (outline, then fill).
+    expect(figure.match(/h0/g)?.length).toBe(3 * (points + first.data.edits.length));
+  });
 });

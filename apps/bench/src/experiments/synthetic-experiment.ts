@@ -135,7 +135,9 @@ export async function runSyntheticExperiment(
       edits++;
       operations[result.operation]++;
       editTimes.push(result.milliseconds);
-      if (result.fixed) fixedRightAway++;
+      // ES through the edited model's real prediction (the lookup included), not the edit's own flag.
+      const [after] = await editor.predict([streamPoints[index] as number[]]);
+      if (after === item.label) fixedRightAway++;
     }
     const afterUpstream = await editor.predictWithDetails(upstreamPoints);
     const afterStream = await editor.predict(streamPoints);

@@ -9,6 +9,12 @@ import { type EditLabel, labelsEqual, validateLabel } from '../labels.js';
 import { SuffixExecutor } from '../suffix/suffix-executor.js';
 import type { Tensor } from '../tensor.js';
 import { disposePrefixOutput, type EditableModel, type PrefixOutput } from './editable-model.js';
+import {
+  concatenatePredictionScores,
+  type PredictionScores,
+  predictionScores,
+  scoreKindOf,
+} from './prediction-scores.js';
 import { replacedTokenMask } from './replaced-token-mask.js';
 import { trainValue, type ValuePlacement, type ValueTrainingOptions } from './value-trainer.js';
 
@@ -62,6 +68,8 @@ export interface PredictionDetails {
   readonly labels: EditLabel[];
   /** Key index per input, -1 where GRACE deferred to the frozen layer. */
   readonly keyIndices: Int32Array;
+  /** The model's confidence: probabilities where its loss defines them, logits otherwise. */
+  readonly scores: PredictionScores;
 }
 
 /**
@@ -128,6 +136,8 @@ export class GraceEditor<Input> {
   ): Promise<PredictionDetails> {
     const labels: EditLabel[] = [];
     const keyIndices = new Int32Array(inputs.length).fill(-1);
+    const batchScores: PredictionScores[] = [];
+    const head = scoreKindOf(this.model.suffix, this.model.predictionOutput);
     const batchSize = this.options.predictionBatchSize ?? 256;
     for (let start = 0; start < inputs.length; start += batchSize) {
       const batch = inputs.slice(start, start + batchSize);
@@ -151,15 +161,15 @@ export class GraceEditor<Input> {
         });
         const prediction = outputs.get(this.model.predictionOutput) as Tensor<'float32'>;
         owned.push(prediction);
-        labels.push(
-          ...this.model.decodePredictions(await this.backend.download(prediction), prediction.shape),
-        );
+        const read = await this.backend.download(prediction);
+        labels.push(...this.model.decodePredictions(read, prediction.shape));
+        batchScores.push(predictionScores(read, prediction.shape, head));
       } finally {
         for (const tensor of owned) this.backend.dispose(tensor);
         disposePrefixOutput(this.backend, prefix);
       }
     }
-    return { labels, keyIndices };
+    return { labels, keyIndices, scores: concatenatePredictionScores(batchScores, head) };
   }
 
   /** Frees the backend's copies of the codebook and the suffix weights. */

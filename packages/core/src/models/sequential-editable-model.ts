@@ -4,7 +4,7 @@ import { GraceError } from '../errors.js';
 import { SuffixExecutor } from '../suffix/suffix-executor.js';
 import type { SuffixGraph } from '../suffix/suffix-graph.js';
 import type { Tensor } from '../tensor.js';
-import type { SequentialModel } from './sequential-model.js';
+import type { SequentialLayerReference, SequentialModel } from './sequential-model.js';
 
 /** One input row of a sequential model, `[inputWidth]`. */
 export type SequentialInput = Float32Array | readonly number[];
@@ -13,17 +13,16 @@ export type SequentialInput = Float32Array | readonly number[];
  * A {@link SequentialModel} cut at one dense layer for GRACE: the prefix (every layer up to and including the
  * edited one) runs frozen on the editor's backend, the rest is the suffix graph values are trained through.
  * The key is the edited layer's input, the value replaces its output (before any activation that follows).
+ * The layer is given by name (e.g. `dense1`) or index; the model's `layerId` is the layer's name either way.
+ *
+ * @throws GraceError `INVALID_ARGUMENT` (listing the layers) when `layer` names no dense layer.
  */
 export function editableSequentialModel(
   model: SequentialModel,
-  editLayer: number,
+  layer: SequentialLayerReference,
 ): EditableModel<SequentialInput> {
-  const layer = model.layers[editLayer];
-  if (layer === undefined || layer.kind !== 'dense') {
-    throw new GraceError('INVALID_ARGUMENT', `layer ${editLayer} is not a dense layer of the model`, {
-      editLayer,
-    });
-  }
+  const editLayer = model.denseLayerIndex(layer);
+  const edited = model.layers[editLayer] as SequentialModel['layers'][number];
   const prefixGraph = model.graph({ to: editLayer + 1, withLoss: false });
   const layerInputName =
     editLayer === 0 ? 'input' : `${(model.layers[editLayer - 1] as { name: string }).name}.output`;
@@ -39,9 +38,9 @@ export function editableSequentialModel(
   };
 
   return {
-    layerId: layer.name,
-    keyDimension: layer.inputWidth,
-    valueDimension: layer.outputWidth,
+    layerId: edited.name,
+    keyDimension: edited.inputWidth,
+    valueDimension: edited.outputWidth,
     suffix,
     activationInput: 'input',
     targetInput: 'target',

@@ -5,10 +5,30 @@ import type { SuffixOpType } from '../suffix/op-types.js';
 import type { GraphInitializer, GraphNode, SuffixGraph } from '../suffix/suffix-graph.js';
 import type { Shape } from '../tensor.js';
 
-/** A layer of a {@link SequentialModel}: a dense (fully connected) layer or an element-wise activation. */
+/**
+ * A layer of a {@link SequentialModel}: a dense (fully connected) layer or an element-wise activation. `name`
+ * is the layer's public name (default `layer<i>` for layer i): edited layers, fine-tuned layers, initializers
+ * (`<name>.weight`) and codebook files all use it.
+ */
 export type SequentialLayerSpecification =
-  | { readonly kind: 'dense'; readonly units: number }
-  | { readonly kind: 'relu' | 'tanh' | 'sigmoid' | 'gelu' };
+  | { readonly kind: 'dense'; readonly units: number; readonly name?: string }
+  | { readonly kind: SequentialActivation; readonly name?: string };
+
+/** The element-wise activations a {@link SequentialModel} layer can be. */
+export type SequentialActivation = 'relu' | 'tanh' | 'sigmoid' | 'gelu';
+
+/**
+ * How a caller names a layer of a {@link SequentialModel}: by its name (the public naming, e.g. `dense1`), or
+ * by its position in `layers` (an alias, e.g. 2). Anything else is refused with the list of names.
+ */
+export type SequentialLayerReference = string | number;
+
+/**
+ * How a dense weight given to {@link SequentialModel.fromWeights} is laid out: `in-out` is `[inputWidth,
+ * outputWidth]` row-major (this model's own layout, `x · W`), `out-in` is `[outputWidth, inputWidth]` (PyTorch's
+ * `nn.Linear.weight`, ONNX Gemm with `transB = 1`), transposed on import.
+ */
+export type DenseWeightLayout = 'in-out' | 'out-in';
 
 /** The training loss, which also fixes how labels become targets and predictions become labels. */
 export type SequentialLoss =
@@ -22,7 +42,7 @@ export type SequentialLoss =
 /** A layer with its weights (dense layers only). */
 export interface SequentialLayer {
   readonly kind: SequentialLayerSpecification['kind'];
-  /** `layer<i>` for layer i, e.g. `layer0`; the edited layer's id in codebook files. */
+  /** The layer's public name (default `layer<i>` for layer i); the edited layer's id in codebook files. */
   readonly name: string;
   readonly inputWidth: number;
   readonly outputWidth: number;
@@ -42,7 +62,7 @@ export interface SequentialGraphOptions {
   readonly withLoss?: boolean;
 }
 
-const activationOps: Record<Exclude<SequentialLayerSpecification['kind'], 'dense'>, SuffixOpType> = {
+const activationOps: Record<SequentialActivation, SuffixOpType> = {
   relu: 'Relu',
   tanh: 'Tanh',
   sigmoid: 'Sigmoid',
@@ -78,7 +98,7 @@ export class SequentialModel {
     if (!Number.isInteger(width) || width < 1)
       throw new GraceError('INVALID_ARGUMENT', 'inputWidth must be a positive integer');
     const layers = options.layers.map((specification, index): SequentialLayer => {
-      const name = `layer${index}`;
+      const name = specification.name ?? `layer${index}`;
       if (specification.kind !== 'dense')
         return { kind: specification.kind, name, inputWidth: width, outputWidth: width };
       const { units } = specification;
@@ -96,24 +116,36 @@ export class SequentialModel {
       width = units;
       return layer;
     });
-    return new SequentialModel(options.inputWidth, options.loss, layers);
+    return new SequentialModel(options.inputWidth, options.loss, checkLayerNames(layers));
   }
 
   /**
    * A model from existing weights, e.g. a pre-trained network read from another format. Dense layers give
-   * `weight` as `[inputWidth, outputWidth]` row-major and `bias` as `[outputWidth]`; widths are checked.
+   * `bias` as `[outputWidth]` and `weight` in `weightLayout` (default `in-out`, `[inputWidth, outputWidth]`
+   * row-major; `out-in` takes PyTorch's `[outputWidth, inputWidth]` as it is and transposes it); a layer's own
+   * `layout` overrides the model's. Widths are checked; names default to `layer<i>` and must be unique.
+   *
+   * @throws GraceError `SHAPE_MISMATCH` when a weight does not match the widths, `INVALID_ARGUMENT` for a
+   *   duplicate or empty name.
    */
   static fromWeights(options: {
     readonly inputWidth: number;
     readonly loss: SequentialLoss;
+    readonly weightLayout?: DenseWeightLayout;
     readonly layers: readonly (
-      | { readonly kind: 'dense'; readonly weight: Float32Array; readonly bias: Float32Array }
-      | { readonly kind: Exclude<SequentialLayerSpecification['kind'], 'dense'> }
+      | {
+          readonly kind: 'dense';
+          readonly weight: Float32Array;
+          readonly bias: Float32Array;
+          readonly layout?: DenseWeightLayout;
+          readonly name?: string;
+        }
+      | { readonly kind: SequentialActivation; readonly name?: string }
     )[];
   }): SequentialModel {
     let width = options.inputWidth;
     const layers = options.layers.map((layer, index): SequentialLayer => {
-      const name = `layer${index}`;
+      const name = layer.name ?? `layer${index}`;
       if (layer.kind !== 'dense') return { kind: layer.kind, name, inputWidth: width, outputWidth: width };
       const units = layer.bias.length;
       if (units === 0 || layer.weight.length !== width * units) {
@@ -125,18 +157,68 @@ export class SequentialModel {
           },
         );
       }
+      const layout = layer.layout ?? options.weightLayout ?? 'in-out';
       const built = {
         kind: 'dense' as const,
         name,
         inputWidth: width,
         outputWidth: units,
-        weight: layer.weight,
+        weight: layout === 'out-in' ? transpose(layer.weight, units, width) : layer.weight,
         bias: layer.bias,
       };
       width = units;
       return built;
     });
-    return new SequentialModel(options.inputWidth, options.loss, layers);
+    return new SequentialModel(options.inputWidth, options.loss, checkLayerNames(layers));
+  }
+
+  /**
+   * The position in `layers` of a layer given by name or index (see {@link SequentialLayerReference}).
+   *
+   * @throws GraceError `INVALID_ARGUMENT` naming the model's layers when there is no such layer.
+   */
+  layerIndex(layer: SequentialLayerReference): number {
+    const index =
+      typeof layer === 'number'
+        ? Number.isInteger(layer) && layer >= 0 && layer < this.layers.length
+          ? layer
+          : -1
+        : this.layers.findIndex((candidate) => candidate.name === layer);
+    if (index === -1) {
+      throw new GraceError(
+        'INVALID_ARGUMENT',
+        `the model has no layer ${JSON.stringify(layer)}; its layers are ${this.describeLayers()} (a name, or an index from 0 to ${this.layers.length - 1})`,
+        { layer },
+      );
+    }
+    return index;
+  }
+
+  /**
+   * Like {@link layerIndex}, for a layer that must be dense (the layers GRACE edits and fine-tuning trains).
+   *
+   * @throws GraceError `INVALID_ARGUMENT` when there is no such layer or it is an activation.
+   */
+  denseLayerIndex(layer: SequentialLayerReference): number {
+    const index = this.layerIndex(layer);
+    if (this.layers[index]?.kind !== 'dense') {
+      throw new GraceError(
+        'INVALID_ARGUMENT',
+        `layer ${JSON.stringify(layer)} is not a dense layer; the model's layers are ${this.describeLayers()}`,
+        { layer },
+      );
+    }
+    return index;
+  }
+
+  /** `0 dense0 (dense 620→120), 1 relu0, …`, for error messages. */
+  private describeLayers(): string {
+    return this.layers
+      .map(
+        (layer, index) =>
+          `${index} ${layer.name}${layer.kind === 'dense' ? ` (dense ${layer.inputWidth}→${layer.outputWidth})` : ''}`,
+      )
+      .join(', ');
   }
 
   /** Width of the model's output (logits). */
@@ -283,6 +365,31 @@ const lossOps: Record<SequentialLoss, SuffixOpType> = {
   'sigmoid-cross-entropy': 'SigmoidCrossEntropyLoss',
   'mean-squared-error': 'MeanSquaredErrorLoss',
 };
+
+/** `[rows, columns]` row-major → `[columns, rows]` row-major. */
+function transpose(data: Float32Array, rows: number, columns: number): Float32Array {
+  const transposed = new Float32Array(data.length);
+  for (let row = 0; row < rows; row++)
+    for (let column = 0; column < columns; column++)
+      transposed[column * rows + row] = data[row * columns + column] as number;
+  return transposed;
+}
+
+/** Refuses empty and duplicate layer names: a name must pick one layer. */
+function checkLayerNames(layers: readonly SequentialLayer[]): readonly SequentialLayer[] {
+  const seen = new Set<string>();
+  for (const [index, layer] of layers.entries()) {
+    if (layer.name === '' || seen.has(layer.name)) {
+      throw new GraceError(
+        'INVALID_ARGUMENT',
+        `layer ${index}: the name ${JSON.stringify(layer.name)} is ${layer.name === '' ? 'empty' : 'already taken'}`,
+        { layer: index },
+      );
+    }
+    seen.add(layer.name);
+  }
+  return layers;
+}
 
 function classId(label: EditLabel, classes: number): number {
   if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label >= classes) {

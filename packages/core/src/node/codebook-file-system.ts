@@ -1,25 +1,11 @@
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Codebook } from '../codebook.js';
 import { type CodebookFileExpectations, decodeCodebook, encodeCodebook } from '../codebook-file.js';
+import { writeFileAtomically } from './write-file-atomically.js';
 
-/**
- * Writes a codebook file atomically: the bytes go to a temporary file beside the target, are flushed to
- * disk, then renamed over it, so a crash mid-save leaves the previous file intact rather than a torn one.
- */
+/** Writes a codebook file atomically (a crash mid-save leaves the previous file intact, never a torn one). */
 export async function saveCodebook(codebook: Codebook, path: string): Promise<void> {
-  const bytes = encodeCodebook(codebook);
-  const temporaryPath = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const handle = await open(temporaryPath, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temporaryPath, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(temporaryPath, path);
+  await writeFileAtomically(path, encodeCodebook(codebook));
 }
 
 /** Reads and fully validates a codebook file (see `decodeCodebook` for the error codes). */

@@ -7,6 +7,7 @@ import {
   resolveConformanceOptions,
 } from './conformance-case.js';
 import { editorCases } from './editor-cases.js';
+import { evaluationCases } from './evaluation-cases.js';
 import { executorCases } from './executor-cases.js';
 import { gatherTokensCases } from './gather-tokens-cases.js';
 import { graceScenarioCases } from './grace-scenario-cases.js';
@@ -37,6 +38,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   graceScenarioCases,
   executorCases,
   editorCases,
+  evaluationCases,
 ];
 
 /**

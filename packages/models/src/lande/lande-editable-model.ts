@@ -8,8 +8,6 @@ import type { LandeModel } from './load-lande-model.js';
  */
 export type LandeEditLayer = 'dense0' | 'dense1';
 
-const sequentialIndex: Record<LandeEditLayer, number> = { dense0: 0, dense1: 2 };
-
 /**
  * lande as an {@link EditableModel} over raw text: inputs are strings, labels are ISO 639-3 language codes
  * (the model's own 50), so an edit reads `{ input: 'Tämä on suomea', label: 'fin' }`.
@@ -18,13 +16,13 @@ export function landeEditableModel(
   lande: LandeModel,
   editLayer: LandeEditLayer = 'dense1',
 ): EditableModel<string> {
-  const index = sequentialIndex[editLayer];
-  if (index === undefined)
+  if (editLayer !== 'dense0' && editLayer !== 'dense1')
     throw new GraceError(
       'INVALID_ARGUMENT',
-      `lande has no edit layer ${String(editLayer)}; use dense0 or dense1`,
+      `lande has no edit layer ${JSON.stringify(editLayer)}; use dense0 or dense1 (its layers are dense0, relu0, dense1)`,
+      { editLayer },
     );
-  const inner = editableSequentialModel(lande.model, index);
+  const inner = editableSequentialModel(lande.model, editLayer);
   const classOf = new Map(lande.languages.map((language, position) => [language, position]));
   const toClass = (label: EditLabel): number => {
     const found = typeof label === 'string' ? classOf.get(label) : undefined;

@@ -8,7 +8,8 @@ import { featurizeLandeText, type LandeNgramVocabulary } from './lande-featurize
  * lande 1.0.10 (MIT), a real pretrained language-identification network: 620 character n-gram frequencies →
  * dense 120 → ReLU → dense 50 → softmax over 50 languages. Its weights ship in the npm package in toygrad's
  * encoded format; toygrad itself decodes them and we read the layers' arrays into a {@link SequentialModel}
- * (`layer0` = dense 620→120, `layer1` = ReLU, `layer2` = dense 120→50), so the same network runs on every
+ * (`dense0` = dense 620→120, `relu0`, `dense1` = dense 120→50: the names every API uses for these layers; the
+ * indices 0 and 2 are accepted too), so the same network runs on every
  * GRACE backend and can be cut at either dense layer.
  */
 export interface LandeModel {
@@ -35,14 +36,11 @@ async function importLandeData<T>(file: string): Promise<T> {
   return module.default;
 }
 
-/** Converts toygrad's per-output filters `[out][in]` to a row-major `[in, out]` weight. */
+/** toygrad's per-output filters `[out][in]` as one `[out, in]` weight (PyTorch's layout) and the bias. */
 function denseWeights(layer: ToygradDense): { weight: Float32Array; bias: Float32Array } {
-  const outputs = layer.filters.length;
   const inputs = layer.filters[0]?.w.length ?? 0;
-  const weight = new Float32Array(inputs * outputs);
-  layer.filters.forEach((filter, output) => {
-    for (let input = 0; input < inputs; input++) weight[input * outputs + output] = filter.w[input] as number;
-  });
+  const weight = new Float32Array(inputs * layer.filters.length);
+  for (const [output, filter] of layer.filters.entries()) weight.set(filter.w, output * inputs);
   return { weight, bias: Float32Array.from(layer.biases.w) };
 }
 
@@ -73,7 +71,12 @@ export function loadLandeModel(): Promise<LandeModel> {
     const model = SequentialModel.fromWeights({
       inputWidth: first.weight.length / first.bias.length,
       loss: 'softmax-cross-entropy',
-      layers: [{ kind: 'dense', ...first }, { kind: 'relu' }, { kind: 'dense', ...second }],
+      weightLayout: 'out-in',
+      layers: [
+        { kind: 'dense', name: 'dense0', ...first },
+        { kind: 'relu', name: 'relu0' },
+        { kind: 'dense', name: 'dense1', ...second },
+      ],
     });
     return {
       model,

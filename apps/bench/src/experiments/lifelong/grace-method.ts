@@ -1,23 +1,19 @@
-import { type EditableModel, GraceEditor, type GraceEditorOptions } from '@grace/core';
-import type { EditingMethod } from './editing-method.js';
+import {
+  type EditableModel,
+  type EditingMethod,
+  GraceEditor,
+  type GraceEditorOptions,
+  graceEditingMethod,
+  uneditedEditingMethod,
+} from '@grace/core';
 
-/** GRACE on one layer, as an {@link EditingMethod}. */
+/** GRACE on one layer, as an {@link EditingMethod} with its own fresh editor. */
 export function graceMethod<Input>(
   name: string,
   model: EditableModel<Input>,
   options: GraceEditorOptions,
 ): EditingMethod<Input> {
-  const editor = new GraceEditor(model, options);
-  return {
-    name,
-    predict: (inputs) => editor.predict(inputs),
-    edit: async (example) => {
-      const result = await editor.edit(example);
-      return { fixed: result.fixed, milliseconds: result.milliseconds };
-    },
-    keys: () => editor.codebook.size,
-    dispose: () => editor.dispose(),
-  };
+  return graceEditingMethod(new GraceEditor(model, options), name);
 }
 
 /** The model as deployed, never edited: the reference every method is compared with. */
@@ -26,11 +22,8 @@ export function uneditedMethod<Input>(
   options: GraceEditorOptions,
 ): EditingMethod<Input> {
   const editor = new GraceEditor(model, options);
-  return {
-    name: 'unedited',
-    predict: (inputs) => editor.predict(inputs),
-    edit: async () => ({ fixed: false, milliseconds: 0 }),
-    keys: () => null,
-    dispose: () => editor.dispose(),
-  };
+  return uneditedEditingMethod(
+    (inputs) => editor.predict(inputs),
+    () => editor.dispose(),
+  );
 }

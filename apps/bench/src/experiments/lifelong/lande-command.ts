@@ -1,9 +1,8 @@
-import type { GraceBackend } from '@grace/core';
+import { editScore, type GraceBackend } from '@grace/core';
 import { createProgressDisplay } from '../../progress-display.js';
 import { type LandeExperimentOptions, runLandeExperiment } from './lande-udhr-experiment.js';
 import { reportLifelongComparison } from './lifelong-command.js';
 import { finalCheckpoint } from './lifelong-report.js';
-import { editScore } from './method-comparison.js';
 
 /** `pnpm demo`: the lande-on-UDHR lifelong run, with the issue's targets checked in the output. */
 export async function runLandeCommand(

@@ -1,4 +1,13 @@
-import { type GraceBackend, SeededRandom, type SplitPolicy } from '@grace/core';
+import {
+  type GraceBackend,
+  type LabelledExample,
+  type LifelongData,
+  type LifelongRun,
+  SeededRandom,
+  type SplitPolicy,
+  sequentialFineTuningMethod,
+  softMemoryMethod,
+} from '@grace/core';
 import {
   type LandeEditLayer,
   type LandeModel,
@@ -8,11 +17,8 @@ import {
   type Snippet,
   splitSnippetsByArticle,
 } from '@grace/models';
-import { fineTuningMethod } from './fine-tuning-method.js';
 import { uneditedMethod } from './grace-method.js';
-import type { LabelledInput, LifelongData, MethodRun } from './lifelong-protocol.js';
 import { compareMethods } from './method-comparison.js';
-import { softMemoryMethod } from './soft-memory-method.js';
 
 /**
  * The flagship run: lande, a real deployed language-identification network, streamed 3-word UDHR snippets it
@@ -55,12 +61,10 @@ export interface LandeExperimentResult {
   };
   /** The unedited model's error rate on all snippets of the stream articles. */
   readonly baseErrorRate: number;
-  readonly runs: readonly MethodRun[];
+  readonly runs: readonly LifelongRun[];
   /** The GRACE run with the best Edit Score (mean of final TRR and ERR). */
   readonly best: string;
 }
-
-const sequentialIndexOf: Record<LandeEditLayer, number> = { dense0: 0, dense1: 2 };
 
 function sample<T>(items: readonly T[], count: number, random: SeededRandom): T[] {
   const copy = [...items];
@@ -120,8 +124,8 @@ export async function runLandeExperiment(options: LandeExperimentOptions): Promi
   };
   const streamErrors = await wrongOf(split.stream);
   const holdoutErrors = await wrongOf(split.holdout);
-  unedited.dispose();
-  const labelled = (items: readonly Snippet[]): LabelledInput<string>[] =>
+  unedited.dispose?.();
+  const labelled = (items: readonly Snippet[]): LabelledExample<string>[] =>
     items.map((snippet) => ({ input: snippet.text, label: snippet.language }));
   const data: LifelongData<string> = {
     stream: labelled(streamErrors.slice(0, config.edits)),
@@ -153,7 +157,7 @@ export async function runLandeExperiment(options: LandeExperimentOptions): Promi
       ),
     ),
     baselines: [
-      () => fineTuningMethod(backend, task, { layer: sequentialIndexOf[config.layer], ...config.fineTuning }),
+      () => sequentialFineTuningMethod(backend, task, { layer: config.layer, ...config.fineTuning }),
       () => softMemoryMethod(backend, model, { radius: config.softMemoryRadius, seed: config.seed }),
     ],
     checkpoints: config.checkpoints,

@@ -1,5 +1,10 @@
-import type { MethodRun } from './lifelong-protocol.js';
-import { finalCheckpoint, formatLifelongTable, writeLifelongReport } from './lifelong-report.js';
+import type { LifelongRun } from '@grace/core';
+import {
+  finalCheckpoint,
+  formatLifelongTable,
+  lifelongTableLegend,
+  writeLifelongReport,
+} from './lifelong-report.js';
 
 /**
  * Prints a finished lifelong comparison and writes its files: the markdown (title, what was run, the table,
@@ -11,17 +16,17 @@ export async function reportLifelongComparison(options: {
   readonly name: string;
   readonly title: string;
   readonly description: string;
-  readonly result: { readonly runs: readonly MethodRun[]; readonly best: string } & Record<string, unknown>;
+  readonly result: { readonly runs: readonly LifelongRun[]; readonly best: string } & Record<string, unknown>;
   readonly targets?: (runs: {
-    unedited: MethodRun;
-    best: MethodRun;
-    baselines: readonly MethodRun[];
+    unedited: LifelongRun;
+    best: LifelongRun;
+    baselines: readonly LifelongRun[];
   }) => readonly string[];
   readonly plottedGrace?: (method: string) => boolean;
 }): Promise<void> {
   const { result } = options;
-  const unedited = result.runs.find((run) => run.method === 'unedited') as MethodRun;
-  const best = result.runs.find((run) => run.method === result.best) as MethodRun;
+  const unedited = result.runs.find((run) => run.method === 'unedited') as LifelongRun;
+  const best = result.runs.find((run) => run.method === result.best) as LifelongRun;
   const baselines = result.runs.filter((run) => run.method !== 'unedited' && !run.method.startsWith('GRACE'));
   const targets = options.targets?.({ unedited, best, baselines }) ?? [];
   const markdown = [
@@ -30,6 +35,8 @@ export async function reportLifelongComparison(options: {
     options.description,
     '',
     formatLifelongTable(result.runs, finalCheckpoint(unedited).trr),
+    '',
+    lifelongTableLegend,
     '',
     `Best GRACE setting (Edit Score = mean of TRR and ERR): **${result.best}**.${targets.length === 0 ? '' : ` Targets: ${targets.join('; ')}.`}`,
   ].join('\n');

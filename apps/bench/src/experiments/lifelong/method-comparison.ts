@@ -1,7 +1,14 @@
-import type { EditableModel, GraceBackend, SplitPolicy } from '@grace/core';
-import type { EditingMethod } from './editing-method.js';
+import {
+  type EditableModel,
+  type EditingMethod,
+  editScore,
+  type GraceBackend,
+  type LifelongData,
+  type LifelongRun,
+  runLifelongProtocol,
+  type SplitPolicy,
+} from '@grace/core';
 import { graceMethod, uneditedMethod } from './grace-method.js';
-import { type LifelongData, type MethodRun, runLifelongProtocol } from './lifelong-protocol.js';
 
 /** One GRACE configuration of a sweep. */
 export interface GraceSetting<Input> {
@@ -10,12 +17,6 @@ export interface GraceSetting<Input> {
   readonly model: EditableModel<Input>;
   readonly epsInit: number;
   readonly splitPolicy: SplitPolicy;
-}
-
-/** Edit Score, the paper's summary: the mean of the final TRR and ERR. */
-export function editScore(run: MethodRun): number {
-  const last = run.checkpoints.at(-1);
-  return last === undefined ? 0 : (last.trr + last.err) / 2;
 }
 
 /**
@@ -32,16 +33,24 @@ export async function compareMethods<Input>(options: {
   readonly checkpoints: number;
   readonly seed: number;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
-}): Promise<{ readonly runs: readonly MethodRun[]; readonly best: string }> {
+}): Promise<{ readonly runs: readonly LifelongRun[]; readonly best: string }> {
   const { backend, data } = options;
-  const protocol = {
-    checkpointEvery: Math.max(1, Math.ceil(data.stream.length / options.checkpoints)),
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  const checkpointEvery = Math.max(1, Math.ceil(data.stream.length / options.checkpoints));
+  const run = async (makeMethod: () => EditingMethod<Input>): Promise<LifelongRun> => {
+    const method = makeMethod();
+    try {
+      return await runLifelongProtocol(method, data, {
+        checkpointEvery,
+        onProgress: (event) => {
+          if (event.kind === 'input') options.onProgress?.(event.method, event.processed, event.total);
+        },
+      });
+    } finally {
+      method.dispose?.();
+    }
   };
-  const runs: MethodRun[] = [
-    await runLifelongProtocol(() => uneditedMethod(options.reference, { backend }), data, protocol),
-  ];
-  const graceRuns: MethodRun[] = [];
+  const runs: LifelongRun[] = [await run(() => uneditedMethod(options.reference, { backend }))];
+  const graceRuns: LifelongRun[] = [];
   for (const setting of options.settings) {
     const name = `GRACE ${setting.layer} ε ${setting.epsInit} ${setting.splitPolicy}`;
     const editorOptions = {
@@ -50,12 +59,10 @@ export async function compareMethods<Input>(options: {
       splitPolicy: setting.splitPolicy,
       seed: options.seed,
     };
-    graceRuns.push(
-      await runLifelongProtocol(() => graceMethod(name, setting.model, editorOptions), data, protocol),
-    );
+    graceRuns.push(await run(() => graceMethod(name, setting.model, editorOptions)));
   }
   runs.push(...graceRuns);
-  for (const baseline of options.baselines) runs.push(await runLifelongProtocol(baseline, data, protocol));
+  for (const baseline of options.baselines) runs.push(await run(baseline));
   const best = graceRuns.reduce((winner, run) => (editScore(run) > editScore(winner) ? run : winner));
   return { runs, best: best.method };
 }

@@ -1,17 +1,19 @@
 import {
   editableSequentialModel,
   type GraceBackend,
+  type LabelledExample,
+  type LifelongData,
+  type LifelongRun,
   SeededRandom,
   SequentialModel,
   type SplitPolicy,
+  sequentialFineTuningMethod,
+  softMemoryMethod,
   trainSequentialModel,
 } from '@grace/core';
 import { loadMnistDigits, mnistImage } from '@grace/models';
-import { fineTuningMethod } from './fine-tuning-method.js';
 import { uneditedMethod } from './grace-method.js';
-import type { LabelledInput, LifelongData, MethodRun } from './lifelong-protocol.js';
 import { compareMethods } from './method-comparison.js';
-import { softMemoryMethod } from './soft-memory-method.js';
 
 /**
  * Label shift in the style of the paper's SCOTUS setting, on 10,000 real MNIST digits: the upstream model is
@@ -38,7 +40,7 @@ export interface MnistExperimentResult {
   readonly sizes: { readonly stream: number; readonly upstream: number; readonly holdout: number };
   /** Median distance between two queries of the same true class at the edited layer, to read eps against. */
   readonly medianSameClassDistance: number;
-  readonly runs: readonly MethodRun[];
+  readonly runs: readonly LifelongRun[];
   readonly best: string;
 }
 
@@ -94,7 +96,7 @@ export async function runMnistExperiment(options: MnistExperimentOptions): Promi
     onEpoch: (epoch) => progress('upstream training (4→9, 7→1 merged)', epoch + 1, config.upstreamEpochs),
   });
   const editable = editableSequentialModel(model, editLayer);
-  const labelled = (indices: readonly number[]): LabelledInput<Float32Array>[] =>
+  const labelled = (indices: readonly number[]): LabelledExample<Float32Array>[] =>
     indices.map((index) => ({ input: mnistImage(digits, index), label: label(index) }));
 
   const unedited = uneditedMethod(editable, { backend });
@@ -104,7 +106,7 @@ export async function runMnistExperiment(options: MnistExperimentOptions): Promi
   };
   const streamErrors = await wrong(streamPool);
   const holdoutErrors = await wrong(test.filter((index) => shiftedDigits.has(label(index))));
-  unedited.dispose();
+  unedited.dispose?.();
   const data: LifelongData<Float32Array> = {
     stream: labelled(streamErrors.slice(0, config.edits)),
     upstream: labelled(test.filter((index) => !shiftedDigits.has(label(index))).slice(0, 1000)),
@@ -123,14 +125,14 @@ export async function runMnistExperiment(options: MnistExperimentOptions): Promi
     reference: editable,
     settings: config.splitPolicies.flatMap((splitPolicy) =>
       config.epsValues.map((epsInit) => ({
-        layer: `layer${editLayer}`,
+        layer: editable.layerId,
         model: editable,
         epsInit,
         splitPolicy,
       })),
     ),
     baselines: [
-      () => fineTuningMethod(backend, task, { layer: editLayer, steps: 10, learningRate: 1e-2 }),
+      () => sequentialFineTuningMethod(backend, task, { layer: editLayer, steps: 10, learningRate: 1e-2 }),
       () => softMemoryMethod(backend, editable, { radius: 3, seed: config.seed }),
     ],
     checkpoints: config.checkpoints,
@@ -150,7 +152,7 @@ export async function runMnistExperiment(options: MnistExperimentOptions): Promi
 async function sameClassDistance(
   backend: GraceBackend,
   model: ReturnType<typeof editableSequentialModel>,
-  items: readonly LabelledInput<Float32Array>[],
+  items: readonly LabelledExample<Float32Array>[],
 ): Promise<number> {
   const sample = items.slice(0, 200);
   const prefix = await model.runPrefix(

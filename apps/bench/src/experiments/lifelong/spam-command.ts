@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import type { GraceBackend } from '@grace/core';
+import { editScore, type GraceBackend } from '@grace/core';
 import { createProgressDisplay } from '../../progress-display.js';
 import { reportLifelongComparison } from './lifelong-command.js';
-import { editScore } from './method-comparison.js';
 import { runSpamDriftExperiment, type SpamDriftExperimentOptions } from './spam-drift-experiment.js';
 
 /**

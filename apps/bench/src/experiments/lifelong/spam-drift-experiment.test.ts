@@ -1,7 +1,7 @@
 import { createCpuBackend } from '@grace/backend-cpu';
+import { editScore } from '@grace/core';
 import { describe, expect, it } from 'vitest';
 import { finalCheckpoint, formatLifelongTable } from './lifelong-report.js';
-import { editScore } from './method-comparison.js';
 import { runSpamDriftExperiment } from './spam-drift-experiment.js';
 
 describe('lifelong editing of a spam filter under drift (a short stream)', () => {

@@ -1,4 +1,14 @@
-import { type GraceBackend, SeededRandom, type SplitPolicy } from '@grace/core';
+import {
+  type GraceBackend,
+  type GraphTask,
+  graphFineTuningMethod,
+  type LabelledExample,
+  type LifelongData,
+  type LifelongRun,
+  SeededRandom,
+  type SplitPolicy,
+  softMemoryMethod,
+} from '@grace/core';
 import {
   createPooledEmbeddingCache,
   loadSpamAssassinEmails,
@@ -14,11 +24,8 @@ import {
   useLiteHiddenParameters,
 } from '@grace/models';
 import { uneditedMethod } from './grace-method.js';
-import { type GraphTask, graphFineTuningMethod } from './graph-fine-tuning-method.js';
-import type { LabelledInput, LifelongData, MethodRun } from './lifelong-protocol.js';
 import { compareMethods } from './method-comparison.js';
 import { readPooledEmbeddingFile, writePooledEmbeddingFile } from './pooled-embedding-file.js';
-import { softMemoryMethod } from './soft-memory-method.js';
 
 /**
  * Spam drift: a filter (USE-lite embeddings + a head trained on the early SpamAssassin corpora) is deployed on
@@ -73,7 +80,7 @@ export interface SpamDriftExperimentResult {
   };
   /** Seconds spent embedding (0 when every state came from the file). */
   readonly embeddingSeconds: number;
-  readonly runs: readonly MethodRun[];
+  readonly runs: readonly LifelongRun[];
   readonly best: string;
 }
 
@@ -150,7 +157,7 @@ export async function runSpamDriftExperiment(
   const deployed = late.slice(0, config.deployedSize);
   const heldOut = late.slice(config.deployedSize, config.deployedSize + config.heldOutSize);
   const textOf = (email: SpamAssassinEmail): string => spamEmailText(email, config.words);
-  const labelled = (items: readonly SpamAssassinEmail[]): LabelledInput<string>[] =>
+  const labelled = (items: readonly SpamAssassinEmail[]): LabelledExample<string>[] =>
     items.map((email) => ({ input: textOf(email), label: email.label }));
 
   // Embed every text once, up front (the transformer is frozen), reusing a file of earlier runs if given.
@@ -189,7 +196,7 @@ export async function runSpamDriftExperiment(
   const deployedMistakes = await mistakes(deployed);
   const heldOutMistakes = await mistakes(heldOut);
   const upstreamMistakes = await mistakes(upstream);
-  unedited.dispose();
+  unedited.dispose?.();
   const data: LifelongData<string> = {
     stream: labelled(deployedMistakes.slice(0, config.edits)),
     upstream: labelled(upstream),

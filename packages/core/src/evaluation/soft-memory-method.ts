@@ -1,13 +1,11 @@
-import {
-  disposePrefixOutput,
-  type EditableModel,
-  type EditLabel,
-  type GraceBackend,
-  SeededRandom,
-  SuffixExecutor,
-  type Tensor,
-  trainValue,
-} from '@grace/core';
+import type { GraceBackend } from '../backend.js';
+import { disposePrefixOutput, type EditableModel } from '../editing/editable-model.js';
+import { trainValue } from '../editing/value-trainer.js';
+import { GraceError } from '../errors.js';
+import type { EditLabel } from '../labels.js';
+import { SeededRandom } from '../random.js';
+import { SuffixExecutor } from '../suffix/suffix-executor.js';
+import type { Tensor } from '../tensor.js';
 import type { EditingMethod } from './editing-method.js';
 
 /**
@@ -65,7 +63,11 @@ export function softMemoryMethod<Input>(
       let prediction: Tensor<'float32'> | undefined;
       try {
         if (prefix.layerOutput.shape.length !== 2)
-          throw new Error('the soft-memory baseline handles [B, Dv] layer outputs only');
+          throw new GraceError(
+            'SHAPE_MISMATCH',
+            'the soft-memory baseline handles [B, Dv] layer outputs only',
+            { shape: prefix.layerOutput.shape },
+          );
         const mixed = mix(
           await backend.download(prefix.layerInput),
           await backend.download(prefix.layerOutput),
@@ -93,7 +95,6 @@ export function softMemoryMethod<Input>(
     name: `soft memory (radius ${options.radius})`,
     predict,
     edit: async (example) => {
-      const started = performance.now();
       const prefix = await model.runPrefix(backend, [example.input]);
       const targets = model.encodeTargets(backend, [example.label]);
       try {
@@ -116,9 +117,6 @@ export function softMemoryMethod<Input>(
         backend.dispose(targets);
         disposePrefixOutput(backend, prefix);
       }
-      const milliseconds = performance.now() - started;
-      const [after] = await predict([example.input]);
-      return { fixed: after === example.label, milliseconds };
     },
     keys: () => keys.length,
     dispose: () => executor.dispose(),

@@ -1,7 +1,9 @@
-import { escapeSvgText } from '../svg-text.js';
+import { escapeSvgText } from './svg-text.js';
+
 /**
- * A minimal line chart in plain SVG (no plotting library): one line per method of a metric against the
- * number of stream inputs processed, like the paper's figures 3–5.
+ * A minimal line chart in plain SVG (no plotting library): one line per series, e.g. a metric per method
+ * against stream inputs processed (like the paper's figures 3–5), or a time against codebook size on log
+ * axes.
  */
 export interface ChartSeries {
   readonly name: string;
@@ -30,6 +32,9 @@ export function renderLineChart(options: {
   readonly series: readonly ChartSeries[];
   /** Fixed y range, e.g. [0, 1] for accuracies; default from the data. */
   readonly yRange?: readonly [number, number];
+  /** `log` draws the axis in powers of ten (positive data only); default linear from 0. */
+  readonly xScale?: 'linear' | 'log';
+  readonly yScale?: 'linear' | 'log';
 }): string {
   const width = 720;
   const height = 320;
@@ -37,26 +42,32 @@ export function renderLineChart(options: {
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
   const all = options.series.flatMap((series) => series.points);
-  const xMax = Math.max(1, ...all.map(([x]) => x));
-  const [yMin, yMax] = options.yRange ?? [
-    Math.min(0, ...all.map(([, y]) => y)),
-    Math.max(1e-9, ...all.map(([, y]) => y)),
-  ];
-  const scaleX = (x: number): number => margin.left + (x / xMax) * plotWidth;
-  const scaleY = (y: number): number =>
-    margin.top + plotHeight - ((y - yMin) / (yMax - yMin || 1)) * plotHeight;
+  const xAxis = axis(
+    all.map(([x]) => x),
+    options.xScale ?? 'linear',
+    undefined,
+  );
+  const yAxis = axis(
+    all.map(([, y]) => y),
+    options.yScale ?? 'linear',
+    options.yRange,
+  );
+  const scaleX = (x: number): number => margin.left + xAxis.fraction(x) * plotWidth;
+  const scaleY = (y: number): number => margin.top + plotHeight - yAxis.fraction(y) * plotHeight;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     '<rect width="100%" height="100%" fill="white"/>',
     `<text x="${margin.left}" y="20" font-size="14">${escapeSvgText(options.title)}</text>`,
     `<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#999"/>`,
   ];
-  for (let tick = 0; tick <= 4; tick++) {
-    const y = yMin + ((yMax - yMin) * tick) / 4;
-    const x = (xMax * tick) / 4;
-    parts.push(`<text x="${margin.left - 6}" y="${scaleY(y) + 4}" text-anchor="end">${formatTick(y)}</text>`);
+  for (const y of yAxis.ticks) {
     parts.push(
-      `<text x="${scaleX(x)}" y="${margin.top + plotHeight + 16}" text-anchor="middle">${formatTick(x)}</text>`,
+      `<text x="${margin.left - 6}" y="${(scaleY(y) + 4).toFixed(1)}" text-anchor="end">${formatTick(y)}</text>`,
+    );
+  }
+  for (const x of xAxis.ticks) {
+    parts.push(
+      `<text x="${scaleX(x).toFixed(1)}" y="${margin.top + plotHeight + 16}" text-anchor="middle">${formatTick(x)}</text>`,
     );
   }
   parts.push(
@@ -79,7 +90,33 @@ export function renderLineChart(options: {
   return parts.join('\n');
 }
 
+/** Where a value falls on an axis (0 at the low end, 1 at the high end) and the ticks to label. */
+function axis(
+  values: readonly number[],
+  scale: 'linear' | 'log',
+  range: readonly [number, number] | undefined,
+): { fraction(value: number): number; ticks: number[] } {
+  if (scale === 'log') {
+    const positive = values.filter((value) => value > 0);
+    const [smallest, largest] =
+      range ?? (positive.length === 0 ? [1, 10] : [Math.min(...positive), Math.max(...positive)]);
+    const low = Math.floor(Math.log10(smallest));
+    const high = Math.max(low + 1, Math.ceil(Math.log10(largest)));
+    return {
+      fraction: (value) => (Math.log10(Math.max(value, 10 ** low)) - low) / (high - low),
+      ticks: Array.from({ length: high - low + 1 }, (_, index) => 10 ** (low + index)),
+    };
+  }
+  const [low, high] = range ?? [Math.min(0, ...values), Math.max(1e-9, ...values)];
+  return {
+    fraction: (value) => (value - low) / (high - low || 1),
+    ticks: Array.from({ length: 5 }, (_, tick) => low + ((high - low) * tick) / 4),
+  };
+}
+
 function formatTick(value: number): string {
+  if (Math.abs(value) >= 1e5) return value.toExponential(0).replace('+', '');
+  if (Math.abs(value) > 0 && Math.abs(value) < 0.01) return value.toExponential(0);
   if (Math.abs(value) >= 100) return value.toFixed(0);
   if (Math.abs(value) >= 10) return value.toFixed(1);
   return value.toFixed(2);
