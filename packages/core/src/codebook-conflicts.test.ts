@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Codebook } from './codebook.js';
-import type { SplitPolicy } from './codebook-options.js';
 import { decodeCodebook, encodeCodebook } from './codebook-file.js';
+import type { SplitPolicy } from './codebook-options.js';
 import { coveringRadius, float32DistanceErrorBound } from './distance-error-bound.js';
 
 function makeCodebook(splitPolicy: SplitPolicy): Codebook {

@@ -274,7 +274,11 @@ function validateRecord(
     bad('distance');
   if (
     record.supersededKey !== undefined &&
-    !(Number.isSafeInteger(record.supersededKey) && record.supersededKey >= 0 && record.supersededKey < keyCount)
+    !(
+      Number.isSafeInteger(record.supersededKey) &&
+      record.supersededKey >= 0 &&
+      record.supersededKey < keyCount
+    )
   )
     bad('supersededKey');
   if (

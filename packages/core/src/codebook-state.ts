@@ -1,7 +1,7 @@
 import type { ResolvedCodebookOptions } from './codebook-options.js';
 import { splitGap } from './codebook-options.js';
-import type { EditPlan } from './edit-record.js';
 import { coveringRadius } from './distance-error-bound.js';
+import type { EditPlan } from './edit-record.js';
 import { exactSquaredDistance } from './exact-nearest-key.js';
 import { GrowableRows } from './growable-rows.js';
 import { type EditLabel, labelsEqual } from './labels.js';

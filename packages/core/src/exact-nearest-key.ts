@@ -116,7 +116,9 @@ export function nearestKeyCandidates(inputs: NearestKeyCandidateInputs): Int32Ar
     const undecided = smallestUpper === Number.POSITIVE_INFINITY;
     const chosen: number[] = [];
     for (let key = 0; key < keyCount; key++) {
-      if (undecided ? Number.isFinite(keySquaredNorms[key] as number) : (lower[key] as number) <= smallestUpper)
+      if (
+        undecided ? Number.isFinite(keySquaredNorms[key] as number) : (lower[key] as number) <= smallestUpper
+      )
         chosen.push(key);
     }
     rows.push(Int32Array.from(chosen));

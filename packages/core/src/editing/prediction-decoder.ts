@@ -17,7 +17,8 @@ export function decodeArgMax(prediction: Float32Array, shape: Shape): number[] {
   return Array.from({ length: width === 0 ? 0 : prediction.length / width }, (_, row) => {
     let best = 0;
     for (let index = 1; index < width; index++)
-      if ((prediction[row * width + index] as number) > (prediction[row * width + best] as number)) best = index;
+      if ((prediction[row * width + index] as number) > (prediction[row * width + best] as number))
+        best = index;
     return best;
   });
 }
