@@ -18,15 +18,18 @@ function float32Sum(terms: number[], order: 'forward' | 'reverse' | 'pairwise'):
   return ordered.reduce((sum, term) => Math.fround(sum + term), 0);
 }
 
+/** One search: row-major queries `[B, D]` and keys `[N, D]`, and the order float32 sums are taken in. */
+interface Search {
+  readonly queries: Float32Array;
+  readonly keys: Float32Array;
+  readonly batch: number;
+  readonly keyCount: number;
+  readonly width: number;
+  readonly order: 'forward' | 'reverse' | 'pairwise';
+}
+
 /** The norm identity in float32, as a GEMM-based search computes it. */
-function normIdentity(
-  queries: Float32Array,
-  keys: Float32Array,
-  batch: number,
-  keyCount: number,
-  width: number,
-  order: 'forward' | 'reverse' | 'pairwise',
-) {
+function normIdentity({ queries, keys, batch, keyCount, width, order }: Search) {
   const row = (data: Float32Array, index: number) =>
     Array.from(data.subarray(index * width, (index + 1) * width));
   const squares = (vector: number[]) => vector.map((value) => Math.fround(value * value));
@@ -55,16 +58,10 @@ function normIdentity(
   return { approximateSquared, querySquaredNorms, keySquaredNorms };
 }
 
-function nearestByRecheck(
-  queries: Float32Array,
-  keys: Float32Array,
-  batch: number,
-  keyCount: number,
-  width: number,
-  order: 'forward' | 'reverse' | 'pairwise',
-) {
+function nearestByRecheck(search: Search) {
+  const { queries, keys, batch, keyCount, width } = search;
   const candidates = nearestKeyCandidates({
-    ...normIdentity(queries, keys, batch, keyCount, width, order),
+    ...normIdentity(search),
     batch,
     keyCount,
     width,
@@ -93,7 +90,7 @@ describe('nearestKeyCandidates + exactNearestAmong', () => {
         }
         const all = Array.from({ length: keyCount }, (_, key) => key);
         for (const order of ['forward', 'reverse', 'pairwise'] as const) {
-          const rechecked = nearestByRecheck(queries, keys, batch, keyCount, width, order);
+          const rechecked = nearestByRecheck({ queries, keys, batch, keyCount, width, order });
           rechecked.forEach((result, row) => {
             const exact = exactNearestAmong(queries, row * width, keys, width, all);
             expect(result.index, `width ${width}, norm ${norm}, ${order}, row ${row}`).toBe(exact.index);
@@ -106,13 +103,27 @@ describe('nearestKeyCandidates + exactNearestAmong', () => {
 
   it('picks 4000.25 for the query 4000.25 (1-D keys 4000 and 4000.25)', () => {
     const keys = Float32Array.from([4000, 4000.25]);
-    const [result] = nearestByRecheck(Float32Array.from([4000.25]), keys, 1, 2, 1, 'forward');
+    const [result] = nearestByRecheck({
+      queries: Float32Array.from([4000.25]),
+      keys,
+      batch: 1,
+      keyCount: 2,
+      width: 1,
+      order: 'forward',
+    });
     expect(result).toMatchObject({ index: 1, squaredDistance: 0 });
   });
 
   it('rechecks one key when the keys are far apart relative to the bound', () => {
     const keys = Float32Array.from([0, 0, 10, 0, 0, 10]);
-    const rows = nearestByRecheck(Float32Array.from([9, 1]), keys, 1, 3, 2, 'forward');
+    const rows = nearestByRecheck({
+      queries: Float32Array.from([9, 1]),
+      keys,
+      batch: 1,
+      keyCount: 3,
+      width: 2,
+      order: 'forward',
+    });
     expect(rows[0]).toMatchObject({ index: 1, candidates: 1 });
   });
 
