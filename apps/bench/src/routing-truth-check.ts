@@ -49,7 +49,9 @@ async function landeStream(backend: GraceBackend, edits: number) {
   const editor = new GraceEditor(model, { backend, epsInit: 0.25 });
   const texts = split.stream.map((snippet) => snippet.text);
   const predictions = await editor.predict(texts);
-  const stream = split.stream.filter((snippet, index) => predictions[index] !== snippet.language).slice(0, edits);
+  const stream = split.stream
+    .filter((snippet, index) => predictions[index] !== snippet.language)
+    .slice(0, edits);
   let reported = 0;
   let really = 0;
   for (const snippet of stream) {

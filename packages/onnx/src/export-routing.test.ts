@@ -5,8 +5,8 @@ import { describe, expect, test } from 'vitest';
 import { buildSingleGraphModel } from './export-edited-model.js';
 import { generatedMlpBytes } from './generated-test-models.js';
 import { loadOnnxModel, type OnnxEditableModel } from './load-onnx-model.js';
-import { floatTensor, onnxModelBytes, onnxNode } from './onnx-model-builder.js';
 import { batchFeeds } from './onnx-inputs.js';
+import { floatTensor, onnxModelBytes, onnxNode } from './onnx-model-builder.js';
 import { predictWithSuffixSession } from './predict-with-suffix-session.js';
 
 /**
