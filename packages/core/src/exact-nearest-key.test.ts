@@ -101,6 +101,40 @@ describe('nearestKeyCandidates + exactNearestAmong', () => {
     }
   });
 
+  it('narrows the candidates for a float64 identity with its own round-off, and still keeps the nearest', () => {
+    const random = new SeededRandom(11);
+    const width = 768;
+    const keys = new Float32Array(8 * width);
+    const centre = random.normals(width).map((value) => value * 1000);
+    for (let index = 0; index < keys.length; index++)
+      keys[index] = (centre[index % width] as number) + random.uniform(-1, 1) * 0.01;
+    const query = keys.subarray(3 * width, 4 * width);
+    const norm = (vector: ArrayLike<number>) =>
+      Array.from(vector).reduce((sum, value) => sum + value * value, 0);
+    const keyNorms = Array.from({ length: 8 }, (_, key) =>
+      norm(keys.subarray(key * width, (key + 1) * width)),
+    );
+    const approximateSquared = keyNorms.map((keyNorm, key) => {
+      let dot = 0;
+      for (let column = 0; column < width; column++)
+        dot += (query[column] as number) * (keys[key * width + column] as number);
+      return norm(query) - 2 * dot + keyNorm;
+    });
+    const inputs = {
+      approximateSquared,
+      querySquaredNorms: [norm(query)],
+      keySquaredNorms: keyNorms,
+      batch: 1,
+      keyCount: 8,
+      width,
+    };
+    const [float64] = nearestKeyCandidates({ ...inputs, unitRoundoff: 2 ** -53 });
+    const [float32] = nearestKeyCandidates(inputs);
+    expect(Array.from(float64 as Int32Array)).toContain(3);
+    expect((float64 as Int32Array).length).toBeLessThan((float32 as Int32Array).length);
+    expect(exactNearestAmong(query, 0, keys, width, float64 as Int32Array).index).toBe(3);
+  });
+
   it('picks 4000.25 for the query 4000.25 (1-D keys 4000 and 4000.25)', () => {
     const keys = Float32Array.from([4000, 4000.25]);
     const [result] = nearestByRecheck({

@@ -1,4 +1,4 @@
-import { float32Gamma } from './distance-error-bound.js';
+import { float32UnitRoundoff } from './distance-error-bound.js';
 
 /**
  * Exact nearest-key selection, and the recheck that makes a fast approximate search exact.
@@ -63,13 +63,15 @@ export function exactNearestAmong(
 
 /**
  * κ(D): `|s̃ − s| ≤ κ(D)·(ñ_q + ñ_k) + η(D)` for a squared distance `s̃ = ñ_q − 2 c̃ + ñ_k` computed in float32
+ * (or, with `unitRoundoff` 2⁻⁵³, in float64)
  * from computed squared norms `ñ_q`, `ñ_k` and a computed dot product `c̃` (any summation order, fused or
  * not), where η(D) ({@link normIdentityUnderflowSlack}) covers underflow. The norms and the dot product each
  * carry γ_D, the two additions one rounding each of a magnitude up to 3(‖q‖² + ‖k‖²); 3·γ_{D+3} covers it all,
  * including that the computed norms may themselves be γ_D low.
  */
-export function normIdentityErrorBound(width: number): number {
-  return 3 * float32Gamma(width + 3);
+export function normIdentityErrorBound(width: number, unitRoundoff = float32UnitRoundoff): number {
+  const product = (width + 3) * unitRoundoff;
+  return (3 * product) / (1 - product);
 }
 
 /** η(D): what float32 underflow can add to the norm identity's error, in absolute terms. */
@@ -88,6 +90,8 @@ export interface NearestKeyCandidateInputs {
   readonly batch: number;
   readonly keyCount: number;
   readonly width: number;
+  /** The unit round-off of the arithmetic the approximate search used: 2⁻²⁴ (float32, the default) or 2⁻⁵³. */
+  readonly unitRoundoff?: number;
 }
 
 /**
@@ -99,7 +103,7 @@ export interface NearestKeyCandidateInputs {
  */
 export function nearestKeyCandidates(inputs: NearestKeyCandidateInputs): Int32Array[] {
   const { approximateSquared, querySquaredNorms, keySquaredNorms, batch, keyCount, width } = inputs;
-  const factor = normIdentityErrorBound(width);
+  const factor = normIdentityErrorBound(width, inputs.unitRoundoff);
   const slack = normIdentityUnderflowSlack(width);
   const rows: Int32Array[] = [];
   const lower = new Float64Array(keyCount);
