@@ -25,8 +25,8 @@ const chromiumFlags = [
   '--disable-quic',
 ];
 /**
- * The subset run in the browser: every GRACE kernel, the tensor contract, a few ops, GRACE end to end (about
- * 4 s on SwiftShader). `GRACE_BROWSER_SUITES=all` runs the whole suite instead (about 10 s).
+ * The subset run in the browser: every GRACE kernel, the tensor contract, a few ops, GRACE end to end and
+ * routing truth at every magnitude and width (a few seconds on SwiftShader). `GRACE_BROWSER_SUITES=all` runs the whole suite instead (about 10 s).
  */
 const everySuite = process.env.GRACE_BROWSER_SUITES === 'all';
 const browserSuites = [
@@ -42,6 +42,7 @@ const browserSuites = [
   'op LayerNormalization gradient',
   'op SoftmaxCrossEntropyLoss gradient',
   'grace scenarios',
+  'routing',
 ];
 
 if (!existsSync(chromiumPath)) {

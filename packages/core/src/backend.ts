@@ -44,13 +44,19 @@ export interface GraceBackend {
    * Shapes: queries `[B, Dk]`, keys `[N, Dk]` → index int32 `[B]`, distance float32 `[B]` (not squared).
    * With `N = 0` every index is -1 and every distance +Infinity. A NaN distance never wins, so a row with no
    * finite distance (a NaN query) also gets -1 and +Infinity, and `lookup` defers for it.
+   *
+   * Exact: the distance is computed by direct difference, `sqrt(Σ (q_j − k_j)²)`. A fast formula (the norm
+   * identity `‖q‖² − 2 q·k + ‖k‖²`, one matrix product) may only pre-select candidates, because in float32 it
+   * can rank close keys far from the origin wrongly; `nearestKeyCandidates` gives the candidates its error
+   * bound cannot rule out and `exactNearestAmong` the exact pick. A float32 direct-difference distance is
+   * within `float32DistanceErrorBound(Dk)` of the exact one, whatever the summation order.
    */
   nearestKey(queries: Tensor<'float32'>, keys: Tensor<'float32'>): NearestKeyResult;
 
   /**
    * The GRACE layer at inference, fused: nearest key, deferral test `distance <= radius` (the distance as
-   * `nearestKey` reports it, in float32, so a radius expanded to a query's distance covers that query),
-   * replacement. Deferred rows are copied bit for bit (NaN payloads, -0 and subnormals included), so GPU
+   * `nearestKey` reports it, in float32; the codebook stores every radius an edit relies on with the margin of
+   * `coveringRadius`, so the query that expanded or retrained a key fires it on every backend), replacement. Deferred rows are copied bit for bit (NaN payloads, -0 and subnormals included), so GPU
    * backends copy them as raw words rather than through float arithmetic. It runs at every prediction, so GPU
    * backends must do it without a host round trip.
    */

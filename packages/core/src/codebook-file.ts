@@ -273,6 +273,15 @@ function validateRecord(
   if (record.distance !== null && !(typeof record.distance === 'number' && Number.isFinite(record.distance)))
     bad('distance');
   if (
+    record.supersededKey !== undefined &&
+    !(
+      Number.isSafeInteger(record.supersededKey) &&
+      record.supersededKey >= 0 &&
+      record.supersededKey < keyCount
+    )
+  )
+    bad('supersededKey');
+  if (
     !Array.isArray(record.loss) ||
     record.loss.some((loss) => typeof loss !== 'number' || !Number.isFinite(loss))
   )

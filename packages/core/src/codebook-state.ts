@@ -1,7 +1,8 @@
 import type { ResolvedCodebookOptions } from './codebook-options.js';
 import { splitGap } from './codebook-options.js';
+import { coveringRadius } from './distance-error-bound.js';
 import type { EditPlan } from './edit-record.js';
-import { roundUpToFloat32 } from './float32.js';
+import { exactSquaredDistance } from './exact-nearest-key.js';
 import { GrowableRows } from './growable-rows.js';
 import { type EditLabel, labelsEqual } from './labels.js';
 
@@ -20,6 +21,9 @@ export interface AppliedChange {
   readonly changedIndex: number;
   readonly previousRadius: number;
   readonly previousKey: Float32Array | null;
+  /** The label and value of a key that a conflicting edit at distance 0 superseded in place. */
+  readonly previousLabel?: EditLabel;
+  readonly previousValue?: Float32Array;
 }
 
 /**
@@ -49,19 +53,14 @@ export class CodebookState {
     return this.radii.view()[index] as number;
   }
 
-  /** Exact nearest key; ties go to the lowest index, like every backend's `nearestKey`. */
+  /** Exact nearest key (see `exactNearestAmong`); ties go to the lowest index, like every backend's. */
   nearest(query: ArrayLike<number>): NearestKey {
     const width = this.options.keyDimension;
     const keys = this.keys.view();
     let bestIndex = -1;
     let bestSquared = Number.POSITIVE_INFINITY;
     for (let row = 0; row < this.size; row++) {
-      const offset = row * width;
-      let squared = 0;
-      for (let column = 0; column < width; column++) {
-        const difference = (query[column] as number) - (keys[offset + column] as number);
-        squared += difference * difference;
-      }
+      const squared = exactSquaredDistance(query, 0, keys, row * width, width);
       if (squared < bestSquared) {
         bestSquared = squared;
         bestIndex = row;
@@ -71,7 +70,14 @@ export class CodebookState {
     return { index: bestIndex, distance: Math.fround(Math.sqrt(bestSquared)) };
   }
 
-  /** The GRACE decision of DESIGN section 2 for a query and its label. Changes nothing. */
+  /**
+   * The GRACE decision for a query and its label. Changes nothing. Two refinements keep the promise that the
+   * query fires the key its edit trains, on every backend:
+   * - a conflicting label at distance 0 (the very same query) supersedes the nearest key in place: a second
+   *   key there could never fire, since ties go to the lower index;
+   * - "inside the ball" means inside on every backend (`firesOnEveryBackend`): a same-label query in the
+   *   thin band where float32 backends may disagree grows the radius (EXPAND) rather than relying on it.
+   */
   plan(query: ArrayLike<number>, label: EditLabel): EditPlan {
     if (this.size === 0) return { operation: 'ADD', keyIndex: 0, nearestIndex: -1, distance: null };
     const { index, distance } = this.nearest(query);
@@ -80,9 +86,13 @@ export class CodebookState {
       return { operation: 'ADD', keyIndex: this.size, nearestIndex: index, distance };
     }
     if (!labelsEqual(label, this.labels[index] as EditLabel)) {
-      return { operation: 'SPLIT', keyIndex: this.size, nearestIndex: index, distance };
+      return distance === 0
+        ? { operation: 'SPLIT', keyIndex: index, nearestIndex: index, distance, supersededKey: index }
+        : { operation: 'SPLIT', keyIndex: this.size, nearestIndex: index, distance };
     }
-    if (distance > radius) return { operation: 'EXPAND', keyIndex: index, nearestIndex: index, distance };
+    if (coveringRadius(distance, this.options.keyDimension) > radius) {
+      return { operation: 'EXPAND', keyIndex: index, nearestIndex: index, distance };
+    }
     return { operation: 'RETRAIN', keyIndex: index, nearestIndex: index, distance };
   }
 
@@ -98,6 +108,7 @@ export class CodebookState {
   ): AppliedChange {
     const { operation, nearestIndex } = plan;
     const distance = plan.distance ?? 0;
+    if (plan.supersededKey !== undefined) return this.supersede(plan.supersededKey, label, newValue);
     if (operation === 'ADD' || operation === 'SPLIT') {
       const halfDistance = distance / 2;
       const radius = operation === 'ADD' ? this.options.epsInit : halfDistance;
@@ -131,7 +142,7 @@ export class CodebookState {
           key[column] = ((key[column] as number) + (query[column] as number)) / 2;
         }
       }
-      this.setRadius(nearestIndex, roundUpToFloat32(distance));
+      this.setRadius(nearestIndex, coveringRadius(distance, this.options.keyDimension));
       return change;
     }
     return { appendedKey: false, changedIndex: -1, previousRadius: 0, previousKey: null };
@@ -148,7 +159,30 @@ export class CodebookState {
     if (change.changedIndex >= 0) {
       this.setRadius(change.changedIndex, change.previousRadius);
       if (change.previousKey !== null) this.keys.write(change.changedIndex, change.previousKey);
+      if (change.previousLabel !== undefined) this.labels[change.changedIndex] = change.previousLabel;
+      if (change.previousValue !== undefined) this.values.write(change.changedIndex, change.previousValue);
     }
+  }
+
+  /**
+   * A conflicting edit of the very query of key `index`: the key stays where it is and takes the new label and
+   * value, so the newest edit wins there. Its radius is what a SPLIT at distance 0 gives the new key: 0 under
+   * `halve` (the reference's new radius d/2; the old key's d/2 − 1e-5 would never fire), the old radius under
+   * `keep`.
+   */
+  private supersede(index: number, label: EditLabel, newValue: ArrayLike<number>): AppliedChange {
+    const change: AppliedChange = {
+      appendedKey: false,
+      changedIndex: index,
+      previousRadius: this.radius(index),
+      previousKey: null,
+      previousLabel: this.labels[index] as EditLabel,
+      previousValue: this.values.row(index).slice(),
+    };
+    if (this.options.splitPolicy === 'halve') this.setRadius(index, 0);
+    this.labels[index] = label;
+    this.values.write(index, newValue);
+    return change;
   }
 
   private setRadius(index: number, radius: number): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Codebook, type EditRequest } from './codebook.js';
 import type { CodebookOptions } from './codebook-options.js';
+import { coveringRadius } from './distance-error-bound.js';
 import { isGraceError } from './errors.js';
 import { SeededRandom } from './random.js';
 
@@ -40,13 +41,15 @@ describe('Codebook decisions (paper section 2.2, hand-made 2-D keys)', () => {
     expect(codebook.entry(0).radius).toBe(1);
   });
 
-  it('expands the nearest ball to the distance for the same label (coverage)', () => {
+  it('expands the nearest ball to the distance (plus the float32 margin) for the same label (coverage)', () => {
     const codebook = makeCodebook();
     codebook.applyEdit({ query: [0, 0], label: 'a' });
     const record = codebook.applyEdit({ query: [1.5, 0], label: 'a' });
     expect(record).toMatchObject({ operation: 'EXPAND', keyIndex: 0, nearestIndex: 0, distance: 1.5 });
     expect(codebook.size).toBe(1);
-    expect(codebook.entry(0).radius).toBe(1.5);
+    expect(codebook.entry(0).radius).toBe(coveringRadius(1.5, 2));
+    expect(codebook.entry(0).radius).toBeGreaterThan(1.5);
+    expect(codebook.entry(0).radius).toBeLessThan(1.5 * (1 + 1e-6));
     expect(Array.from(codebook.entry(0).key)).toEqual([0, 0]);
   });
 
@@ -63,7 +66,7 @@ describe('Codebook decisions (paper section 2.2, hand-made 2-D keys)', () => {
     const record = codebook.applyEdit({ query: [1.5, 1], label: 'a' });
     expect(record.operation).toBe('EXPAND');
     expect(Array.from(codebook.entry(0).key)).toEqual([0.75, 0.5]);
-    expect(codebook.entry(0).radius).toBeCloseTo(Math.hypot(1.5, 1), 6);
+    expect(codebook.entry(0).radius).toBe(coveringRadius(Math.fround(Math.hypot(1.5, 1)), 2));
   });
 
   it('keeps an expanded query inside its ball despite float32 rounding of the radius', () => {
@@ -264,7 +267,7 @@ describe('Codebook rollback', () => {
     const codebook = makeCodebook();
     codebook.applyEdit({ query: [0, 0], label: 'a' });
     codebook.applyEdit({ query: [1.5, 0], label: 'a' });
-    expect(codebook.entry(0).radius).toBe(1.5);
+    expect(codebook.entry(0).radius).toBe(coveringRadius(1.5, 2));
     codebook.rollback('edit-2');
     expect(codebook.entry(0).radius).toBe(1);
     expect(codebook.records.map((record) => record.id)).toEqual(['edit-1']);

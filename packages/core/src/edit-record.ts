@@ -3,8 +3,9 @@ import type { EditLabel } from './labels.js';
 /**
  * What an edit did to the codebook (DESIGN section 2):
  * - `ADD`: a new key, radius eps_init (far from every key, or the codebook was empty);
- * - `SPLIT`: a new key inside the reach of a key with another label; the balls are separated;
- * - `EXPAND`: the nearest key has the same label and its ball grows to cover the query;
+ * - `SPLIT`: a new key inside the reach of a key with another label; the balls are separated (at distance 0
+ *   the older key is superseded in place instead, see {@link EditPlan.supersededKey});
+ * - `EXPAND`: the nearest key has the same label and its ball grows to cover the query on every backend;
  * - `RETRAIN`: the query is already inside a ball of the same label; only that key's value is retrained.
  */
 export type EditOperation = 'ADD' | 'SPLIT' | 'EXPAND' | 'RETRAIN';
@@ -20,6 +21,13 @@ export interface EditPlan {
   readonly nearestIndex: number;
   /** Euclidean distance to that key, or null for an empty codebook. */
   readonly distance: number | null;
+  /**
+   * Set on a SPLIT at distance 0 (the same query edited again with another label): the older key, which this
+   * edit superseded in place (same index and position, the new label and value), so the newest edit wins at
+   * that query without leaving a key behind that could never fire. Rolling this edit back gives the older one
+   * back. Absent otherwise.
+   */
+  readonly supersededKey?: number;
 }
 
 /**

@@ -1,15 +1,20 @@
 import {
   type EditableModel,
-  type EditLabel,
   type GraceBackend,
   GraceError,
+  type PredictionDecoder,
   type PrefixOutput,
-  type Shape,
+  predictionDecoderFor,
   type Tensor,
 } from '@grace/core';
 import * as ort from 'onnxruntime-node';
 import { cutOnnxModel, type OnnxCut } from './cut-onnx-model.js';
-import { type ImportedSuffix, importSuffixGraph, type SuffixLossOptions } from './import-suffix-graph.js';
+import {
+  type ImportedSuffix,
+  importSuffixGraph,
+  lossOutputName,
+  type SuffixLossOptions,
+} from './import-suffix-graph.js';
 import {
   batchFeeds,
   type OnnxInput,
@@ -26,8 +31,13 @@ export interface LoadOnnxModelOptions extends SuffixLossOptions {
   readonly editAt: string;
   /** Sizes of named dimensions other than the batch (an image's height and width, a sequence length). */
   readonly dimensions?: Readonly<Record<string, number>>;
-  /** Labels from predictions; default arg-max over the last axis (class ids). */
-  readonly decodePredictions?: (prediction: Float32Array, shape: Shape) => EditLabel[];
+  /**
+   * Labels from predictions. The default matches the loss: arg-max over the last axis (class ids), and for a
+   * `sigmoid-cross-entropy` head with one output, class 1 above logit 0 (probability 0.5). A sigmoid head
+   * whose prediction is neither the loss's input nor the Sigmoid of it is refused at load (`INVALID_ARGUMENT`)
+   * unless this is given.
+   */
+  readonly decodePredictions?: PredictionDecoder;
   /** onnxruntime options for the prefix, suffix and full sessions (threads, graph optimisation). */
   readonly sessionOptions?: ort.InferenceSession.SessionOptions;
   /**
@@ -74,6 +84,7 @@ export async function loadOnnxModel(
   const inputSpecs = resolveInputSpecs(model, options.dimensions);
   const cut = await cutOnnxModel(model, options.editAt, options.dimensions);
   const imported = importSuffixGraph(cut, options);
+  const decodePredictions = options.decodePredictions ?? defaultDecoder(imported);
   const keyShape = cut.editPoint.inputShape;
   const valueShape = cut.editPoint.outputShape;
   const keyDimension = keyShape.at(-1);
@@ -104,17 +115,6 @@ export async function loadOnnxModel(
   };
   const upload = (backend: GraceBackend, tensor: ort.Tensor): Tensor<'float32'> =>
     backend.upload(tensor.data as Float32Array, [...tensor.dims]) as Tensor<'float32'>;
-  const argMax = (prediction: Float32Array, shape: Shape): EditLabel[] => {
-    const width = shape.at(-1) as number;
-    return Array.from({ length: prediction.length / width }, (_, row) => {
-      let best = 0;
-      for (let index = 1; index < width; index++)
-        if ((prediction[row * width + index] as number) > (prediction[row * width + best] as number))
-          best = index;
-      return best;
-    });
-  };
-
   const loaded: OnnxEditableModel = {
     layerId: `onnx:${cut.editPoint.name}`,
     keyDimension,
@@ -161,7 +161,7 @@ export async function loadOnnxModel(
       );
       return backend.upload(Float32Array.from(rows.flat()), [labels.length, rows[0]?.length ?? 1]);
     },
-    decodePredictions: options.decodePredictions ?? argMax,
+    decodePredictions,
     async release() {
       await Promise.all([prefixSession.release(), suffixSession.release(), fullSession.release()]);
     },
@@ -178,4 +178,23 @@ export async function loadOnnxModel(
     }
   }
   return loaded;
+}
+
+/**
+ * The decoding that matches the imported loss. For a sigmoid head the prediction is read as logits when the
+ * loss is computed on it, as probabilities when it is the Sigmoid of the loss's input; anything else could
+ * be either, so the load is refused rather than guessed.
+ */
+function defaultDecoder(imported: ImportedSuffix): PredictionDecoder {
+  if (imported.loss !== 'sigmoid-cross-entropy') return predictionDecoderFor(imported.loss, 'logits');
+  const lossOn = imported.graph.nodes.find((node) => node.name === lossOutputName)?.inputs[0];
+  if (lossOn === imported.predictionOutput) return predictionDecoderFor(imported.loss, 'logits');
+  const producer = imported.graph.nodes.find((node) => node.outputs[0] === imported.predictionOutput);
+  if (producer?.opType === 'Sigmoid' && producer.inputs[0] === lossOn)
+    return predictionDecoderFor(imported.loss, 'probabilities');
+  throw new GraceError(
+    'INVALID_ARGUMENT',
+    `the prediction '${imported.predictionOutput}' is neither the sigmoid loss's input '${String(lossOn)}' nor its Sigmoid: pass decodePredictions`,
+    { predictionOutput: imported.predictionOutput, lossOn },
+  );
 }

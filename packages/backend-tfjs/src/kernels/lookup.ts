@@ -12,9 +12,10 @@ import { selectPreservesBits } from './select-preserves-bits.js';
 import { expectRowsInRange } from './token-ranges.js';
 
 /**
- * The GRACE layer at inference, fused in one `tidy` with no read-back: nearest key, deferral test
- * `distance <= radius` on the distance `nearestKey` reports (so the two agree exactly), replacement by
- * `where`, which copies rather than computes. On a tfjs backend whose `where` does not keep float32 bit
+ * The GRACE layer at inference, fused in one `tidy`: nearest key (exact: the norm-identity matrix product
+ * pre-selects, the candidates are rechecked on the host, see `nearestKeyTensors`; that read-back of `[B, N]`
+ * approximate distances is the only one), deferral test `distance <= radius` on the distance `nearestKey`
+ * reports (so the two agree exactly), replacement by `where`, which copies rather than computes. On a tfjs backend whose `where` does not keep float32 bit
  * patterns (the cpu backend quietens signalling NaNs), the hit decision still runs as tensors but the rows are
  * assembled on the host with byte copies: the spec's promise that deferred rows are the frozen layer's output
  * bit for bit outranks speed, and on that backend the data is in host memory anyway.

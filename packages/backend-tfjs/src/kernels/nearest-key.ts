@@ -1,4 +1,10 @@
-import { type NearestKeyResult, type Tensor, validateNearestKeyArguments } from '@grace/core';
+import {
+  exactNearestAmong,
+  type NearestKeyResult,
+  nearestKeyCandidates,
+  type Tensor,
+  validateNearestKeyArguments,
+} from '@grace/core';
 import type { TfjsKernelContext } from '../kernel-context.js';
 import type { TensorFlow, TfTensor } from '../tensorflow.js';
 import { resolveTfjsTensor } from '../tfjs-tensor.js';
@@ -33,16 +39,30 @@ export function keyLayoutOf(context: TfjsKernelContext, keys: Tensor<'float32'>)
   };
 }
 
+/** Host copies of key tensors, for the exact recheck; keyed by the tfjs tensor, which never changes. */
+const hostKeyCopies = new WeakMap<TfTensor, Float32Array>();
+
+function hostKeys(keys: TfTensor): Float32Array {
+  let copy = hostKeyCopies.get(keys);
+  if (copy === undefined) {
+    copy = keys.dataSync() as Float32Array;
+    hostKeyCopies.set(keys, copy);
+  }
+  return copy;
+}
+
 /**
- * The nearest-key search shared by `nearestKey` and the fused `lookup`; call it inside `tf.tidy`.
+ * The nearest-key search shared by `nearestKey` and the fused `lookup`; exact, as core's
+ * `exactNearestAmong` defines it, ties to the lowest index.
  *
- * The search ranks keys by `|q|² − 2 q·k + |k|²`, whose cross term is one matrix product `[B, Dk] × [Dk, N]`:
- * the fast path on every tfjs backend. In float32 that identity cancels catastrophically near 0 (a query equal
- * to a key of squared norm 768 gets a residue of about 1e-4 instead of 0, and rounding can make it negative,
- * which the `max(·, 0)` guard clamps), so it only chooses the key: the reported distance is recomputed
- * directly as `‖q − k‖` for the chosen key, a cheap `[B, Dk]` pass, and is accurate near 0 where the deferral
- * test needs it. A NaN squared distance is ranked as +Infinity so that it never wins; `tf.argMin` gives ties
- * to the lowest index (checked by the conformance suite's tie cases).
+ * The fast part ranks keys by the norm identity `‖q‖² − 2 q·k + ‖k‖²`, whose cross term is one matrix product
+ * `[B, Dk] × [Dk, N]`: the fast path on every tfjs backend. In float32 that identity cancels catastrophically
+ * for keys far from the origin and close together (1-D keys 4000 and 4000.25 are 0.0625 apart in squared
+ * distance, below the identity's rounding of 4000²), so it only pre-selects: core's `nearestKeyCandidates`
+ * keeps every key its rigorous error bound cannot rule out (usually one), and those are rechecked by direct
+ * difference in float64 on the host, exactly as the reference does. The approximate distances `[B, N]` and
+ * the queries are read back for that; the keys are read once per keys tensor and kept. Both results are
+ * returned as new tfjs tensors `[B]`.
  */
 export function nearestKeyTensors(
   tf: TensorFlow,
@@ -50,7 +70,7 @@ export function nearestKeyTensors(
   keys: TfTensor,
   layout: KeyLayout,
 ): NearestKeyTensors {
-  const batch = queries.shape[0] as number;
+  const [batch, width] = queries.shape as [number, number];
   const keyCount = keys.shape[0] as number;
   if (keyCount === 0) {
     return {
@@ -58,19 +78,34 @@ export function nearestKeyTensors(
       distance: tf.fill([batch], Number.POSITIVE_INFINITY, 'float32'),
     };
   }
-  const queryNorms = tf.sum(tf.square(queries), 1, true); // [B, 1]
-  const cross = tf.matMul(queries, layout.transposed); // [B, N]
-  const identity = tf.add(tf.sub(queryNorms, tf.mul(cross, 2)), layout.squaredNorms);
-  const clamped = tf.maximum(identity, 0);
-  const ranked = tf.where(tf.isNaN(clamped), tf.fill(clamped.shape, Number.POSITIVE_INFINITY), clamped);
-  const best = tf.argMin(ranked, 1); // int32 [B]
-  const found = tf.isFinite(tf.min(ranked, 1));
-  const chosenKeys = tf.gather(keys, best);
-  const direct = tf.sqrt(tf.sum(tf.square(tf.sub(queries, chosenKeys)), 1));
-  return {
-    index: tf.where(found, best, tf.fill([batch], -1, 'int32')),
-    distance: tf.where(found, direct, tf.fill([batch], Number.POSITIVE_INFINITY, 'float32')),
-  };
+  const [queryNorms, identity] = tf.tidy(() => {
+    const norms = tf.sum(tf.square(queries), 1); // [B]
+    const cross = tf.matMul(queries, layout.transposed); // [B, N]
+    const squared = tf.add(tf.sub(tf.expandDims(norms, 1), tf.mul(cross, 2)), layout.squaredNorms);
+    return [norms, squared];
+  }) as [TfTensor, TfTensor];
+  const approximateSquared = identity.dataSync() as Float32Array;
+  const querySquaredNorms = queryNorms.dataSync() as Float32Array;
+  identity.dispose();
+  queryNorms.dispose();
+  const candidates = nearestKeyCandidates({
+    approximateSquared,
+    querySquaredNorms,
+    keySquaredNorms: layout.squaredNorms.dataSync() as Float32Array,
+    batch,
+    keyCount,
+    width,
+  });
+  const queryData = queries.dataSync() as Float32Array;
+  const keyData = hostKeys(keys);
+  const index = new Int32Array(batch);
+  const distance = new Float32Array(batch);
+  candidates.forEach((rowCandidates, row) => {
+    const nearest = exactNearestAmong(queryData, row * width, keyData, width, rowCandidates);
+    index[row] = nearest.index;
+    distance[row] = Math.sqrt(nearest.squaredDistance);
+  });
+  return { index: tf.tensor1d(index, 'int32'), distance: tf.tensor1d(distance, 'float32') };
 }
 
 /** `queries [B, Dk]`, `keys [N, Dk]` → nearest key index and distance per query (see {@link nearestKeyTensors}). */

@@ -49,8 +49,14 @@ export interface EditResult {
   readonly loss: readonly number[];
   /** Wall time of the whole edit (prefix, codebook update, training). */
   readonly milliseconds: number;
-  /** Whether the model now gives the label for this input, judged on the trained value. */
+  /**
+   * Whether the edited model now gives the label for this input: judged after the commit through the model's
+   * real prediction path (prefix, the layer's lookup on the backend, suffix, decoding), so an edit whose key
+   * does not fire for its own input is not fixed, whatever its trained value would do.
+   */
   readonly fixed: boolean;
+  /** The key that fired for this input after the commit (normally `keyIndex`), or -1 where the layer deferred. */
+  readonly firedKey: number;
 }
 
 /** Progress of `edit` and `editBatch`. */
@@ -182,6 +188,25 @@ export class GraceEditor<Input> {
     validateLabel(example.label);
     const started = performance.now();
     this.options.onProgress?.({ kind: 'edit-start', index, total });
+    const record = await this.commitEdit(example);
+    // Judged through the path users run, after the commit: the lookup decides which value the input gets.
+    const check = await this.predictWithDetails([example.input]);
+    const predicted = check.labels[0];
+    const result: EditResult = {
+      record,
+      operation: record.operation,
+      keyIndex: record.keyIndex,
+      loss: record.loss,
+      milliseconds: performance.now() - started,
+      fixed: predicted !== undefined && labelsEqual(predicted, example.label),
+      firedKey: check.keyIndices[0] as number,
+    };
+    this.options.onProgress?.({ kind: 'edit-done', index, total, result });
+    return result;
+  }
+
+  /** The codebook update and the value training of one edit, committed; aborted on any failure. */
+  private async commitEdit(example: EditExample<Input>): Promise<EditRecord> {
     const prefix = await this.model.runPrefix(this.backend, [example.input]);
     let targets: Tensor | undefined;
     try {
@@ -215,17 +240,7 @@ export class GraceEditor<Input> {
           },
           this.options.training,
         );
-        const record = pending.commit({ value: training.value, loss: training.loss });
-        const result: EditResult = {
-          record,
-          operation: record.operation,
-          keyIndex: record.keyIndex,
-          loss: record.loss,
-          milliseconds: performance.now() - started,
-          fixed: training.fixed === true,
-        };
-        this.options.onProgress?.({ kind: 'edit-done', index, total, result });
-        return result;
+        return pending.commit({ value: training.value, loss: training.loss });
       } catch (error) {
         pending.abort();
         throw error;

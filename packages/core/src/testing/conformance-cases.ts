@@ -15,6 +15,7 @@ import { lookupCases } from './lookup-cases.js';
 import { meanTokensCases } from './mean-tokens-cases.js';
 import { nearestKeyCases } from './nearest-key-cases.js';
 import { opCases } from './op-cases/op-cases.js';
+import { routingCases } from './routing-cases.js';
 import { tensorCases } from './tensor-cases.js';
 
 /** Makes one group of cases from the resolved options; the unit the suite is assembled from. */
@@ -23,8 +24,8 @@ export type ConformanceCaseFactory = (options: ResolvedConformanceOptions) => Co
 /**
  * Every group of cases, in the order they run: handles first (everything else relies on them), then each
  * kernel, then the suffix-graph ops (forward and gradient), then the argument errors, then GRACE end to end
- * (codebook + layer on the backend): last, so that a backend whose kernels fail is reported by the kernel
- * cases first.
+ * (codebook + layer on the backend; routing truth at every magnitude and width): last, so that a backend
+ * whose kernels fail is reported by the kernel cases first.
  */
 export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   tensorCases,
@@ -36,6 +37,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   opCases,
   argumentErrorCases,
   graceScenarioCases,
+  routingCases,
   executorCases,
   editorCases,
   evaluationCases,

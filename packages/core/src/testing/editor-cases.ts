@@ -206,6 +206,42 @@ export function editorCases(_options: ResolvedConformanceOptions): ConformanceCa
       },
     ),
 
+    defineConformanceCase(
+      suite,
+      'regression: the same input edited to class 0, then class 2, predicts 2 (halve and keep)',
+      async (backend) => {
+        for (const splitPolicy of ['halve', 'keep'] as const) {
+          const editor = new GraceEditor(editableSequentialModel(smallClassifier(), 0), {
+            backend,
+            epsInit: 0.5,
+            splitPolicy,
+            training: { iterations: 40 },
+          });
+          try {
+            const first = await editor.edit({ input: near, label: 0 });
+            const second = await editor.edit({ input: near, label: 2 });
+            const [predicted] = await editor.predict([near]);
+            assertTrue(
+              predicted === 2,
+              `${splitPolicy}: predicted ${String(predicted)} after the newer edit`,
+            );
+            assertTrue(second.fixed && second.firedKey === 0, `${splitPolicy}: the newer edit is not fixed`);
+            assertTrue(
+              second.record.supersededKey === 0 && editor.codebook.size === 1,
+              `${splitPolicy}: the older key was not superseded in place (${editor.codebook.size} keys)`,
+            );
+            editor.rollback(second.record.id);
+            const [restored] = await editor.predict([near]);
+            assertTrue(
+              !first.fixed || restored === 0,
+              `${splitPolicy}: rolling back the newer edit gave ${String(restored)}, not the older 0`,
+            );
+          } finally {
+            editor.dispose();
+          }
+        }
+      },
+    ),
     defineConformanceCase(suite, 'leaks no tensor over edits and predictions', async (inner) => {
       const tracked = trackTensors(inner);
       const editor = new GraceEditor(editableSequentialModel(smallClassifier(), 0), {
