@@ -44,7 +44,12 @@ function arithmetic(operation: (left: number, right: number) => number): Folder 
         // batch * 1, batch / 1 and batch + 0 stay symbolic; anything else is left to run time.
         if (typeof b === 'number' && operation(1, b) === 1 && operation(7, b) === 7) data.push(a);
         else return undefined;
-      } else data.push(Math.trunc(operation(a, b)));
+      } else {
+        const result = Math.trunc(operation(a, b));
+        // Out of int32 (or a division by 0) is left unfolded, and so refused, rather than folded to a guess.
+        if (!Number.isFinite(result) || Math.abs(result) >= 2 ** 31) return undefined;
+        data.push(result);
+      }
     }
     return { kind: 'integer', data, shape: left.data.length === length ? left.shape : right.shape };
   };
@@ -122,6 +127,22 @@ const folders: Readonly<Record<string, Folder>> = {
   },
 };
 
+/** Shape-15's `start` and `end`: the slice of the dimensions it returns (clamped, negative from the end). */
+function shapeSlice(shape: SymbolicShape, node: OnnxNodeProto): Dimension[] {
+  const attributes = nodeAttributes(node);
+  const clamp = (value: number): number =>
+    Math.min(Math.max(value < 0 ? value + shape.length : value, 0), shape.length);
+  const start = attributes.get('start');
+  const end = attributes.get('end');
+  return shape.slice(
+    clamp(typeof start === 'number' ? start : 0),
+    clamp(typeof end === 'number' ? end : shape.length),
+  );
+}
+
+/** Ops whose outputs are folded when their inputs are static (besides `Constant` and `Shape`). */
+export const foldedOpTypes: ReadonlySet<string> = new Set([...Object.keys(folders), 'Constant', 'Shape']);
+
 function reshaped(value: StaticValue, shape: readonly number[]): StaticValue {
   return value.kind === 'float'
     ? { kind: 'float', data: value.data, shape }
@@ -151,8 +172,10 @@ export function foldStaticValues(
     }
     if (node.opType === 'Shape') {
       const shape = shapes.get(node.input?.[0] ?? '');
-      if (shape !== undefined)
-        values.set(output, { kind: 'integer', data: [...shape], shape: [shape.length] });
+      if (shape !== undefined) {
+        const data = shapeSlice(shape, node);
+        values.set(output, { kind: 'integer', data, shape: [data.length] });
+      }
       continue;
     }
     const folder = folders[node.opType ?? ''];
