@@ -1,7 +1,13 @@
 import type { Dimension, SymbolicShape } from '@grace/core';
 import type { OnnxNodeProto } from './onnx-proto-types.js';
 import type { OnnxModel } from './read-onnx-model.js';
-import { constantNodeValue, nodeAttributes, type StaticValue, tensorToStaticValue } from './static-value.js';
+import {
+  constantNodeValue,
+  integerRange,
+  nodeAttributes,
+  type StaticValue,
+  tensorToStaticValue,
+} from './static-value.js';
 
 type Folder = (
   inputs: readonly (StaticValue | undefined)[],
@@ -46,12 +52,17 @@ function arithmetic(operation: (left: number, right: number) => number): Folder 
         else return undefined;
       } else {
         const result = Math.trunc(operation(a, b));
-        // Out of int32 (or a division by 0) is left unfolded, and so refused, rather than folded to a guess.
-        if (!Number.isFinite(result) || Math.abs(result) >= 2 ** 31) return undefined;
+        // Outside the element type (uint8 wrapping below 0, say) or a division by 0 is left unfolded, and so
+        // refused, rather than folded to a guess.
+        const [lowest, highest] = integerRange(left.dataType);
+        if (!Number.isFinite(result) || result < lowest || result > highest) return undefined;
         data.push(result);
       }
     }
-    return { kind: 'integer', data, shape: left.data.length === length ? left.shape : right.shape };
+    const shape = left.data.length === length ? left.shape : right.shape;
+    return left.dataType === undefined
+      ? { kind: 'integer', data, shape }
+      : { kind: 'integer', data, shape, dataType: left.dataType };
   };
 }
 
@@ -71,8 +82,14 @@ const folders: Readonly<Record<string, Folder>> = {
         ? undefined
         : { kind: 'float', data: Float32Array.from(entries), shape: input.shape };
     }
-    if (input.kind === 'integer') return input;
-    return { kind: 'integer', data: Array.from(input.data, Math.trunc), shape: input.shape };
+    const [lowest, highest] = integerRange(typeof to === 'number' ? to : undefined);
+    const data = input.kind === 'integer' ? input.data : Array.from(input.data, Math.trunc);
+    // A cast that would wrap or saturate is left to run time (and so refused).
+    if (data.some((entry) => typeof entry === 'number' && (entry < lowest || entry > highest)))
+      return undefined;
+    return typeof to === 'number'
+      ? { kind: 'integer', data, shape: input.shape, dataType: to }
+      : { kind: 'integer', data, shape: input.shape };
   },
   Gather: ([data, indices], node) => {
     const entries = integers(data);

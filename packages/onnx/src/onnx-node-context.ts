@@ -22,10 +22,10 @@ export interface OnnxNodeContext {
   /** Whether input `position` is given (present and not `''`). */
   hasInput(position: number): boolean;
   /**
-   * Adds a float constant the translation needs (an epsilon, a 1) as an initializer named after the node and
-   * `role`, and returns that name.
+   * Adds a constant the translation needs (an epsilon, a 1, reshaped labels) as an initializer named after the
+   * node and `role`, and returns that name.
    */
-  constant(role: string, data: Float32Array, shape: readonly number[]): string;
+  constant(role: string, value: StaticValue): string;
   /** `UNSUPPORTED_OP` naming the node and its op: what the IR cannot honour is refused, never rewritten. */
   refuse(reason: string, details?: Readonly<Record<string, unknown>>): GraceError;
 }
@@ -63,9 +63,9 @@ export function onnxNodeContext(
     shapeOf,
     staticInput: (position) => statics.get(inputs[position] ?? ''),
     hasInput: (position) => (inputs[position] ?? '') !== '',
-    constant(role, data, shape) {
+    constant(role, value) {
       const constantName = `${name}:${role}`;
-      addConstant(constantName, { kind: 'float', data, shape });
+      addConstant(constantName, value);
       return constantName;
     },
     refuse: (reason, details = {}) =>

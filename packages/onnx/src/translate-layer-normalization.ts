@@ -54,10 +54,14 @@ export const layerNormalizationTranslator: OnnxOpTranslator = {
     step('centred', 'Sub', [input, part('mean')]);
     step('squared', 'Mul', [part('centred'), part('centred')]);
     step('variance', 'ReduceMean', [part('squared')], { axes, keepdims: 1 });
-    const epsilon = context.constant('epsilon', Float32Array.of(attributes.epsilon ?? 1e-5), []);
+    const epsilon = context.constant('epsilon', {
+      kind: 'float',
+      data: Float32Array.of(attributes.epsilon ?? 1e-5),
+      shape: [],
+    });
     step('shifted', 'Add', [part('variance'), epsilon]);
     step('deviation', 'Sqrt', [part('shifted')]);
-    const one = context.constant('one', Float32Array.of(1), []);
+    const one = context.constant('one', { kind: 'float', data: Float32Array.of(1), shape: [] });
     step('inverse', 'Div', [one, part('deviation')]);
     return nodes;
   },

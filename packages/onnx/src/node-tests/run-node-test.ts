@@ -15,6 +15,8 @@ export type NodeTestStatus = 'PASS' | 'WRONG' | 'REFUSED' | 'CRASH';
 
 export interface NodeTestOutcome {
   readonly name: string;
+  /** The op of a single-node test; `multi-node` for a graph of several (ONNX's function-expanded tests). */
+  readonly op: string;
   readonly status: NodeTestStatus;
   /** Why it was refused, crashed or wrong; empty for a pass. */
   readonly detail: string;
@@ -104,33 +106,60 @@ export async function runImportedGraph(
   }
 }
 
-/** Imports a node test's model, runs it on `backend` and compares every output; never throws. */
-export async function runNodeTest(test: OnnxNodeTest, backend: GraceBackend): Promise<NodeTestOutcome> {
-  const { name } = test;
+/** A node test after import: the IR graph, or the outcome that ended it (refused at import, or a crash). */
+export type ImportedNodeTest =
+  | { readonly test: OnnxNodeTest; readonly imported: ImportedOnnxGraph }
+  | { readonly test: OnnxNodeTest; readonly outcome: NodeTestOutcome };
+
+/** The key a test is counted under: its op, or `multi-node`. */
+export function nodeTestOp(test: OnnxNodeTest): string {
+  return test.opTypes.length === 1 ? (test.opTypes[0] as string) : 'multi-node';
+}
+
+function outcome(test: OnnxNodeTest, status: NodeTestStatus, detail = ''): NodeTestOutcome {
+  return { name: test.name, op: nodeTestOp(test), status, detail };
+}
+
+function failure(test: OnnxNodeTest, error: unknown): NodeTestOutcome {
+  if (isGraceError(error)) return outcome(test, 'REFUSED', `${error.code}: ${error.message}`);
+  return outcome(test, 'CRASH', String((error as Error)?.stack ?? error));
+}
+
+/** Imports a node test's model with {@link nodeTestConstants}; never throws. Import does not depend on a backend. */
+export async function importNodeTest(test: OnnxNodeTest): Promise<ImportedNodeTest> {
   try {
-    const imported = await importOnnxGraph(test.model, { constants: nodeTestConstants(test) });
+    return { test, imported: await importOnnxGraph(test.model, { constants: nodeTestConstants(test) }) };
+  } catch (error) {
+    return { test, outcome: failure(test, error) };
+  }
+}
+
+/** Runs an imported node test on `backend` and compares every output with ONNX's tolerances; never throws. */
+export async function runNodeTest(entry: ImportedNodeTest, backend: GraceBackend): Promise<NodeTestOutcome> {
+  if ('outcome' in entry) return entry.outcome;
+  const { test, imported } = entry;
+  try {
     const actual = await runImportedGraph(imported, backend, test.inputs);
     for (const [output, tensor] of test.outputs) {
       const expected = hostData(tensor, `expected output '${output}'`);
       const got = actual.get(output);
-      if (got === undefined) return { name, status: 'WRONG', detail: `output '${output}' was not computed` };
+      if (got === undefined) return outcome(test, 'WRONG', `output '${output}' was not computed`);
       if (got.shape.join(',') !== expected.shape.join(','))
-        return {
-          name,
-          status: 'WRONG',
-          detail: `output '${output}' has shape [${got.shape}], expected [${expected.shape}]`,
-        };
+        return outcome(
+          test,
+          'WRONG',
+          `output '${output}' has shape [${got.shape}], expected [${expected.shape}]`,
+        );
       const index = firstMismatch(got.data, expected.data);
       if (index !== undefined)
-        return {
-          name,
-          status: 'WRONG',
-          detail: `output '${output}'[${index}] is ${got.data[index]}, expected ${expected.data[index]}`,
-        };
+        return outcome(
+          test,
+          'WRONG',
+          `output '${output}'[${index}] is ${got.data[index]}, expected ${expected.data[index]}`,
+        );
     }
-    return { name, status: 'PASS', detail: '' };
+    return outcome(test, 'PASS');
   } catch (error) {
-    if (isGraceError(error)) return { name, status: 'REFUSED', detail: `${error.code}: ${error.message}` };
-    return { name, status: 'CRASH', detail: String((error as Error)?.stack ?? error) };
+    return failure(test, error);
   }
 }
