@@ -26,6 +26,8 @@ export interface OnnxNodeContext {
    * node and `role`, and returns that name.
    */
   constant(role: string, value: StaticValue): string;
+  /** Gives ONNX output `output` a value known at import (Dropout's mask at inference: every element kept). */
+  constantOutput(output: string, value: StaticValue): void;
   /** `UNSUPPORTED_OP` naming the node and its op: what the IR cannot honour is refused, never rewritten. */
   refuse(reason: string, details?: Readonly<Record<string, unknown>>): GraceError;
 }
@@ -67,6 +69,9 @@ export function onnxNodeContext(
       const constantName = `${name}:${role}`;
       addConstant(constantName, value);
       return constantName;
+    },
+    constantOutput(output, value) {
+      addConstant(output, value);
     },
     refuse: (reason, details = {}) =>
       new GraceError('UNSUPPORTED_OP', `node '${name}' (${opType}): ${reason}`, {

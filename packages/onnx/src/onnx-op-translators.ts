@@ -142,8 +142,8 @@ const reduce: OnnxOpTranslator = {
 
 /**
  * Dropout at inference is the identity. Training mode (`training_mode = true`, or `is_test = 0` before opset 7)
- * draws a random mask, which the IR cannot honour: refused, except with ratio 0, where it keeps every element.
- * The mask output is refused by the output check (the IR has no boolean tensors).
+ * draws a random mask, which the IR cannot honour: refused, except with a constant ratio 0, where it keeps every
+ * element. The optional mask output is then known at import: every element kept (1, as int32), for a fixed shape.
  */
 const dropout: OnnxOpTranslator = {
   attributes: ['ratio', 'seed', 'is_test'],
@@ -157,10 +157,20 @@ const dropout: OnnxOpTranslator = {
         throw context.refuse(`training_mode input '${context.inputs[2]}' must be a constant`);
       training = mode.data[0] !== 0;
     }
+    if (training && context.hasInput(1) && ratioInput === undefined)
+      throw context.refuse('training mode with a ratio given at run time; the IR runs inference only');
     if (training && ratio !== 0)
       throw context.refuse(
         `training mode with ratio ${ratio} drops elements at random; the IR runs inference only`,
       );
+    const mask = context.outputs[1] ?? '';
+    if (mask !== '') {
+      const shape = context.shapeOf(context.inputs[0] as string);
+      if (!shape.every((size): size is number => typeof size === 'number'))
+        throw context.refuse(`mask output '${mask}' of a run-time shape [${shape.join(', ')}]`);
+      const count = shape.reduce((product, size) => product * size, 1);
+      context.constantOutput(mask, { kind: 'integer', data: new Array<number>(count).fill(1), shape });
+    }
     return identity(context);
   },
 };

@@ -84,7 +84,7 @@ export function translateOnnxNodes(
       }
     }
     const produced = translator.translate(context);
-    const computed = new Set(produced.flatMap((entry) => entry.outputs));
+    const computed = new Set([...produced.flatMap((entry) => entry.outputs), ...added.keys()]);
     context.outputs.forEach((output, position) => {
       if (output !== '' && !computed.has(output) && !scope.statics.has(output))
         throw context.refuse(`output ${position} '${output}' has no counterpart in the IR`, { output });
@@ -112,6 +112,11 @@ function bindConstants(
   added: ReadonlyMap<string, StaticValue>,
 ): TranslatedNodes {
   const initializers = new Map<string, GraphInitializer>();
+  // Constant outputs of a translation (not only those a node reads) are part of the graph.
+  for (const [name, value] of added) {
+    const data = value.kind === 'float' ? value.data : Int32Array.from(value.data as readonly number[]);
+    initializers.set(name, { name, data, shape: [...value.shape] });
+  }
   const bound = nodes.map((node): GraphNode => {
     const inputs = node.inputs.map((name, position) => {
       const value = added.get(name) ?? statics.get(name);

@@ -15,6 +15,8 @@ export const passingNodeTests: Readonly<Record<string, readonly string[]>> = {
   Div: ['test_div', 'test_div_bcast', 'test_div_example', 'test_div_uint8'],
   Dropout: [
     'test_dropout_default',
+    'test_dropout_default_mask',
+    'test_dropout_default_mask_ratio',
     'test_dropout_default_old',
     'test_dropout_default_ratio',
     'test_dropout_random_old',

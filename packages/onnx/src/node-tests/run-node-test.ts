@@ -121,7 +121,7 @@ function outcome(test: OnnxNodeTest, status: NodeTestStatus, detail = ''): NodeT
 }
 
 function failure(test: OnnxNodeTest, error: unknown): NodeTestOutcome {
-  if (isGraceError(error)) return outcome(test, 'REFUSED', `${error.code}: ${error.message}`);
+  if (isGraceError(error)) return outcome(test, 'REFUSED', error.message);
   return outcome(test, 'CRASH', String((error as Error)?.stack ?? error));
 }
 
