@@ -1,39 +1,8 @@
-import type { AttributeValue, GraphNode, SymbolicShape } from '@grace/core';
+import type { GraphNode, SymbolicShape } from '@grace/core';
 import type { OnnxNodeContext, OnnxOpTranslator } from './onnx-node-context.js';
+import { irAttributes, passThrough } from './pass-through-translator.js';
 import { layerNormalizationTranslator } from './translate-layer-normalization.js';
-
-/** The attribute names core's op definition of the same op reads (it refuses the others, naming the node). */
-export const checkedByCore: readonly string[] = ['*'];
-
-/**
- * The node's attributes as IR attributes. A tensor- or graph-valued attribute has no IR form, so it is refused
- * rather than dropped.
- */
-export function irAttributes(context: OnnxNodeContext): Record<string, AttributeValue> {
-  const result: Record<string, AttributeValue> = {};
-  for (const [name, value] of context.attributes) {
-    if (typeof value === 'object' && !Array.isArray(value))
-      throw context.refuse(`attribute '${name}' holds a tensor, which the IR cannot take`, {
-        attribute: name,
-      });
-    result[name] = value as AttributeValue;
-  }
-  return result;
-}
-
-/** The op as it is: core's definition of the same name validates its attributes and shapes. */
-export const passThrough: OnnxOpTranslator = {
-  attributes: checkedByCore,
-  translate: (context) => [
-    {
-      name: context.name,
-      opType: context.opType,
-      inputs: [...context.inputs],
-      outputs: [context.outputs[0] as string],
-      attributes: irAttributes(context),
-    },
-  ],
-};
+import { softmaxCrossEntropyLossTranslator } from './translate-softmax-cross-entropy-loss.js';
 
 /**
  * A Reshape target for the probed output shape: a symbolic dimension becomes `0` (copy) where the input has the
@@ -176,60 +145,6 @@ const dropout: OnnxOpTranslator = {
 };
 
 /**
- * SoftmaxCrossEntropyLoss. Scores `[N, C, D1, ...]` with constant labels `[N, D1, ...]` become core's `[N, C]`
- * form exactly: the class axis moved last, every position a row (`[N·D, C]`), the labels flattened alike; the
- * sum and the mean over non-ignored positions are unchanged. The optional log-probability output is the IR's
- * LogSoftmax over the class axis, which is how ONNX defines it.
- */
-const softmaxCrossEntropyLoss: OnnxOpTranslator = {
-  attributes: checkedByCore,
-  translate(context) {
-    const [loss] = passThrough.translate(context) as [GraphNode];
-    const nodes: GraphNode[] = [loss];
-    const scores = context.inputs[0] as string;
-    const shape = context.shapeOf(scores);
-    const labels = context.staticInput(1);
-    if (shape.length > 2 && labels !== undefined && shape.every((size) => typeof size === 'number')) {
-      const sizes = shape as readonly number[];
-      const classes = sizes[1] as number;
-      const rows = labels.data.length;
-      const perm = [0, ...sizes.slice(2).map((_, offset) => offset + 2), 1];
-      nodes.unshift(
-        {
-          name: `${context.name}:classes-last`,
-          opType: 'Transpose',
-          inputs: [scores],
-          outputs: [`${context.name}:classes-last`],
-          attributes: { perm },
-        },
-        {
-          name: `${context.name}:rows`,
-          opType: 'Reshape',
-          inputs: [`${context.name}:classes-last`],
-          outputs: [`${context.name}:rows`],
-          attributes: { shape: [rows, classes] },
-        },
-      );
-      const flatLabels = context.constant('labels', { ...labels, shape: [rows] } as typeof labels);
-      nodes[nodes.length - 1] = {
-        ...loss,
-        inputs: [`${context.name}:rows`, flatLabels, ...loss.inputs.slice(2)],
-      };
-    }
-    const logProbability = context.outputs[1] ?? '';
-    if (logProbability !== '')
-      nodes.push({
-        name: `${context.name}:log_prob`,
-        opType: 'LogSoftmax',
-        inputs: [scores],
-        outputs: [logProbability],
-        attributes: { axis: 1 },
-      });
-    return nodes;
-  },
-};
-
-/**
  * Every ONNX op the importer turns into the suffix IR, by ONNX op type. To support an op, add its translator
  * here (and, when the IR needs a new op, its definition and kernels in core and the backends); its ONNX node
  * tests then join the allow-list. Nodes whose outputs fold to constants (shape arithmetic) never get here.
@@ -259,5 +174,5 @@ export const onnxOpTranslators: Readonly<Record<string, OnnxOpTranslator>> = {
   Squeeze: reshaping(['axes']),
   Unsqueeze: reshaping(['axes']),
   Dropout: dropout,
-  SoftmaxCrossEntropyLoss: softmaxCrossEntropyLoss,
+  SoftmaxCrossEntropyLoss: softmaxCrossEntropyLossTranslator,
 };

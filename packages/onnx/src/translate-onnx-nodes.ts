@@ -7,8 +7,9 @@ import {
   type SymbolicShape,
 } from '@grace/core';
 import { onnxNodeContext } from './onnx-node-context.js';
-import { checkedByCore, onnxOpTranslators } from './onnx-op-translators.js';
+import { onnxOpTranslators } from './onnx-op-translators.js';
 import type { OnnxNodeProto } from './onnx-proto-types.js';
+import { checkedByCore } from './pass-through-translator.js';
 import type { StaticValue } from './static-value.js';
 
 /** What the translation of a run of ONNX nodes reads from the graph around it. */
@@ -76,6 +77,13 @@ export function translateOnnxNodes(
         `node '${context.name}': op '${context.opType}'${domain} has no counterpart in core's suffix op set v1`,
         { node: context.name, opType: context.opType },
       );
+    }
+    for (const attribute of node.attribute ?? []) {
+      // Graphs, string lists, sparse tensors: read as nothing, so they would vanish without this check.
+      if (!context.attributes.has(attribute.name ?? ''))
+        throw context.refuse(`attribute '${attribute.name}' of ONNX type ${attribute.type} cannot be read`, {
+          attribute: attribute.name,
+        });
     }
     if (translator.attributes !== checkedByCore) {
       for (const attribute of context.attributes.keys()) {
