@@ -2,7 +2,10 @@ import type { GraphNode, SymbolicShape } from '@grace/core';
 import type { OnnxNodeContext, OnnxOpTranslator } from './onnx-node-context.js';
 import { irAttributes, passThrough } from './pass-through-translator.js';
 import { layerNormalizationTranslator } from './translate-layer-normalization.js';
-import { softmaxCrossEntropyLossTranslator } from './translate-softmax-cross-entropy-loss.js';
+import {
+  negativeLogLikelihoodLossTranslator,
+  softmaxCrossEntropyLossTranslator,
+} from './translate-softmax-cross-entropy-loss.js';
 
 /**
  * A Reshape target for the probed output shape: a symbolic dimension becomes `0` (copy) where the input has the
@@ -175,4 +178,5 @@ export const onnxOpTranslators: Readonly<Record<string, OnnxOpTranslator>> = {
   Unsqueeze: reshaping(['axes']),
   Dropout: dropout,
   SoftmaxCrossEntropyLoss: softmaxCrossEntropyLossTranslator,
+  NegativeLogLikelihoodLoss: negativeLogLikelihoodLossTranslator,
 };
