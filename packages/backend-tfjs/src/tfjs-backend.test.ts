@@ -67,6 +67,21 @@ describe('createTfjsBackend', () => {
     }
   });
 
+  it('refuses inputs above rank 6 on wasm, whose element-wise kernels get them wrong, and computes them on cpu', async () => {
+    const shape = [2, 3, 2, 2, 2, 2, 2];
+    const data = Float32Array.from({ length: 192 }, (_, index) => Math.sin(index));
+    const onWasm = await backendOn('wasm');
+    const left = onWasm.upload(data, shape);
+    expect(() => onWasm.ops.Mul.forward([left, left], {}, shape)).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_OP', message: expect.stringContaining('rank 7') }),
+    );
+    onWasm.dispose(left);
+    const onCpu = await backendOn('cpu');
+    const square = onCpu.ops.Mul.forward([onCpu.upload(data, shape), onCpu.upload(data, shape)], {}, shape);
+    const squared = await onCpu.download(square);
+    expect(squared[191]).toBeCloseTo((data[191] as number) ** 2, 6);
+  });
+
   it('refuses to pin a tfjs backend that is not registered or initialised', () => {
     expect(() => createTfjsBackend(tf, { tfjsBackend: 'no-such-backend' })).toThrow(/not initialised/);
   });

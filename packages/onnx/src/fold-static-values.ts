@@ -1,7 +1,13 @@
 import type { Dimension, SymbolicShape } from '@grace/core';
 import type { OnnxNodeProto } from './onnx-proto-types.js';
 import type { OnnxModel } from './read-onnx-model.js';
-import { constantNodeValue, nodeAttributes, type StaticValue, tensorToStaticValue } from './static-value.js';
+import {
+  constantNodeValue,
+  integerRange,
+  nodeAttributes,
+  type StaticValue,
+  tensorToStaticValue,
+} from './static-value.js';
 
 type Folder = (
   inputs: readonly (StaticValue | undefined)[],
@@ -44,9 +50,19 @@ function arithmetic(operation: (left: number, right: number) => number): Folder 
         // batch * 1, batch / 1 and batch + 0 stay symbolic; anything else is left to run time.
         if (typeof b === 'number' && operation(1, b) === 1 && operation(7, b) === 7) data.push(a);
         else return undefined;
-      } else data.push(Math.trunc(operation(a, b)));
+      } else {
+        const result = Math.trunc(operation(a, b));
+        // Outside the element type (uint8 wrapping below 0, say) or a division by 0 is left unfolded, and so
+        // refused, rather than folded to a guess.
+        const [lowest, highest] = integerRange(left.dataType);
+        if (!Number.isFinite(result) || result < lowest || result > highest) return undefined;
+        data.push(result);
+      }
     }
-    return { kind: 'integer', data, shape: left.data.length === length ? left.shape : right.shape };
+    const shape = left.data.length === length ? left.shape : right.shape;
+    return left.dataType === undefined
+      ? { kind: 'integer', data, shape }
+      : { kind: 'integer', data, shape, dataType: left.dataType };
   };
 }
 
@@ -66,8 +82,14 @@ const folders: Readonly<Record<string, Folder>> = {
         ? undefined
         : { kind: 'float', data: Float32Array.from(entries), shape: input.shape };
     }
-    if (input.kind === 'integer') return input;
-    return { kind: 'integer', data: Array.from(input.data, Math.trunc), shape: input.shape };
+    const [lowest, highest] = integerRange(typeof to === 'number' ? to : undefined);
+    const data = input.kind === 'integer' ? input.data : Array.from(input.data, Math.trunc);
+    // A cast that would wrap or saturate is left to run time (and so refused).
+    if (data.some((entry) => typeof entry === 'number' && (entry < lowest || entry > highest)))
+      return undefined;
+    return typeof to === 'number'
+      ? { kind: 'integer', data, shape: input.shape, dataType: to }
+      : { kind: 'integer', data, shape: input.shape };
   },
   Gather: ([data, indices], node) => {
     const entries = integers(data);
@@ -122,6 +144,22 @@ const folders: Readonly<Record<string, Folder>> = {
   },
 };
 
+/** Shape-15's `start` and `end`: the slice of the dimensions it returns (clamped, negative from the end). */
+function shapeSlice(shape: SymbolicShape, node: OnnxNodeProto): Dimension[] {
+  const attributes = nodeAttributes(node);
+  const clamp = (value: number): number =>
+    Math.min(Math.max(value < 0 ? value + shape.length : value, 0), shape.length);
+  const start = attributes.get('start');
+  const end = attributes.get('end');
+  return shape.slice(
+    clamp(typeof start === 'number' ? start : 0),
+    clamp(typeof end === 'number' ? end : shape.length),
+  );
+}
+
+/** Ops whose outputs are folded when their inputs are static (besides `Constant` and `Shape`). */
+export const foldedOpTypes: ReadonlySet<string> = new Set([...Object.keys(folders), 'Constant', 'Shape']);
+
 function reshaped(value: StaticValue, shape: readonly number[]): StaticValue {
   return value.kind === 'float'
     ? { kind: 'float', data: value.data, shape }
@@ -151,8 +189,10 @@ export function foldStaticValues(
     }
     if (node.opType === 'Shape') {
       const shape = shapes.get(node.input?.[0] ?? '');
-      if (shape !== undefined)
-        values.set(output, { kind: 'integer', data: [...shape], shape: [shape.length] });
+      if (shape !== undefined) {
+        const data = shapeSlice(shape, node);
+        values.set(output, { kind: 'integer', data, shape: [data.length] });
+      }
       continue;
     }
     const folder = folders[node.opType ?? ''];

@@ -1,16 +1,6 @@
-import {
-  type AttributeValue,
-  type Dimension,
-  GraceError,
-  type GraphInitializer,
-  type GraphInput,
-  type GraphNode,
-  type SuffixGraph,
-  type SymbolicShape,
-} from '@grace/core';
+import { buildSuffixGraph, type Dimension, GraceError, type GraphInput, type SuffixGraph } from '@grace/core';
 import type { OnnxCut } from './cut-onnx-model.js';
-import type { OnnxNodeProto } from './onnx-proto-types.js';
-import { nodeAttributes, type StaticValue } from './static-value.js';
+import { probedShapeLookup, translateOnnxNodes } from './translate-onnx-nodes.js';
 
 /** The loss added after the model's prediction so values can be trained: the ops of core's set v1. */
 export type OnnxLoss = 'softmax-cross-entropy' | 'sigmoid-cross-entropy' | 'mean-squared-error';
@@ -42,152 +32,24 @@ export interface ImportedSuffix {
 export const targetInputName = 'grace:target';
 export const lossOutputName = 'grace:loss';
 
-const passThrough = new Set([
-  'MatMul',
-  'Gemm',
-  'Add',
-  'Sub',
-  'Mul',
-  'Div',
-  'Pow',
-  'Relu',
-  'Gelu',
-  'Tanh',
-  'Sigmoid',
-  'Sqrt',
-  'Identity',
-  'LayerNormalization',
-  'Transpose',
-]);
-const reshaping = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']);
-
-function ir(
-  attributes: ReadonlyMap<string, AttributeValue | StaticValue>,
-  drop: readonly string[] = [],
-): Record<string, AttributeValue> {
-  const result: Record<string, AttributeValue> = {};
-  for (const [name, value] of attributes) {
-    if (drop.includes(name)) continue;
-    if (typeof value === 'object' && !Array.isArray(value)) continue;
-    result[name] = value as AttributeValue;
-  }
-  return result;
-}
-
 /**
- * A Reshape target for the probed output shape: a symbolic dimension becomes `0` (copy) where the input has the
- * same symbol at that position, else `-1` (inferred, allowed once); so the IR works at any batch size.
- */
-function reshapeTarget(node: OnnxNodeProto, input: SymbolicShape, output: SymbolicShape): number[] {
-  let inferred = false;
-  return output.map((dimension, position) => {
-    if (typeof dimension === 'number') return dimension;
-    if (input[position] === dimension) return 0;
-    if (inferred) {
-      throw new GraceError(
-        'UNSUPPORTED_OP',
-        `node '${node.name}' (${node.opType}): output shape [${output.join(', ')}] has two run-time dimensions that are not copied`,
-        { node: node.name, opType: node.opType },
-      );
-    }
-    inferred = true;
-    return -1;
-  });
-}
-
-/**
- * Translates the nodes after the cut into core's suffix IR. Constant and shape arithmetic is folded away;
- * Reshape, Flatten, Squeeze and Unsqueeze become Reshape with a constant target; constant axes inputs become
- * attributes; Softmax of opsets before 13 is checked to mean the same as after. Any op outside core's set v1
- * is `UNSUPPORTED_OP`, naming the op and the node, before anything runs.
+ * Translates the nodes after the cut into core's suffix IR (see `translateOnnxNodes`) and completes it for
+ * training: the layer output and the crossing tensors as inputs, the target input and the loss. Constant and
+ * shape arithmetic is folded away; Reshape, Flatten, Squeeze and Unsqueeze become Reshape with a constant
+ * target; constant axes inputs become attributes; Softmax of opsets before 13 is checked to mean the same as
+ * after. Anything the IR cannot honour (an op, an attribute, a mode, an output) is `UNSUPPORTED_OP`, naming
+ * the node, before anything runs; the graph is then built once, so a bad shape fails here too.
  */
 export function importSuffixGraph(cut: OnnxCut, options: SuffixLossOptions = {}): ImportedSuffix {
   const { statics, tensors } = cut;
-  const shapeOf = (name: string): SymbolicShape => {
-    const shape = tensors.get(name)?.shape;
-    if (shape === undefined)
-      throw new GraceError('GRAPH_INVALID', `no shape known for tensor '${name}'`, { tensor: name });
-    return shape;
-  };
-  const nodes: GraphNode[] = [];
-  const usedConstants = new Set<string>();
-  for (const node of cut.suffixNodes) {
-    const output = node.output?.[0] ?? '';
-    if (statics.has(output)) continue;
-    const name = node.name || output;
-    const opType = node.opType ?? '';
-    const inputs = [...(node.input ?? [])];
-    const attributes = nodeAttributes(node);
-    const staticInput = (position: number): StaticValue | undefined => statics.get(inputs[position] ?? '');
-    if (passThrough.has(opType)) {
-      nodes.push({
-        name,
-        opType,
-        inputs,
-        outputs: [output],
-        attributes: ir(attributes),
-      });
-    } else if (opType === 'Dropout') {
-      nodes.push({ name, opType: 'Identity', inputs: [inputs[0] as string], outputs: [output] });
-    } else if (reshaping.has(opType)) {
-      const shape = reshapeTarget(node, shapeOf(inputs[0] as string), shapeOf(output));
-      nodes.push({
-        name,
-        opType: 'Reshape',
-        inputs: [inputs[0] as string],
-        outputs: [output],
-        attributes: { shape },
-      });
-    } else if (opType === 'Softmax' || opType === 'LogSoftmax') {
-      const rank = shapeOf(inputs[0] as string).length;
-      const declared = attributes.get('axis');
-      const axis = typeof declared === 'number' ? declared : cut.model.opset < 13 ? 1 : -1;
-      const normalized = axis < 0 ? axis + rank : axis;
-      if (cut.model.opset < 13 && normalized !== rank - 1) {
-        // Before opset 13 Softmax normalised over all axes from `axis` on; only the last-axis case maps directly.
-        throw new GraceError(
-          'UNSUPPORTED_OP',
-          `node '${name}' (${opType}, opset ${cut.model.opset}): axis ${axis} of a rank-${rank} input normalises several axes`,
-          { node: name, opType },
-        );
-      }
-      nodes.push({
-        name,
-        opType,
-        inputs: [inputs[0] as string],
-        outputs: [output],
-        attributes: { axis: normalized },
-      });
-    } else if (opType === 'ReduceSum' || opType === 'ReduceMean') {
-      const axesInput = inputs[1] !== undefined && inputs[1] !== '' ? staticInput(1) : undefined;
-      if (inputs[1] !== undefined && inputs[1] !== '' && axesInput === undefined) {
-        throw new GraceError('UNSUPPORTED_OP', `node '${name}' (${opType}): axes must be constant`, {
-          node: name,
-          opType,
-        });
-      }
-      const converted = ir(attributes);
-      if (axesInput !== undefined) converted.axes = Array.from(axesInput.data as ArrayLike<number>);
-      nodes.push({ name, opType, inputs: [inputs[0] as string], outputs: [output], attributes: converted });
-    } else {
-      throw new GraceError(
-        'UNSUPPORTED_OP',
-        `node '${name}': op '${opType}' after the cut has no counterpart in core's suffix op set v1`,
-        { node: name, opType },
-      );
-    }
-    for (const input of nodes.at(-1)?.inputs ?? []) if (statics.has(input)) usedConstants.add(input);
-  }
-
-  const initializers: GraphInitializer[] = [...usedConstants].map((name) => {
-    const value = statics.get(name) as StaticValue;
-    if (value.kind !== 'float') {
-      throw new GraceError('UNSUPPORTED_OP', `integer tensor '${name}' is read as data after the cut`, {
-        tensor: name,
-      });
-    }
-    return { name, data: value.data, shape: [...value.shape] };
+  const shapeOf = probedShapeLookup(tensors);
+  const translated = translateOnnxNodes(cut.suffixNodes, {
+    opset: cut.model.opset,
+    statics,
+    shapeOf,
   });
+  const nodes = [...translated.nodes];
+  const initializers = [...translated.initializers];
   const graphInputs: GraphInput[] = [cut.editPoint.output, ...cut.crossingTensors].map((name) => {
     const probed = tensors.get(name);
     if (probed?.type !== 'float32') {
@@ -236,14 +98,16 @@ export function importSuffixGraph(cut: OnnxCut, options: SuffixLossOptions = {})
     outputs: [lossOutputName],
     attributes: { reduction: 'mean' },
   });
+  const graph: SuffixGraph = {
+    name: `${cut.editPoint.name}:suffix`,
+    inputs: [...graphInputs, target],
+    initializers,
+    nodes,
+    outputs: [predictionOutput, lossOutputName],
+  };
+  buildSuffixGraph(graph);
   return {
-    graph: {
-      name: `${cut.editPoint.name}:suffix`,
-      inputs: [...graphInputs, target],
-      initializers,
-      nodes,
-      outputs: [predictionOutput, lossOutputName],
-    },
+    graph,
     activationInput: cut.editPoint.output,
     predictionOutput,
     targetInput: targetInputName,

@@ -1,5 +1,6 @@
 export { cutOnnxModel, type EditPoint, listEditPoints, type OnnxCut } from './cut-onnx-model.js';
 export * from './export-edited-model.js';
+export * from './import-onnx-graph.js';
 export * from './import-suffix-graph.js';
 export * from './load-onnx-model.js';
 export { batchFeeds, type OnnxInput, type OnnxInputSpec, resolveInputSpecs } from './onnx-inputs.js';

@@ -14,7 +14,37 @@ import {
  */
 export type StaticValue =
   | { readonly kind: 'float'; readonly data: Float32Array; readonly shape: readonly number[] }
-  | { readonly kind: 'integer'; readonly data: readonly Dimension[]; readonly shape: readonly number[] };
+  | {
+      readonly kind: 'integer';
+      readonly data: readonly Dimension[];
+      readonly shape: readonly number[];
+      /** The ONNX element type when it is known (a tensor read from the model); folded results keep it. */
+      readonly dataType?: number;
+    };
+
+/** The values an ONNX integer element type holds (int64 as far as a double is exact). */
+export function integerRange(dataType: number | undefined): readonly [number, number] {
+  switch (dataType) {
+    case onnxDataType.uint8:
+      return [0, 255];
+    case onnxDataType.int8:
+      return [-128, 127];
+    case onnxDataType.int32:
+      return [-(2 ** 31), 2 ** 31 - 1];
+    case onnxDataType.bool:
+      return [0, 1];
+    case 4: // uint16
+      return [0, 65_535];
+    case 5: // int16
+      return [-32_768, 32_767];
+    case 12: // uint32
+      return [0, 2 ** 32 - 1];
+    case 13: // uint64
+      return [0, 2 ** 53];
+    default:
+      return [-(2 ** 53), 2 ** 53];
+  }
+}
 
 function rawView(raw: Uint8Array): DataView {
   return new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -67,7 +97,7 @@ export function tensorToStaticValue(tensor: OnnxTensorProto, where: string): Sta
         data[index] = longToNumber(value);
       });
     }
-    return { kind: 'integer', data, shape };
+    return { kind: 'integer', data, shape, dataType };
   }
   throw new GraceError('UNSUPPORTED_OP', `${where}: tensor data type ${dataType} is not supported`, {
     where,

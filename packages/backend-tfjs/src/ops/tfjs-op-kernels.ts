@@ -28,12 +28,28 @@ function fresh(
   return sources.includes(result) ? context.tf.clone(result) : result;
 }
 
-/** Reads each handle (`FOREIGN_TENSOR` / `DISPOSED_TENSOR` as every kernel reports them). */
+/** The largest rank tfjs's wasm backend computes element-wise ops on correctly (tfjs 4.22). */
+export const largestWasmRank = 6;
+
+/**
+ * Reads each handle (`FOREIGN_TENSOR` / `DISPOSED_TENSOR` as every kernel reports them). On tfjs's wasm backend
+ * an input of rank above 6 is `UNSUPPORTED_OP`: its element-wise kernels (`mul`, `sub`, ...) silently give wrong
+ * values from rank 7 on, even for operands of one shape, and a refusal beats a wrong gradient.
+ */
 function readInputs(
   context: TfjsKernelContext,
   type: SuffixOpType,
   inputs: readonly (Tensor | undefined)[],
 ): (TfTensor | undefined)[] {
+  const tooHigh = inputs.find((input) => input !== undefined && input.shape.length > largestWasmRank);
+  if (tooHigh !== undefined && context.tf.getBackend() === 'wasm') {
+    throw new GraceError(
+      'UNSUPPORTED_OP',
+      `${type}: an input of rank ${tooHigh.shape.length} ${formatShape(tooHigh.shape)}; tfjs's wasm backend ` +
+        `computes element-wise ops above rank ${largestWasmRank} wrongly (use the tfjs cpu backend)`,
+      { op: type, shape: tooHigh.shape },
+    );
+  }
   return inputs.map((input, index) =>
     input === undefined ? undefined : context.read(input, `${type} input ${index}`),
   );
