@@ -9,6 +9,7 @@ import {
   type TensorDataOf,
   validateUpload,
 } from '@grace/core';
+import { createCpuRowMirror } from './cpu-row-mirror.js';
 import { CpuTensor, readCpuTensor, resolveCpuTensor } from './cpu-tensor.js';
 import { adamStep } from './kernels/adam-step.js';
 import { gatherTokens } from './kernels/gather-tokens.js';
@@ -45,6 +46,7 @@ export function createCpuBackend(): GraceBackend {
       resolveCpuTensor(tensor, backend, 'tensor').release();
     },
 
+    createRowMirror: (rowShape) => createCpuRowMirror(backend, rowShape),
     gatherTokens: (input, positions) => gatherTokens(backend, input, positions),
     meanTokens: (input, lengths) => meanTokens(backend, input, lengths),
     nearestKey: (queries, keys) => nearestKey(backend, queries, keys),

@@ -5,6 +5,7 @@ import {
   type GraceBackend,
   GraceError,
   type OpKernel,
+  type RowMirror,
   type Shape,
   type SuffixKernels,
   type Tensor,
@@ -20,6 +21,7 @@ import { meanTokens } from './kernels/mean-tokens.js';
 import { nearestKey } from './kernels/nearest-key.js';
 import { createTfjsOpKernels } from './ops/tfjs-op-kernels.js';
 import type { TensorFlow } from './tensorflow.js';
+import { createTfjsRowMirror } from './tfjs-row-mirror.js';
 import { readTfjsTensor, resolveTfjsTensor, TfjsTensor } from './tfjs-tensor.js';
 
 /**
@@ -72,6 +74,7 @@ export function createTfjsBackend(tf: TensorFlow, options: TfjsBackendOptions = 
       resolveTfjsTensor(tensor, owner, 'tensor').release();
     },
 
+    createRowMirror: pin((rowShape) => pinMirror(createTfjsRowMirror(context, rowShape), pin)),
     gatherTokens: pin((input, positions) => gatherTokens(context, input, positions)),
     meanTokens: pin((input, lengths) => meanTokens(context, input, lengths)),
     nearestKey: pin((queries, keys) => nearestKey(context, queries, keys)),
@@ -80,6 +83,30 @@ export function createTfjsBackend(tf: TensorFlow, options: TfjsBackendOptions = 
     ops: pinOps(createTfjsOpKernels(context), pin),
   };
   return Object.freeze(backend);
+}
+
+/** A mirror whose syncs and disposal also run on the pinned tfjs backend. */
+function pinMirror(
+  mirror: RowMirror,
+  pin: <A extends unknown[], R>(method: (...args: A) => R) => (...args: A) => R,
+): RowMirror {
+  return {
+    get rowShape() {
+      return mirror.rowShape;
+    },
+    get width() {
+      return mirror.width;
+    },
+    get rows() {
+      return mirror.rows;
+    },
+    get backendBytes() {
+      return mirror.backendBytes;
+    },
+    sync: pin((host: Float32Array, changedRows: readonly number[] | 'all') => mirror.sync(host, changedRows)),
+    tensor: pin(() => mirror.tensor()),
+    dispose: pin(() => mirror.dispose()),
+  };
 }
 
 /** Options of {@link createTfjsBackend}. */

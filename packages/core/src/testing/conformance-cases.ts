@@ -14,6 +14,7 @@ import { lookupCases } from './lookup-cases.js';
 import { meanTokensCases } from './mean-tokens-cases.js';
 import { nearestKeyCases } from './nearest-key-cases.js';
 import { opCases } from './op-cases/op-cases.js';
+import { rowMirrorCases } from './row-mirror-cases.js';
 import { tensorCases } from './tensor-cases.js';
 
 /** Makes one group of cases from the resolved options; the unit the suite is assembled from. */
@@ -31,6 +32,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   meanTokensCases,
   nearestKeyCases,
   lookupCases,
+  rowMirrorCases,
   adamStepCases,
   opCases,
   argumentErrorCases,
