@@ -15,7 +15,14 @@ import {
   runEditBenchmark,
 } from './edit-benchmark.js';
 import { type OptionSpecification, parseNameList, parsePositiveInteger } from './parse-arguments.js';
-import { createBenchmarkReport, formatMilliseconds, formatTable, writeJsonReport } from './report.js';
+import {
+  createBenchmarkReport,
+  formatMilliseconds,
+  formatRatio,
+  formatTable,
+  writeJsonReport,
+} from './report.js';
+import { anchorPython, runTorchEditAnchor, type TorchEditAnchorOutcome } from './torch-anchor.js';
 
 const editOptions: readonly OptionSpecification[] = [
   backendListOption,
@@ -35,13 +42,31 @@ const editOptions: readonly OptionSpecification[] = [
     valueName: 'LIST',
     description: `of ${editWorkloads.map((workload) => workload.name).join(', ')} (default all)`,
   },
+  {
+    name: 'python',
+    valueName: 'PATH',
+    description:
+      'Python with torch for the one-thread PyTorch anchor column (default $GRACE_ANCHOR_PYTHON, else python3; skipped with a note when torch is missing)',
+  },
+  { name: 'no-anchor', description: 'skip the PyTorch anchor' },
   jsonReportOption('edit'),
   helpOption,
 ];
 
-function formatEditTable(rows: readonly EditBenchmarkRow[]): string {
+/** The ratio to beat: a GRACE edit at most as slow as one-thread PyTorch training the same suffix. */
+const torchRatioTarget = 1.0;
+
+function formatEditTable(rows: readonly EditBenchmarkRow[], anchor: TorchEditAnchorOutcome): string {
   const runs = rows[0]?.editMs.runs ?? 0;
-  return formatTable(
+  const anchorMs = (row: EditBenchmarkRow): number | undefined =>
+    anchor.available ? anchor.anchor.workloads[row.workload]?.medianMs : undefined;
+  const anchorColumns = anchor.available
+    ? [
+        { header: 'PyTorch 1-thread ms', align: 'right' as const },
+        { header: `edit / PyTorch (≤ ${torchRatioTarget.toFixed(1)})`, align: 'right' as const },
+      ]
+    : [];
+  const table = formatTable(
     [
       { header: 'backend', align: 'left' },
       { header: 'workload', align: 'left' },
@@ -50,17 +75,34 @@ function formatEditTable(rows: readonly EditBenchmarkRow[]): string {
       { header: `edit ms (median of ${runs})`, align: 'right' },
       { header: 'min–max ms', align: 'right' },
       { header: 'ms per iteration', align: 'right' },
+      ...anchorColumns,
     ],
-    rows.map((row) => [
-      row.backend,
-      row.workload,
-      row.suffixShape,
-      String(row.iterations),
-      formatMilliseconds(row.editMs.medianMs),
-      `${formatMilliseconds(row.editMs.minMs)}–${formatMilliseconds(row.editMs.maxMs)}`,
-      formatMilliseconds(row.perIterationMs),
-    ]),
+    rows.map((row) => {
+      const torchMs = anchorMs(row);
+      const ratio = torchMs === undefined ? undefined : row.editMs.medianMs / torchMs;
+      return [
+        row.backend,
+        row.workload,
+        row.suffixShape,
+        String(row.iterations),
+        formatMilliseconds(row.editMs.medianMs),
+        `${formatMilliseconds(row.editMs.minMs)}–${formatMilliseconds(row.editMs.maxMs)}`,
+        formatMilliseconds(row.perIterationMs),
+        ...(anchor.available
+          ? [
+              torchMs === undefined ? '–' : formatMilliseconds(torchMs),
+              ratio === undefined
+                ? '–'
+                : `${formatRatio(ratio)} ${ratio <= torchRatioTarget ? 'met' : 'missed'}`,
+            ]
+          : []),
+      ];
+    }),
   );
+  const note = anchor.available
+    ? `PyTorch ${anchor.anchor.torchVersion}, one thread: the same suffix shapes, a fresh value trained by Adam (lr 1.0), weights frozen; median of ${runs} edits.`
+    : `PyTorch anchor skipped: ${anchor.reason}`;
+  return `${table}\n${note}`;
 }
 
 /** The `edit` benchmark: per-edit latency of GRACE (100 Adam iterations) per backend and workload. */
@@ -84,7 +126,15 @@ export const editCommand: BenchmarkCommand = {
     const rows = await runEditBenchmark(backends, config, (message) =>
       process.stderr.write(`  ${message}\n`),
     );
-    process.stdout.write(`\n${formatEditTable(rows)}\n\n`);
+    const anchor: TorchEditAnchorOutcome = options.flags.has('no-anchor')
+      ? { available: false, reason: '--no-anchor' }
+      : await runTorchEditAnchor(anchorPython(options.values.get('python')), {
+          workloads: editWorkloads.filter((workload) => config.workloads.includes(workload.name)),
+          iterations: config.iterations,
+          edits: config.edits,
+          seed: config.seed,
+        });
+    process.stdout.write(`\n${formatEditTable(rows, anchor)}\n\n`);
     const outPath = options.values.get('out') ?? defaultOutPath('edit', new Date());
     await writeJsonReport(
       outPath,
@@ -92,7 +142,12 @@ export const editCommand: BenchmarkCommand = {
         'edit',
         backends.map((backend) => backend.name),
         config,
-        rows,
+        rows.map((row) => ({
+          ...row,
+          ...(anchor.available
+            ? { pytorchOneThreadMs: anchor.anchor.workloads[row.workload]?.medianMs }
+            : {}),
+        })),
       ),
     );
     process.stdout.write(`wrote ${outPath}\n`);

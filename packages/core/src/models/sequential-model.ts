@@ -5,10 +5,13 @@ import type { SuffixOpType } from '../suffix/op-types.js';
 import type { GraphInitializer, GraphNode, SuffixGraph } from '../suffix/suffix-graph.js';
 import type { Shape } from '../tensor.js';
 
-/** A layer of a {@link SequentialModel}: a dense (fully connected) layer or an element-wise activation. */
+/**
+ * A layer of a {@link SequentialModel}: a dense (fully connected) layer, an element-wise activation, or a
+ * layer normalization over the features (scale 1, bias 0, epsilon 1e-5; frozen like everything else).
+ */
 export type SequentialLayerSpecification =
   | { readonly kind: 'dense'; readonly units: number }
-  | { readonly kind: 'relu' | 'tanh' | 'sigmoid' | 'gelu' };
+  | { readonly kind: 'relu' | 'tanh' | 'sigmoid' | 'gelu' | 'layer-norm' };
 
 /** The training loss, which also fixes how labels become targets and predictions become labels. */
 export type SequentialLoss =
@@ -42,7 +45,10 @@ export interface SequentialGraphOptions {
   readonly withLoss?: boolean;
 }
 
-const activationOps: Record<Exclude<SequentialLayerSpecification['kind'], 'dense'>, SuffixOpType> = {
+const activationOps: Record<
+  Exclude<SequentialLayerSpecification['kind'], 'dense' | 'layer-norm'>,
+  SuffixOpType
+> = {
   relu: 'Relu',
   tanh: 'Tanh',
   sigmoid: 'Sigmoid',
@@ -201,6 +207,26 @@ export class SequentialModel {
           opType: 'Gemm',
           inputs: [current, `${layer.name}.weight`, `${layer.name}.bias`],
           outputs: [output],
+        });
+      } else if (layer.kind === 'layer-norm') {
+        initializers.push(
+          {
+            name: `${layer.name}.scale`,
+            data: new Float32Array(layer.outputWidth).fill(1),
+            shape: [layer.outputWidth],
+          },
+          {
+            name: `${layer.name}.bias`,
+            data: new Float32Array(layer.outputWidth),
+            shape: [layer.outputWidth],
+          },
+        );
+        nodes.push({
+          name: layer.name,
+          opType: 'LayerNormalization',
+          inputs: [current, `${layer.name}.scale`, `${layer.name}.bias`],
+          outputs: [output],
+          attributes: { axis: -1, epsilon: 1e-5 },
         });
       } else {
         nodes.push({
