@@ -21,7 +21,11 @@ export function fastErfc(x: number): number {
           (0.37409196 +
             t *
               (0.09678418 +
-                t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+                t *
+                  (-0.18628806 +
+                    t *
+                      (0.27886807 +
+                        t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
   const value = t * Math.exp(-z * z + polynomial);
   // NaN fails `x >= 0` and stays NaN through `2 - value`.
   return x >= 0 ? value : 2 - value;
