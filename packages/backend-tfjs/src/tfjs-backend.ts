@@ -8,6 +8,7 @@ import {
   type RowMirror,
   type Shape,
   type SuffixKernels,
+  shapeSize,
   type Tensor,
   type TensorData,
   type TensorDataOf,
@@ -66,8 +67,9 @@ export function createTfjsBackend(tf: TensorFlow, options: TfjsBackendOptions = 
 
     download: pin(async <D extends DType>(tensor: Tensor<D>): Promise<TensorDataOf[D]> => {
       const data = await readTfjsTensor(tensor, owner, 'tensor').data();
-      // The cpu backend returns its own storage; a copy keeps the caller from writing into the tensor.
-      return (data as TensorDataOf[D]).slice() as TensorDataOf[D];
+      // The cpu backend returns its own storage; a copy keeps the caller from writing into the tensor. A row
+      // mirror's tensor views the first rows of a larger buffer, which tfjs reads back whole.
+      return (data as TensorDataOf[D]).slice(0, shapeSize(tensor.shape)) as TensorDataOf[D];
     }),
 
     dispose(tensor: Tensor): void {
