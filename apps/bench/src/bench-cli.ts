@@ -7,6 +7,7 @@ import { growthCommand } from './growth-command.js';
 import { lookupCommand } from './lookup-command.js';
 import { onnxCommand } from './onnx-command.js';
 import { formatOptionHelp, parseOptions } from './parse-arguments.js';
+import { searchStudyCommand } from './search-study-command.js';
 import { UsageError } from './usage-error.js';
 
 /** Every benchmark the CLI runs, in the order the help text lists them. */
@@ -15,6 +16,7 @@ export const benchmarkCommands: readonly BenchmarkCommand[] = [
   editCommand,
   growthCommand,
   onnxCommand,
+  searchStudyCommand,
 ];
 
 /** Exit codes: 0 done, 1 a benchmark failed (e.g. a kernel disagreed with the oracle), 2 a usage mistake. */

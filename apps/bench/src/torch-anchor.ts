@@ -51,8 +51,33 @@ export function runTorchEditAnchor(
       layers: workload.layers,
     })),
   });
+  return runPythonAnchor<{ torch: string; workloads: TorchEditAnchor['workloads'] }>(
+    python,
+    torchEditAnchorScript,
+    body,
+  ).then((outcome) =>
+    outcome.available
+      ? {
+          available: true,
+          anchor: { torchVersion: outcome.result.torch, workloads: outcome.result.workloads },
+        }
+      : outcome,
+  );
+}
+
+/** A Python anchor's parsed JSON output, or why there is none. */
+export type PythonAnchorOutcome<Result> =
+  | { readonly available: true; readonly result: Result }
+  | { readonly available: false; readonly reason: string };
+
+/** Runs `script` with `python`, the JSON `body` on its stdin, and parses the JSON it prints. Never throws. */
+export function runPythonAnchor<Result>(
+  python: string,
+  script: string,
+  body: string,
+): Promise<PythonAnchorOutcome<Result>> {
   return new Promise((resolve) => {
-    const child = spawn(python, [torchEditAnchorScript], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -69,8 +94,7 @@ export function runTorchEditAnchor(
         return;
       }
       try {
-        const parsed = JSON.parse(stdout) as { torch: string; workloads: TorchEditAnchor['workloads'] };
-        resolve({ available: true, anchor: { torchVersion: parsed.torch, workloads: parsed.workloads } });
+        resolve({ available: true, result: JSON.parse(stdout) as Result });
       } catch {
         resolve({ available: false, reason: `${python}: the anchor printed no JSON` });
       }
