@@ -4,7 +4,9 @@ import {
   backendListOption,
   backendNames,
   defaultOutPath,
+  editsOption,
   helpOption,
+  iterationsOption,
   jsonReportOption,
 } from './common-options.js';
 import {
@@ -27,16 +29,8 @@ import { anchorPython, runTorchEditAnchor, type TorchEditAnchorOutcome } from '.
 const editOptions: readonly OptionSpecification[] = [
   backendListOption,
   { name: 'quick', description: 'synthetic workload only, 2 edits of 10 iterations: a smoke test' },
-  {
-    name: 'edits',
-    valueName: 'N',
-    description: `timed edits per cell after 1 warm-up (default ${defaultEditConfig.edits})`,
-  },
-  {
-    name: 'iterations',
-    valueName: 'N',
-    description: `Adam iterations per edit (default ${defaultEditConfig.iterations})`,
-  },
+  editsOption('cell', defaultEditConfig.edits),
+  iterationsOption(defaultEditConfig.iterations),
   {
     name: 'workloads',
     valueName: 'LIST',

@@ -4,7 +4,9 @@ import {
   backendListOption,
   backendNames,
   defaultOutPath,
+  editsOption,
   helpOption,
+  iterationsOption,
   jsonReportOption,
 } from './common-options.js';
 import { editWorkloads } from './edit-benchmark.js';
@@ -33,16 +35,8 @@ const growthOptions: readonly OptionSpecification[] = [
     valueName: 'N',
     description: `keys of the large codebook (default ${defaultGrowthConfig.keys})`,
   },
-  {
-    name: 'edits',
-    valueName: 'N',
-    description: `timed edits per codebook after 1 warm-up (default ${defaultGrowthConfig.edits})`,
-  },
-  {
-    name: 'iterations',
-    valueName: 'N',
-    description: `Adam iterations per edit (default ${defaultGrowthConfig.iterations})`,
-  },
+  editsOption('codebook', defaultGrowthConfig.edits),
+  iterationsOption(defaultGrowthConfig.iterations),
   {
     name: 'workload',
     valueName: 'NAME',

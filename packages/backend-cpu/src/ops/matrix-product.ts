@@ -96,7 +96,8 @@ export function accumulateProduct(
 ): void {
   const simd = simdProducts(left, right, shared, columns);
   if (simd !== null) {
-    simd.product(
+    simd.multiply(
+      'product',
       left as Float32Array,
       leftOffset,
       right as Float32Array,
@@ -141,7 +142,8 @@ export function accumulateProductTransposedRight(
 ): void {
   const simd = simdProducts(left, right, shared, columns);
   if (simd !== null) {
-    simd.productTransposedRight(
+    simd.multiply(
+      'productTransposedRight',
       left as Float32Array,
       leftOffset,
       right as Float32Array,

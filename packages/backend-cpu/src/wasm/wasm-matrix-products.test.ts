@@ -48,8 +48,19 @@ describe('WasmMatrixProducts', () => {
         const out = new Float64Array(2 * rows * columns).fill(0.5);
         const wasm = products();
         wasm.markStable(right);
-        const run = transposedRight ? wasm.productTransposedRight.bind(wasm) : wasm.product.bind(wasm);
-        run(left, rows * shared, right, shared * columns, out, rows * columns, rows, shared, columns);
+        const kernel = transposedRight ? 'productTransposedRight' : 'product';
+        wasm.multiply(
+          kernel,
+          left,
+          rows * shared,
+          right,
+          shared * columns,
+          out,
+          rows * columns,
+          rows,
+          shared,
+          columns,
+        );
         const { exact, magnitude } = reference(
           left.subarray(rows * shared),
           right.subarray(shared * columns),
@@ -75,12 +86,12 @@ describe('WasmMatrixProducts', () => {
       const right = new Float32Array(128 * 128).fill(1);
       if (stable) wasm.markStable(right);
       const first = new Float64Array(128);
-      wasm.product(left, 0, right, 0, first, 0, 1, 128, 128);
+      wasm.multiply('product', left, 0, right, 0, first, 0, 1, 128, 128);
       expect(first[0]).toBe(128);
       if (stable) wasm.unmarkStable(right);
       right.fill(2);
       const second = new Float64Array(128);
-      wasm.product(left, 0, right, 0, second, 0, 1, 128, 128);
+      wasm.multiply('product', left, 0, right, 0, second, 0, 1, 128, 128);
       expect(second[127]).toBe(256);
     }
   });

@@ -70,60 +70,6 @@ export class WasmMatrixProducts {
     return new WasmMatrixProducts(instance.exports as MatrixProductExports, memory);
   }
 
-  /** `out[m,n] += left[m,k] · right[k,n]` over row-major operands at element offsets. */
-  product(
-    left: Float32Array,
-    leftOffset: number,
-    right: Float32Array,
-    rightOffset: number,
-    out: Float64Array,
-    outOffset: number,
-    rows: number,
-    shared: number,
-    columns: number,
-  ): void {
-    this.run(
-      'product',
-      left,
-      leftOffset,
-      rows * shared,
-      right,
-      rightOffset,
-      out,
-      outOffset,
-      rows,
-      shared,
-      columns,
-    );
-  }
-
-  /** `out[m,n] += left[m,k] · right[n,k]` over row-major operands at element offsets. */
-  productTransposedRight(
-    left: Float32Array,
-    leftOffset: number,
-    right: Float32Array,
-    rightOffset: number,
-    out: Float64Array,
-    outOffset: number,
-    rows: number,
-    shared: number,
-    columns: number,
-  ): void {
-    this.run(
-      'productTransposedRight',
-      left,
-      leftOffset,
-      rows * shared,
-      right,
-      rightOffset,
-      out,
-      outOffset,
-      rows,
-      shared,
-      columns,
-    );
-  }
-
   /** Declares that `array` will not change until {@link unmarkStable}: it may then stay resident. */
   markStable(array: Float32Array): void {
     this.stable.add(array);
@@ -139,11 +85,14 @@ export class WasmMatrixProducts {
     this.arena.release(resident.block);
   }
 
-  private run(
+  /**
+   * `product`: `out[m,n] += left[m,k] · right[k,n]`; `productTransposedRight`: `out[m,n] += left[m,k] ·
+   * right[n,k]`; row-major operands at element offsets, the float32 result added into the float64 `out`.
+   */
+  multiply(
     kernel: keyof MatrixProductExports,
     left: Float32Array,
     leftOffset: number,
-    leftLength: number,
     right: Float32Array,
     rightOffset: number,
     out: Float64Array,
@@ -152,6 +101,7 @@ export class WasmMatrixProducts {
     shared: number,
     columns: number,
   ): void {
+    const leftLength = rows * shared;
     const resident = this.stable.has(right) ? this.resident(right) : undefined;
     const rightLength = rows === 0 ? 0 : shared * columns;
     const rightBlock = resident ?? this.arena.allocate(rightLength * 4);
