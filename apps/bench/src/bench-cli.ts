@@ -3,13 +3,21 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { BenchmarkCommand } from './benchmark-command.js';
 import { editCommand } from './edit-command.js';
+import { growthCommand } from './growth-command.js';
 import { lookupCommand } from './lookup-command.js';
 import { onnxCommand } from './onnx-command.js';
 import { formatOptionHelp, parseOptions } from './parse-arguments.js';
+import { searchStudyCommand } from './search-study-command.js';
 import { UsageError } from './usage-error.js';
 
 /** Every benchmark the CLI runs, in the order the help text lists them. */
-export const benchmarkCommands: readonly BenchmarkCommand[] = [lookupCommand, editCommand, onnxCommand];
+export const benchmarkCommands: readonly BenchmarkCommand[] = [
+  lookupCommand,
+  editCommand,
+  growthCommand,
+  onnxCommand,
+  searchStudyCommand,
+];
 
 /** Exit codes: 0 done, 1 a benchmark failed (e.g. a kernel disagreed with the oracle), 2 a usage mistake. */
 export type ExitCode = 0 | 1 | 2;

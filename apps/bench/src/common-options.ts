@@ -22,6 +22,24 @@ export function jsonReportOption(benchmark: string): OptionSpecification {
   };
 }
 
+/** `--edits N`: timed edits after one warm-up, for the benchmarks that edit. */
+export function editsOption(perWhat: string, defaultEdits: number): OptionSpecification {
+  return {
+    name: 'edits',
+    valueName: 'N',
+    description: `timed edits per ${perWhat} after 1 warm-up (default ${defaultEdits})`,
+  };
+}
+
+/** `--iterations N`: Adam iterations per edit. */
+export function iterationsOption(defaultIterations: number): OptionSpecification {
+  return {
+    name: 'iterations',
+    valueName: 'N',
+    description: `Adam iterations per edit (default ${defaultIterations})`,
+  };
+}
+
 /** `--help`. */
 export const helpOption: OptionSpecification = { name: 'help', description: 'print this help' };
 

@@ -1,6 +1,7 @@
 // Decision this benchmark informs: is one GRACE edit (codebook update + 100 Adam iterations through the
 // frozen suffix) fast enough on the reference CPU backend for interactive editing, and what must faster
-// backends beat? Shapes: the paper's synthetic network and a transformer-sized 768 → 3072 → 768 → 10 suffix.
+// backends beat? Shapes: the paper's synthetic network, lande's, and transformer-sized 768-wide suffixes; with a
+// Python that has torch, one-thread PyTorch training the same suffix runs beside them (target: ≤ 1.0×).
 
 import {
   editableSequentialModel,
@@ -32,6 +33,20 @@ export const editWorkloads: readonly EditWorkload[] = [
     classes: 2,
   },
   {
+    name: 'lande',
+    suffixShape: "softmax CE only, edited layer 120 → 50: lande's dense1 shapes (its default edit point)",
+    inputWidth: 120,
+    layers: [{ kind: 'dense', units: 50 }],
+    classes: 50,
+  },
+  {
+    name: 'lande-dense0',
+    suffixShape: "relu → 50 (softmax CE), edited layer 620 → 120: lande's dense0 shapes",
+    inputWidth: 620,
+    layers: [{ kind: 'dense', units: 120 }, { kind: 'relu' }, { kind: 'dense', units: 50 }],
+    classes: 50,
+  },
+  {
     name: 'wide',
     suffixShape: '768 → 3072 → relu → 768 → relu → 10 (softmax CE), edited layer 768 → 768',
     inputWidth: 768,
@@ -41,6 +56,20 @@ export const editWorkloads: readonly EditWorkload[] = [
       { kind: 'relu' },
       { kind: 'dense', units: 768 },
       { kind: 'relu' },
+      { kind: 'dense', units: 10 },
+    ],
+    classes: 10,
+  },
+  {
+    name: 'transformer-ffn',
+    suffixShape: '768 → 3072 → gelu → 768 → layer-norm → 10 (softmax CE), edited layer 768 → 768',
+    inputWidth: 768,
+    layers: [
+      { kind: 'dense', units: 768 },
+      { kind: 'dense', units: 3072 },
+      { kind: 'gelu' },
+      { kind: 'dense', units: 768 },
+      { kind: 'layer-norm' },
       { kind: 'dense', units: 10 },
     ],
     classes: 10,
@@ -58,7 +87,7 @@ export interface EditBenchmarkConfig {
 export const defaultEditConfig: EditBenchmarkConfig = {
   edits: 5,
   iterations: 100,
-  workloads: ['synthetic', 'wide'],
+  workloads: ['synthetic', 'lande', 'lande-dense0', 'wide', 'transformer-ffn'],
   seed: 11,
 };
 export const quickEditConfig: EditBenchmarkConfig = {

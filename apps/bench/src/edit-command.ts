@@ -5,7 +5,9 @@ import {
   backendListOption,
   backendNames,
   defaultOutPath,
+  editsOption,
   helpOption,
+  iterationsOption,
   jsonReportOption,
 } from './common-options.js';
 import {
@@ -20,39 +22,45 @@ import {
   createBenchmarkReport,
   formatMarkdownTable,
   formatMilliseconds,
+  formatRatio,
   formatTable,
   writeJsonReport,
   writeReportCompanions,
 } from './report.js';
+import { anchorPython, runTorchEditAnchor, type TorchEditAnchorOutcome } from './torch-anchor.js';
 
 const editOptions: readonly OptionSpecification[] = [
   backendListOption,
   { name: 'quick', description: 'synthetic workload only, 2 edits of 10 iterations: a smoke test' },
-  {
-    name: 'edits',
-    valueName: 'N',
-    description: `timed edits per cell after 1 warm-up (default ${defaultEditConfig.edits})`,
-  },
-  {
-    name: 'iterations',
-    valueName: 'N',
-    description: `Adam iterations per edit (default ${defaultEditConfig.iterations})`,
-  },
+  editsOption('cell', defaultEditConfig.edits),
+  iterationsOption(defaultEditConfig.iterations),
   {
     name: 'workloads',
     valueName: 'LIST',
     description: `of ${editWorkloads.map((workload) => workload.name).join(', ')} (default all)`,
   },
+  {
+    name: 'python',
+    valueName: 'PATH',
+    description:
+      'Python with torch for the one-thread PyTorch anchor column (default $GRACE_ANCHOR_PYTHON, else python3; skipped with a note when torch is missing)',
+  },
+  { name: 'no-anchor', description: 'skip the PyTorch anchor' },
   jsonReportOption('edit'),
   helpOption,
 ];
 
+/** The ratio to beat: a GRACE edit at most as slow as one-thread PyTorch training the same suffix. */
+const torchRatioTarget = 1.0;
+
 /**
  * The edit benchmark's caption and table (plain text within 120 columns for stdout, or markdown for the
- * `.md` file); the suffix of each workload is named in the caption, not in a column.
+ * `.md` file); the suffix of each workload is named in the caption, not in a column. With a PyTorch anchor,
+ * two columns give its one-thread time and our ratio to it, marked met or missed.
  */
 export function formatEditTable(
   rows: readonly EditBenchmarkRow[],
+  anchor: TorchEditAnchorOutcome = { available: false, reason: 'not run' },
   format: 'text' | 'markdown' = 'text',
 ): string {
   const runs = rows[0]?.editMs.runs ?? 0;
@@ -60,23 +68,44 @@ export function formatEditTable(
   const caption = [
     `edit: wall time of one GRACE edit (codebook update + value training), median of ${runs} edits after 1 warm-up.`,
     ...workloads.map(([workload, suffix]) => `${workload}: ${suffix}.`),
+    anchor.available
+      ? `PyTorch ${anchor.anchor.torchVersion}, one thread: the same suffix shapes, a fresh value trained by Adam (lr 1.0), weights frozen; median of ${runs} edits.`
+      : `PyTorch anchor skipped: ${anchor.reason}.`,
   ];
+  const anchorMs = (row: EditBenchmarkRow): number | undefined =>
+    anchor.available ? anchor.anchor.workloads[row.workload]?.medianMs : undefined;
   const columns = [
-    { header: 'backend', align: 'left' },
-    { header: 'workload', align: 'left' },
-    { header: 'iterations', align: 'right' },
-    { header: `edit ms (median of ${runs})`, align: 'right' },
-    { header: 'min–max ms', align: 'right' },
-    { header: 'ms per iteration', align: 'right' },
-  ] as const;
-  const cells = rows.map((row) => [
-    row.backend,
-    row.workload,
-    String(row.iterations),
-    formatMilliseconds(row.editMs.medianMs),
-    `${formatMilliseconds(row.editMs.minMs)}–${formatMilliseconds(row.editMs.maxMs)}`,
-    formatMilliseconds(row.perIterationMs),
-  ]);
+    { header: 'backend', align: 'left' as const },
+    { header: 'workload', align: 'left' as const },
+    { header: 'iterations', align: 'right' as const },
+    { header: `edit ms (median of ${runs})`, align: 'right' as const },
+    { header: 'min–max ms', align: 'right' as const },
+    { header: 'ms per iteration', align: 'right' as const },
+    ...(anchor.available
+      ? [
+          { header: 'PyTorch 1-thread ms', align: 'right' as const },
+          { header: `edit / PyTorch (≤ ${torchRatioTarget.toFixed(1)})`, align: 'right' as const },
+        ]
+      : []),
+  ];
+  const cells = rows.map((row) => {
+    const torchMs = anchorMs(row);
+    const ratio = torchMs === undefined ? undefined : row.editMs.medianMs / torchMs;
+    return [
+      row.backend,
+      row.workload,
+      String(row.iterations),
+      formatMilliseconds(row.editMs.medianMs),
+      `${formatMilliseconds(row.editMs.minMs)}–${formatMilliseconds(row.editMs.maxMs)}`,
+      formatMilliseconds(row.perIterationMs),
+      ...(anchor.available
+        ? [
+            torchMs === undefined ? '–' : formatMilliseconds(torchMs),
+            ratio === undefined ? '–' : `${formatRatio(ratio)} ${ratio <= torchRatioTarget ? 'met' : 'missed'}`,
+          ]
+        : []),
+    ];
+  });
   return format === 'markdown'
     ? `${caption.join(' ')}\n\n${formatMarkdownTable(columns, cells)}`
     : `${caption.join('\n')}\n\n${formatTable(columns, cells)}`;
@@ -103,7 +132,15 @@ export const editCommand: BenchmarkCommand = {
     const rows = await runEditBenchmark(backends, config, (message) =>
       process.stderr.write(`  ${message}\n`),
     );
-    process.stdout.write(`\n${formatEditTable(rows)}\n\n`);
+    const anchor: TorchEditAnchorOutcome = options.flags.has('no-anchor')
+      ? { available: false, reason: '--no-anchor' }
+      : await runTorchEditAnchor(anchorPython(options.values.get('python')), {
+          workloads: editWorkloads.filter((workload) => config.workloads.includes(workload.name)),
+          iterations: config.iterations,
+          edits: config.edits,
+          seed: config.seed,
+        });
+    process.stdout.write(`\n${formatEditTable(rows, anchor)}\n\n`);
     const outPath = options.values.get('out') ?? defaultOutPath('edit', new Date());
     await writeJsonReport(
       outPath,
@@ -111,10 +148,15 @@ export const editCommand: BenchmarkCommand = {
         'edit',
         backends.map((backend) => backend.name),
         config,
-        rows,
+        rows.map((row) => ({
+          ...row,
+          ...(anchor.available
+            ? { pytorchOneThreadMs: anchor.anchor.workloads[row.workload]?.medianMs }
+            : {}),
+        })),
       ),
     );
-    const companions = await writeReportCompanions(outPath, formatEditTable(rows, 'markdown'), [
+    const companions = await writeReportCompanions(outPath, formatEditTable(rows, anchor, 'markdown'), [
       {
         suffix: 'edit-time',
         svg: renderBarChart({

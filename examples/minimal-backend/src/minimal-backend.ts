@@ -5,9 +5,13 @@ import {
   type DTypeOf,
   type GraceBackend,
   GraceError,
+  grownCapacity,
   type LookupArguments,
   type LookupResult,
   type NearestKeyResult,
+  planRowSync,
+  type RowMirror,
+  rowMirrorWidth,
   type Shape,
   type Tensor,
   type TensorData,
@@ -81,6 +85,59 @@ function nearest(queries: Float32Array, keys: Float32Array, batch: number, keyCo
   return { index, distance };
 }
 
+/**
+ * A codebook's keys, values or radii on this backend: its own array with spare rows. A sync copies only the
+ * appended and changed rows and grows the array by `grownCapacity`, so an edit costs O(width), not a copy of
+ * the whole codebook. (A backend over host memory could read the host's array instead, as the cpu one does.)
+ */
+function createRowMirror(rowShape: Shape): RowMirror {
+  const width = rowMirrorWidth(rowShape);
+  let storage = new Float32Array(0);
+  let rows = -1;
+  let disposed = false;
+  const live = () => {
+    if (disposed) throw new GraceError('DISPOSED_TENSOR', 'row mirror was disposed');
+  };
+  const view = () =>
+    float32(storage.subarray(0, Math.max(0, rows) * width), [Math.max(0, rows), ...rowShape]);
+  let current = view();
+  return {
+    rowShape,
+    width,
+    get rows() {
+      return Math.max(0, rows);
+    },
+    get backendBytes() {
+      return storage.byteLength;
+    },
+    sync(host, changedRows) {
+      live();
+      const plan = planRowSync(width, rows, host, changedRows);
+      const capacity = storage.length / width;
+      if (plan.rows > capacity) {
+        const grown = new Float32Array(grownCapacity(capacity, plan.rows) * width);
+        grown.set(storage.subarray(0, plan.appendedFrom * width));
+        storage = grown;
+      }
+      const copy = (first: number, end: number) =>
+        storage.set(host.subarray(first * width, end * width), first * width);
+      if (plan.copyAll) copy(0, plan.rows);
+      for (const row of plan.changedRows) copy(row, row + 1);
+      copy(plan.appendedFrom, plan.rows);
+      rows = plan.rows;
+      current = view();
+    },
+    tensor() {
+      live();
+      return current;
+    },
+    dispose() {
+      disposed = true;
+      storage = new Float32Array(0);
+    },
+  };
+}
+
 /** Checks a per-row token position against the sequence length, as the spec requires. */
 function checkPosition(position: number, tokens: number): void {
   if (position < 0 || position >= tokens) {
@@ -109,6 +166,8 @@ export function createMinimalBackend(): GraceBackend {
     dispose(tensor: Tensor): void {
       if (tensor instanceof MinimalTensor) tensor.data = null;
     },
+
+    createRowMirror,
 
     gatherTokens(input, positions) {
       validateTokenArguments(input, positions, 'positions');

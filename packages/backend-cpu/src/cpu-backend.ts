@@ -9,6 +9,7 @@ import {
   type TensorDataOf,
   validateUpload,
 } from '@grace/core';
+import { createCpuRowMirror } from './cpu-row-mirror.js';
 import { CpuTensor, readCpuTensor, resolveCpuTensor } from './cpu-tensor.js';
 import { adamStep } from './kernels/adam-step.js';
 import { gatherTokens } from './kernels/gather-tokens.js';
@@ -16,6 +17,7 @@ import { lookup } from './kernels/lookup.js';
 import { meanTokens } from './kernels/mean-tokens.js';
 import { nearestKey } from './kernels/nearest-key.js';
 import { createHostOpKernels } from './ops/host-op-kernels.js';
+import { WasmMatrixProducts } from './wasm/wasm-matrix-products.js';
 
 /**
  * Makes the reference backend: every kernel in plain TypeScript over `Float32Array` / `Int32Array`.
@@ -34,6 +36,8 @@ export function createCpuBackend(): GraceBackend {
       validateUpload(data, shape);
       // `slice` of a typed array copies bytes, so the caller may reuse `data` and NaN payloads survive.
       const copy = data.slice() as TensorDataOf[DTypeOf<Data>];
+      // Only adamStep changes an uploaded array (and withdraws this first): large products may keep a copy.
+      if (copy instanceof Float32Array) WasmMatrixProducts.shared?.markStable(copy);
       return new CpuTensor(backend, dtypeOf(data) as DTypeOf<Data>, copy, shape);
     },
 
@@ -45,6 +49,7 @@ export function createCpuBackend(): GraceBackend {
       resolveCpuTensor(tensor, backend, 'tensor').release();
     },
 
+    createRowMirror: (rowShape) => createCpuRowMirror(backend, rowShape),
     gatherTokens: (input, positions) => gatherTokens(backend, input, positions),
     meanTokens: (input, lengths) => meanTokens(backend, input, lengths),
     nearestKey: (queries, keys) => nearestKey(backend, queries, keys),

@@ -5,8 +5,10 @@ import {
   type GraceBackend,
   GraceError,
   type OpKernel,
+  type RowMirror,
   type Shape,
   type SuffixKernels,
+  shapeSize,
   type Tensor,
   type TensorData,
   type TensorDataOf,
@@ -20,6 +22,7 @@ import { meanTokens } from './kernels/mean-tokens.js';
 import { nearestKey } from './kernels/nearest-key.js';
 import { createTfjsOpKernels } from './ops/tfjs-op-kernels.js';
 import type { TensorFlow } from './tensorflow.js';
+import { createTfjsRowMirror } from './tfjs-row-mirror.js';
 import { readTfjsTensor, resolveTfjsTensor, TfjsTensor } from './tfjs-tensor.js';
 
 /**
@@ -64,14 +67,16 @@ export function createTfjsBackend(tf: TensorFlow, options: TfjsBackendOptions = 
 
     download: pin(async <D extends DType>(tensor: Tensor<D>): Promise<TensorDataOf[D]> => {
       const data = await readTfjsTensor(tensor, owner, 'tensor').data();
-      // The cpu backend returns its own storage; a copy keeps the caller from writing into the tensor.
-      return (data as TensorDataOf[D]).slice() as TensorDataOf[D];
+      // The cpu backend returns its own storage; a copy keeps the caller from writing into the tensor. A row
+      // mirror's tensor views the first rows of a larger buffer, which tfjs reads back whole.
+      return (data as TensorDataOf[D]).slice(0, shapeSize(tensor.shape)) as TensorDataOf[D];
     }),
 
     dispose(tensor: Tensor): void {
       resolveTfjsTensor(tensor, owner, 'tensor').release();
     },
 
+    createRowMirror: pin((rowShape) => pinMirror(createTfjsRowMirror(context, rowShape), pin)),
     gatherTokens: pin((input, positions) => gatherTokens(context, input, positions)),
     meanTokens: pin((input, lengths) => meanTokens(context, input, lengths)),
     nearestKey: pin((queries, keys) => nearestKey(context, queries, keys)),
@@ -80,6 +85,30 @@ export function createTfjsBackend(tf: TensorFlow, options: TfjsBackendOptions = 
     ops: pinOps(createTfjsOpKernels(context), pin),
   };
   return Object.freeze(backend);
+}
+
+/** A mirror whose syncs and disposal also run on the pinned tfjs backend. */
+function pinMirror(
+  mirror: RowMirror,
+  pin: <A extends unknown[], R>(method: (...args: A) => R) => (...args: A) => R,
+): RowMirror {
+  return {
+    get rowShape() {
+      return mirror.rowShape;
+    },
+    get width() {
+      return mirror.width;
+    },
+    get rows() {
+      return mirror.rows;
+    },
+    get backendBytes() {
+      return mirror.backendBytes;
+    },
+    sync: pin((host: Float32Array, changedRows: readonly number[] | 'all') => mirror.sync(host, changedRows)),
+    tensor: pin(() => mirror.tensor()),
+    dispose: pin(() => mirror.dispose()),
+  };
 }
 
 /** Options of {@link createTfjsBackend}. */

@@ -20,6 +20,7 @@ import { gatherTokens, meanTokens } from './kernels/token-kernels.js';
 import { createWebGpuOpKernels } from './ops/webgpu-op-kernels.js';
 import { type AdapterSummary, type DeviceSourceOptions, requestWebGpuDevice } from './request-device.js';
 import { WebGpuContext } from './webgpu-context.js';
+import { createWebGpuRowMirror } from './webgpu-row-mirror.js';
 import { resolveWebGpuTensor, WebGpuTensor } from './webgpu-tensor.js';
 
 /** Options of {@link createWebGpuBackend}. */
@@ -114,6 +115,10 @@ export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): P
       if (buffer !== undefined && !destroyed) pool.release(buffer);
     },
 
+    createRowMirror(rowShape) {
+      liveCheck();
+      return createWebGpuRowMirror(context, rowShape);
+    },
     gatherTokens: (input, positions) => gatherTokens(context, input, positions),
     meanTokens: (input, lengths) => meanTokens(context, input, lengths),
     nearestKey: (queries, keys) => nearestKey(context, queries, keys),

@@ -1,3 +1,4 @@
+import type { RowMirror } from './row-mirror.js';
 import type { SuffixKernels } from './suffix/op-kernel.js';
 import type { DType, Shape, Tensor, TensorData, TensorDataOf } from './tensor.js';
 
@@ -27,6 +28,14 @@ export interface GraceBackend {
    * tensor of another backend is a `FOREIGN_TENSOR` error.
    */
   dispose(tensor: Tensor): void;
+
+  /**
+   * Makes an empty {@link RowMirror} whose rows have shape `rowShape` (`[Dk]` for keys, `[]` for radii): the
+   * backend's copy of a host matrix that grows by appending and changes row by row, brought up to date in
+   * O(row size) per written row. This is how a codebook's keys, values and radii reach the backend, so an edit
+   * never re-uploads the whole codebook. `INVALID_ARGUMENT` for a dimension that is not an integer >= 1.
+   */
+  createRowMirror(rowShape: Shape): RowMirror;
 
   /**
    * Picks one token's activation per row: `input[b, positions[b], :]`.

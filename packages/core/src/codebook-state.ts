@@ -137,10 +137,12 @@ export class CodebookState {
         previousKey: this.options.expansion === 'moving_average' ? this.keys.row(nearestIndex).slice() : null,
       };
       if (this.options.expansion === 'moving_average') {
-        const key = this.keys.row(nearestIndex);
+        // Through `write`, so that backend copies of the keys learn that this row moved.
+        const key = this.keys.row(nearestIndex).slice();
         for (let column = 0; column < key.length; column++) {
           key[column] = ((key[column] as number) + (query[column] as number)) / 2;
         }
+        this.keys.write(nearestIndex, key);
       }
       this.setRadius(nearestIndex, coveringRadius(distance, this.options.keyDimension));
       return change;

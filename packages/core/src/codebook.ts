@@ -7,6 +7,7 @@ import { type AppliedChange, CodebookState, type NearestKey } from './codebook-s
 import type { EditPlan, EditRecord } from './edit-record.js';
 import { GraceError } from './errors.js';
 import { firstNonFinite } from './float32.js';
+import type { GrowableRows } from './growable-rows.js';
 import { type EditLabel, freezeLabel, validateLabel } from './labels.js';
 import { SeededRandom } from './random.js';
 
@@ -122,6 +123,25 @@ export class Codebook {
 
   radiiView(): Float32Array {
     return this.state.radii.view();
+  }
+
+  /**
+   * Bytes of host memory allocated for keys, values and radii (spare capacity included; labels and the edit
+   * history, which keeps each edit's query and value for rollback, are not counted).
+   */
+  get hostBytes(): number {
+    const { keys, values, radii } = this.state;
+    return keys.allocatedBytes + values.allocatedBytes + radii.allocatedBytes;
+  }
+
+  /**
+   * The live row stores behind the views, whose journals tell a backend copy which rows changed. A rollback
+   * replaces them with new objects (the reader then copies everything). For `DeviceCodebook`; read only.
+   * @internal
+   */
+  rowStores(): { readonly keys: GrowableRows; readonly values: GrowableRows; readonly radii: GrowableRows } {
+    const { keys, values, radii } = this.state;
+    return { keys, values, radii };
   }
 
   label(index: number): EditLabel {

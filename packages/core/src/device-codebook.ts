@@ -1,5 +1,7 @@
 import type { GraceBackend } from './backend.js';
 import type { Codebook } from './codebook.js';
+import type { GrowableRows } from './growable-rows.js';
+import type { RowMirror } from './row-mirror.js';
 import type { Tensor } from './tensor.js';
 
 /** The codebook's tensors as one backend holds them. */
@@ -12,40 +14,87 @@ export interface DeviceCodebookTensors {
   readonly values: Tensor<'float32'>;
 }
 
+/** One of the codebook's row stores and the backend mirror that follows it. */
+class MirroredRows {
+  private store: GrowableRows | null = null;
+  private revision = 0;
+
+  constructor(readonly mirror: RowMirror) {}
+
+  /** Copies to the mirror only the rows written since the last call (everything after a rollback). */
+  follow(store: GrowableRows): void {
+    const written = this.store === store ? store.rowsWrittenSince(this.revision) : null;
+    this.mirror.sync(store.view(), written ?? 'all');
+    this.store = store;
+    this.revision = store.revision;
+  }
+}
+
 /**
- * A backend-side copy of a codebook, uploaded again only when the codebook's version moved. Inference reads
- * it at every prediction while edits are rare, so the upload cost is paid once per edit, not per call.
+ * A backend-side copy of a codebook, brought up to date when the codebook's version moved. Inference reads it
+ * at every prediction while edits are rare; an edit appends a key or changes a radius or a value, and only
+ * those rows travel to the backend (O(Dk + Dv) per edit through the backend's {@link RowMirror}s), so an edit
+ * at 100,000 keys costs the device what it costs at none.
  */
 export class DeviceCodebook {
-  private tensors: DeviceCodebookTensors | null = null;
-  private uploadedVersion = -1;
+  private mirrors: { keys: MirroredRows; values: MirroredRows; radii: MirroredRows } | null = null;
+  private syncedVersion = -1;
 
   constructor(
     private readonly backend: GraceBackend,
     private readonly codebook: Codebook,
   ) {}
 
-  /** The current tensors; valid until the next call of `current` or `dispose`. */
+  /** The current tensors; valid until the next call of `current` or `dispose`. Do not dispose them. */
   current(): DeviceCodebookTensors {
-    if (this.tensors !== null && this.uploadedVersion === this.codebook.version) return this.tensors;
-    const { size, keyDimension, valueDimension } = this.codebook;
-    const fresh: DeviceCodebookTensors = {
-      keys: this.backend.upload(this.codebook.keysView(), [size, keyDimension]),
-      radii: this.backend.upload(this.codebook.radiiView(), [size]),
-      values: this.backend.upload(this.codebook.valuesView(), [size, valueDimension]),
+    const mirrors = this.mirrors ?? this.createMirrors();
+    if (this.syncedVersion !== this.codebook.version) {
+      const stores = this.codebook.rowStores();
+      mirrors.keys.follow(stores.keys);
+      mirrors.values.follow(stores.values);
+      mirrors.radii.follow(stores.radii);
+      this.syncedVersion = this.codebook.version;
+    }
+    return {
+      keys: mirrors.keys.mirror.tensor(),
+      radii: mirrors.radii.mirror.tensor(),
+      values: mirrors.values.mirror.tensor(),
     };
-    this.dispose();
-    this.tensors = fresh;
-    this.uploadedVersion = this.codebook.version;
-    return fresh;
+  }
+
+  /** Bytes the backend holds for this copy, spare capacity included (0 where it reads the host's arrays). */
+  get backendBytes(): number {
+    if (this.mirrors === null) return 0;
+    const { keys, values, radii } = this.mirrors;
+    return keys.mirror.backendBytes + values.mirror.backendBytes + radii.mirror.backendBytes;
   }
 
   dispose(): void {
-    if (this.tensors === null) return;
-    this.backend.dispose(this.tensors.keys);
-    this.backend.dispose(this.tensors.radii);
-    this.backend.dispose(this.tensors.values);
-    this.tensors = null;
-    this.uploadedVersion = -1;
+    if (this.mirrors === null) return;
+    this.mirrors.keys.mirror.dispose();
+    this.mirrors.values.mirror.dispose();
+    this.mirrors.radii.mirror.dispose();
+    this.mirrors = null;
+    this.syncedVersion = -1;
+  }
+
+  private createMirrors(): { keys: MirroredRows; values: MirroredRows; radii: MirroredRows } {
+    const { keyDimension, valueDimension } = this.codebook;
+    const created: RowMirror[] = [];
+    try {
+      for (const rowShape of [[keyDimension], [valueDimension], []]) {
+        created.push(this.backend.createRowMirror(rowShape));
+      }
+    } catch (error) {
+      for (const mirror of created) mirror.dispose();
+      throw error;
+    }
+    const [keys, values, radii] = created as [RowMirror, RowMirror, RowMirror];
+    this.mirrors = {
+      keys: new MirroredRows(keys),
+      values: new MirroredRows(values),
+      radii: new MirroredRows(radii),
+    };
+    return this.mirrors;
   }
 }

@@ -1,5 +1,6 @@
 import { type AdamStepArguments, validateAdamStepArguments } from '@grace/core';
 import { readCpuTensor } from '../cpu-tensor.js';
+import { WasmMatrixProducts } from '../wasm/wasm-matrix-products.js';
 
 /**
  * One Adam update in place, in the formulation `backend.ts` documents (PyTorch's):
@@ -16,6 +17,8 @@ export function adamStep(owner: object, args: AdamStepArguments): void {
   const gradient = readCpuTensor(args.gradient, owner, 'gradient');
   const firstMoment = readCpuTensor(args.firstMoment, owner, 'firstMoment');
   const secondMoment = readCpuTensor(args.secondMoment, owner, 'secondMoment');
+  // The parameter changes in place: a resident copy kept for matrix products would go stale.
+  WasmMatrixProducts.shared?.unmarkStable(parameter);
   const { learningRate, beta1, beta2, epsilon } = args.hyperparameters;
   const stepSize = learningRate / (1 - beta1 ** args.step);
   const secondCorrectionRoot = Math.sqrt(1 - beta2 ** args.step);

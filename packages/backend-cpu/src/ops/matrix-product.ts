@@ -1,3 +1,21 @@
+import { WasmMatrixProducts, wasmProductThreshold } from '../wasm/wasm-matrix-products.js';
+
+/**
+ * The products large enough to gain from float32 SIMD (a right operand of {@link wasmProductThreshold} floats or
+ * more, both operands float32, WebAssembly available) go to {@link WasmMatrixProducts}; value training's
+ * weight-times-activation products are all of them. Everything else takes the float64 loops below.
+ */
+function simdProducts(
+  left: ArrayLike<number>,
+  right: ArrayLike<number>,
+  shared: number,
+  columns: number,
+): WasmMatrixProducts | null {
+  if (shared * columns < wasmProductThreshold) return null;
+  if (!(left instanceof Float32Array) || !(right instanceof Float32Array)) return null;
+  return WasmMatrixProducts.shared;
+}
+
 /**
  * The three float64 matrix-product loops that MatMul and Gemm and their gradients are built from. Each adds
  * its product into a float64 accumulator (`+=`), so a batch-broadcast gradient sums over the batch without
@@ -76,6 +94,22 @@ export function accumulateProduct(
   shared: number,
   columns: number,
 ): void {
+  const simd = simdProducts(left, right, shared, columns);
+  if (simd !== null) {
+    simd.multiply(
+      'product',
+      left as Float32Array,
+      leftOffset,
+      right as Float32Array,
+      rightOffset,
+      out,
+      outOffset,
+      rows,
+      shared,
+      columns,
+    );
+    return;
+  }
   accumulateRowsOfRight(
     left,
     leftOffset,
@@ -106,6 +140,22 @@ export function accumulateProductTransposedRight(
   shared: number,
   columns: number,
 ): void {
+  const simd = simdProducts(left, right, shared, columns);
+  if (simd !== null) {
+    simd.multiply(
+      'productTransposedRight',
+      left as Float32Array,
+      leftOffset,
+      right as Float32Array,
+      rightOffset,
+      out,
+      outOffset,
+      rows,
+      shared,
+      columns,
+    );
+    return;
+  }
   const unrolledEnd = shared - (shared % 4);
   for (let row = 0; row < rows; row++) {
     const leftRow = leftOffset + row * shared;

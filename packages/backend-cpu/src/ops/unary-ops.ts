@@ -1,5 +1,5 @@
 import type { SuffixOpAttributes } from '@grace/core';
-import { erfc } from './erf.js';
+import { fastErfc } from './fast-erfc.js';
 import { floatTensor, type HostOp, type HostTensor, neededGradients, requireInput } from './host-tensor.js';
 
 /** The element-wise ops with one operand. */
@@ -12,12 +12,15 @@ const inverseSqrtTwoPi = 1 / Math.sqrt(2 * Math.PI);
 const sqrtTwoOverPi = Math.sqrt(2 / Math.PI);
 const tanhFormCubic = 0.044715;
 
-/** The standard normal CDF `Φ(x) = erfc(-x/√2)/2`: erfc keeps it accurate in the left tail, where gelu ≈ 0. */
+/**
+ * The standard normal CDF `Φ(x) = erfc(-x/√2)/2`: erfc keeps it accurate in the left tail, where gelu ≈ 0.
+ * Through {@link fastErfc}: relative error below 1.1e-7 (about two float32 ulps), one `Math.exp` per element.
+ */
 export function normalCdf(x: number): number {
-  return 0.5 * erfc(-x * Math.SQRT1_2);
+  return 0.5 * fastErfc(-x * Math.SQRT1_2);
 }
 
-/** Exact Gelu `x·Φ(x)`, in float64. */
+/** Gelu's erf form `x·Φ(x)`, in float64 arithmetic with {@link normalCdf}'s 1.1e-7 relative error. */
 export function geluErf(x: number): number {
   return x * normalCdf(x);
 }

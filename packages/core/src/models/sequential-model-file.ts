@@ -11,7 +11,8 @@ import { type SequentialActivation, type SequentialLoss, SequentialModel } from 
  */
 const formatName = 'grace-sequential-model';
 const formatVersion = '1';
-const activations: readonly string[] = ['relu', 'tanh', 'sigmoid', 'gelu'];
+/** Layer kinds without weights in the file (layer normalization has a fixed scale 1 and bias 0). */
+const weightlessKinds: readonly string[] = ['relu', 'tanh', 'sigmoid', 'gelu', 'layer-norm'];
 const losses: readonly string[] = ['softmax-cross-entropy', 'sigmoid-cross-entropy', 'mean-squared-error'];
 
 /** The bytes of a sequential-model file for `model`. */
@@ -60,7 +61,7 @@ export function decodeSequentialModel(bytes: Uint8Array): SequentialModel {
   let width = architecture.inputWidth;
   let used = 0;
   const layers = architecture.layers.map((layer) => {
-    if (layer.kind !== 'dense') return { kind: layer.kind as SequentialActivation, name: layer.name };
+    if (layer.kind !== 'dense') return { kind: layer.kind as SequentialActivation | 'layer-norm', name: layer.name };
     const bias = tensors.get(`${layer.name}.bias`);
     const weight = tensors.get(`${layer.name}.weight`);
     if (bias === undefined || weight === undefined || bias.shape.length !== 1)
@@ -118,7 +119,7 @@ function parseArchitecture(text: string | undefined): Architecture {
     !layers.every(
       (layer: { kind?: unknown; name?: unknown } | null) =>
         typeof layer?.name === 'string' &&
-        (layer.kind === 'dense' || activations.includes(layer.kind as string)),
+        (layer.kind === 'dense' || weightlessKinds.includes(layer.kind as string)),
     )
   )
     fail('FILE_CONTENT_INVALID', 'layers is not a list of { kind, name } with known kinds');

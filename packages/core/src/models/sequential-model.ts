@@ -6,13 +6,14 @@ import type { GraphInitializer, GraphNode, SuffixGraph } from '../suffix/suffix-
 import type { Shape } from '../tensor.js';
 
 /**
- * A layer of a {@link SequentialModel}: a dense (fully connected) layer or an element-wise activation. `name`
+ * A layer of a {@link SequentialModel}: a dense (fully connected) layer, an element-wise activation, or a layer
+ * normalization over the features (scale 1, bias 0, epsilon 1e-5; frozen like everything else). `name`
  * is the layer's public name (default `layer<i>` for layer i): edited layers, fine-tuned layers, initializers
  * (`<name>.weight`) and codebook files all use it.
  */
 export type SequentialLayerSpecification =
   | { readonly kind: 'dense'; readonly units: number; readonly name?: string }
-  | { readonly kind: SequentialActivation; readonly name?: string };
+  | { readonly kind: SequentialActivation | 'layer-norm'; readonly name?: string };
 
 /** The element-wise activations a {@link SequentialModel} layer can be. */
 export type SequentialActivation = 'relu' | 'tanh' | 'sigmoid' | 'gelu';
@@ -140,7 +141,7 @@ export class SequentialModel {
           readonly layout?: DenseWeightLayout;
           readonly name?: string;
         }
-      | { readonly kind: SequentialActivation; readonly name?: string }
+      | { readonly kind: SequentialActivation | 'layer-norm'; readonly name?: string }
     )[];
   }): SequentialModel {
     let width = options.inputWidth;
@@ -283,6 +284,26 @@ export class SequentialModel {
           opType: 'Gemm',
           inputs: [current, `${layer.name}.weight`, `${layer.name}.bias`],
           outputs: [output],
+        });
+      } else if (layer.kind === 'layer-norm') {
+        initializers.push(
+          {
+            name: `${layer.name}.scale`,
+            data: new Float32Array(layer.outputWidth).fill(1),
+            shape: [layer.outputWidth],
+          },
+          {
+            name: `${layer.name}.bias`,
+            data: new Float32Array(layer.outputWidth),
+            shape: [layer.outputWidth],
+          },
+        );
+        nodes.push({
+          name: layer.name,
+          opType: 'LayerNormalization',
+          inputs: [current, `${layer.name}.scale`, `${layer.name}.bias`],
+          outputs: [output],
+          attributes: { axis: -1, epsilon: 1e-5 },
         });
       } else {
         nodes.push({

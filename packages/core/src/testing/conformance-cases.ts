@@ -16,6 +16,7 @@ import { meanTokensCases } from './mean-tokens-cases.js';
 import { nearestKeyCases } from './nearest-key-cases.js';
 import { opCases } from './op-cases/op-cases.js';
 import { routingCases } from './routing-cases.js';
+import { rowMirrorCases } from './row-mirror-cases.js';
 import { tensorCases } from './tensor-cases.js';
 
 /** Makes one group of cases from the resolved options; the unit the suite is assembled from. */
@@ -33,6 +34,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   meanTokensCases,
   nearestKeyCases,
   lookupCases,
+  rowMirrorCases,
   adamStepCases,
   opCases,
   argumentErrorCases,

@@ -40,6 +40,8 @@ export function trackTensors(inner: GraceBackend): TrackedBackend {
       alive.delete(tensor);
       inner.dispose(tensor);
     },
+    // A mirror's tensors belong to the mirror, which frees them itself: nothing to track.
+    createRowMirror: (rowShape) => inner.createRowMirror(rowShape),
     gatherTokens: (input, positions) => track(inner.gatherTokens(input, positions)),
     meanTokens: (input, lengths) => track(inner.meanTokens(input, lengths)),
     nearestKey: (queries, keys) => {

@@ -1,0 +1,21 @@
+import { createCpuBackend } from '@grace/backend-cpu';
+import { describe, expect, it } from 'vitest';
+import { runGrowthBenchmark } from './growth-benchmark.js';
+
+describe('runGrowthBenchmark', () => {
+  it('reports both codebooks, and the cpu backend stores a codebook once', async () => {
+    const [row] = await runGrowthBenchmark([{ name: 'cpu', backend: createCpuBackend() }], {
+      keys: 300,
+      edits: 1,
+      iterations: 2,
+      workload: 'synthetic',
+      seed: 1,
+    });
+    expect(row?.keys).toBe(300);
+    expect(row?.editAndPredictMs.large.runs).toBe(1);
+    expect(Number.isFinite(row?.editRatio)).toBe(true);
+    // The cpu mirrors read the host's arrays: nothing on the backend side, host spare capacity under 25%.
+    expect(row?.backendBytes).toBe(0);
+    expect(row?.memoryRatio).toBeLessThanOrEqual(1.25);
+  });
+});
