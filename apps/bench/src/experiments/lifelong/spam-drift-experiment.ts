@@ -12,7 +12,7 @@ import {
   spamFilterGraph,
   trainSpamFilter,
   useLiteHiddenParameters,
-} from '@grace/models';
+} from '@grace/models-use';
 import { uneditedMethod } from './grace-method.js';
 import { type GraphTask, graphFineTuningMethod } from './graph-fine-tuning-method.js';
 import type { LabelledInput, LifelongData, MethodRun } from './lifelong-protocol.js';
