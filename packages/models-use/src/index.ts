@@ -5,3 +5,4 @@ export * from './use/load-use-lite-model.js';
 export * from './use/pooled-embedding-cache.js';
 export * from './use/use-lite-graph.js';
 export * from './use/use-lite-io-handler.js';
+export * from './use/use-tokenizer.js';

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSpamAssassinEmails, spamEmailText } from '../spam/spam-assassin-emails.js';
-import { UseTokenizer, type UseVocabularyEntry } from './use-tokenizer.js';
 import { useLiteModelDirectory } from './use-lite-io-handler.js';
+import { UseTokenizer, type UseVocabularyEntry } from './use-tokenizer.js';
 
 /**
  * Ids recorded from the tokenizer this port replaced (`@tensorflow-models/universal-sentence-encoder@1.3.3`) on
@@ -16,7 +16,8 @@ interface RecordedIds {
   readonly texts: readonly { readonly text: string; readonly ids: readonly number[] }[];
 }
 
-const digest = (ids: readonly number[]) => createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 16);
+const digest = (ids: readonly number[]) =>
+  createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 16);
 
 async function loadTokenizer(): Promise<UseTokenizer> {
   const vocabulary = JSON.parse(await readFile(join(useLiteModelDirectory(), 'vocab.json'), 'utf8'));

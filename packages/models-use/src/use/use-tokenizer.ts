@@ -40,12 +40,20 @@ export class UseTokenizer {
   /** @throws GraceError `INVALID_ARGUMENT` when the vocabulary is not a list of `[piece, score]` pairs. */
   constructor(vocabulary: readonly UseVocabularyEntry[]) {
     if (!Array.isArray(vocabulary) || vocabulary.length <= reservedSymbolCount) {
-      throw new GraceError('INVALID_ARGUMENT', 'a USE vocabulary is a list of more than 6 [piece, score] pairs', {
-        length: Array.isArray(vocabulary) ? vocabulary.length : undefined,
-      });
+      throw new GraceError(
+        'INVALID_ARGUMENT',
+        'a USE vocabulary is a list of more than 6 [piece, score] pairs',
+        {
+          length: Array.isArray(vocabulary) ? vocabulary.length : undefined,
+        },
+      );
     }
     for (const [index, entry] of vocabulary.entries()) {
-      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || (typeof entry[1] !== 'number' && entry[1] !== null)) {
+      if (
+        !Array.isArray(entry) ||
+        typeof entry[0] !== 'string' ||
+        (typeof entry[1] !== 'number' && entry[1] !== null)
+      ) {
         throw new GraceError('INVALID_ARGUMENT', `vocabulary entry ${index} is not a [piece, score] pair`, {
           index,
         });
@@ -60,7 +68,8 @@ export class UseTokenizer {
   /** The piece ids of a text, in order (NFKC-normalised; spaces become word boundaries). */
   encode(text: string): number[] {
     const normalized = text.normalize('NFKC');
-    const input = normalized.length > 0 ? wordBoundary + normalized.replaceAll(' ', wordBoundary) : normalized;
+    const input =
+      normalized.length > 0 ? wordBoundary + normalized.replaceAll(' ', wordBoundary) : normalized;
     const symbols = [...input];
     // For each end position: the best score of a segmentation of the symbols before it, and its last piece.
     const bestScore = new Array<number>(symbols.length + 1).fill(0);
