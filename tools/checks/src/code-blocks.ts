@@ -40,7 +40,8 @@ export function extractCodeBlocks(markdown: string, file: string): CodeBlock[] {
   for (const [index, line] of lines.entries()) {
     if (open === undefined) {
       const match = /^(```+|~~~+)\s*([\w-]*)/.exec(line);
-      if (match !== null) open = { fence: match[1] as string, language: match[2] ?? '', line: index + 1, body: [] };
+      if (match !== null)
+        open = { fence: match[1] as string, language: match[2] ?? '', line: index + 1, body: [] };
     } else if (line.trimEnd() === open.fence) {
       blocks.push({ file, line: open.line, language: open.language, code: `${open.body.join('\n')}\n` });
       open = undefined;
@@ -56,7 +57,9 @@ export function extractCodeBlocks(markdown: string, file: string): CodeBlock[] {
 export async function documentationCodeBlocks(root = repositoryRoot): Promise<CodeBlock[]> {
   const blocks: CodeBlock[] = [];
   for (const file of await documentationFiles(root)) {
-    blocks.push(...extractCodeBlocks(await readFile(join(root, file), 'utf8'), relative(root, join(root, file))));
+    blocks.push(
+      ...extractCodeBlocks(await readFile(join(root, file), 'utf8'), relative(root, join(root, file))),
+    );
   }
   return blocks;
 }

@@ -3,7 +3,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { blockFileName, type CodeBlock, documentationCodeBlocks, isShell, isTypeScript } from './code-blocks.js';
+import {
+  blockFileName,
+  type CodeBlock,
+  documentationCodeBlocks,
+  isShell,
+  isTypeScript,
+} from './code-blocks.js';
 import { runProcess } from './run-process.js';
 import { checkShellCommand, type ShellCommandContext, shellCommandContext } from './shell-commands.js';
 
@@ -55,9 +61,13 @@ describe('TypeScript blocks of the docs', () => {
       join(outputFolder, 'vitest.config.mjs'),
       "export default { test: { include: ['out/**/*.test.js'] } };\n",
     );
-    compilation = await runProcess(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', outputFolder], {
-      timeoutMs: 170_000,
-    });
+    compilation = await runProcess(
+      process.execPath,
+      [require.resolve('typescript/bin/tsc'), '-p', outputFolder],
+      {
+        timeoutMs: 170_000,
+      },
+    );
   }, 180_000);
 
   it('finds the blocks', () => {
@@ -74,7 +84,10 @@ describe('TypeScript blocks of the docs', () => {
       const workingDirectory = await mkdtemp(join(tmpdir(), 'grace-doc-block-'));
       try {
         const script = join(outputFolder, 'out', sourceName(block).replace(/\.ts$/, '.js'));
-        const result = await runProcess(process.execPath, [script], { cwd: workingDirectory, timeoutMs: 170_000 });
+        const result = await runProcess(process.execPath, [script], {
+          cwd: workingDirectory,
+          timeoutMs: 170_000,
+        });
         expect(result.code, result.output).toBe(0);
       } finally {
         await rm(workingDirectory, { recursive: true, force: true });
@@ -87,10 +100,14 @@ describe('TypeScript blocks of the docs', () => {
     it(`${vitestBlocks.map(label).join(', ')} pass under vitest`, async () => {
       const files = vitestBlocks.map((block) => join('out', sourceName(block).replace(/\.ts$/, '.js')));
       const vitest = join(require.resolve('vitest/package.json'), '..', 'vitest.mjs');
-      const result = await runProcess(process.execPath, [vitest, 'run', '--config', 'vitest.config.mjs', ...files], {
-        cwd: outputFolder,
-        timeoutMs: 170_000,
-      });
+      const result = await runProcess(
+        process.execPath,
+        [vitest, 'run', '--config', 'vitest.config.mjs', ...files],
+        {
+          cwd: outputFolder,
+          timeoutMs: 170_000,
+        },
+      );
       expect(result.code, result.output).toBe(0);
     }, 180_000);
   }

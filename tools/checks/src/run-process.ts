@@ -29,7 +29,9 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       output += chunk.toString();
     });
     const timer =
-      options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

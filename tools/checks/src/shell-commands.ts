@@ -37,8 +37,12 @@ export async function shellCommandContext(root = repositoryRoot): Promise<ShellC
     }
   }
   const bench = join(root, 'apps', 'bench', 'dist');
-  const help = await runProcess(process.execPath, [join(bench, 'bench-cli.js'), 'help'], { timeoutMs: 50_000 });
-  const benchmarks = new Set([...help.output.matchAll(/^ {2}(\w[\w-]*) {2,}/gm)].map((match) => match[1] as string));
+  const help = await runProcess(process.execPath, [join(bench, 'bench-cli.js'), 'help'], {
+    timeoutMs: 50_000,
+  });
+  const benchmarks = new Set(
+    [...help.output.matchAll(/^ {2}(\w[\w-]*) {2,}/gm)].map((match) => match[1] as string),
+  );
   const unknownDemo = await runProcess(process.execPath, [join(bench, 'demo-cli.js'), 'no-such-demo'], {
     timeoutMs: 50_000,
   });
@@ -57,7 +61,11 @@ export async function shellCommandContext(root = repositoryRoot): Promise<ShellC
  * `pnpm --filter <package> <script>` a package's script, `bash` / `node` an existing file; environment
  * assignments in front are skipped. Other programs (`openssl`, `curl`) are left alone.
  */
-export function checkShellCommand(line: string, context: ShellCommandContext, root = repositoryRoot): string[] {
+export function checkShellCommand(
+  line: string,
+  context: ShellCommandContext,
+  root = repositoryRoot,
+): string[] {
   const withoutComment = line.replace(/(^|\s)#.*$/, '').trim();
   if (withoutComment === '') return [];
   const problems: string[] = [];
@@ -87,9 +95,15 @@ function checkPnpm(words: readonly string[], context: ShellCommandContext): stri
   if (pnpmCommands.has(first)) return [];
   if (!context.rootScripts.has(first)) return [`no root script ${first}`];
   const argument = second?.startsWith('-') ? undefined : second;
-  if (first === 'bench' && argument !== undefined && argument !== 'help' && !context.benchmarks.has(argument)) {
+  if (
+    first === 'bench' &&
+    argument !== undefined &&
+    argument !== 'help' &&
+    !context.benchmarks.has(argument)
+  ) {
     return [`no benchmark ${argument}`];
   }
-  if (first === 'demo' && argument !== undefined && !context.demos.has(argument)) return [`no demo ${argument}`];
+  if (first === 'demo' && argument !== undefined && !context.demos.has(argument))
+    return [`no demo ${argument}`];
   return [];
 }
