@@ -31,7 +31,8 @@ const publishedPackages = [
 const require = createRequire(import.meta.url);
 const typescript = require.resolve('typescript/bin/tsc');
 const projectSources = join(import.meta.dirname, 'packed-project');
-const installTimeoutMs = 240_000;
+// Alone, both installs take under two minutes here; `pnpm test` runs them beside every other package's tests.
+const installTimeoutMs = 540_000;
 const noBuildScripts = ['onnxruntime-node', 'protobufjs', 'core-js', 'webgpu'];
 
 const managers = ['npm', 'pnpm'] as const;
@@ -210,7 +211,11 @@ async function install(manager: Manager): Promise<string> {
             timeoutMs: installTimeoutMs,
           },
         );
-  if (installed.code !== 0) throw new Error(`${manager} install failed:\n${installed.output}`);
+  if (installed.code !== 0) {
+    const reason =
+      installed.code === null ? `killed after ${installTimeoutMs / 1000} s` : `exit code ${installed.code}`;
+    throw new Error(`${manager} install failed (${reason}):\n${installed.output}`);
+  }
   return project;
 }
 
