@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { runBackendConformance } from '@grace/core/testing';
+import { runBackendConformance } from '@grace/core/testing/vitest';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';

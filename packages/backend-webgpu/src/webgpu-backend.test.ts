@@ -1,5 +1,5 @@
 import { GraceError } from '@grace/core';
-import { runBackendConformance } from '@grace/core/testing';
+import { runBackendConformance } from '@grace/core/testing/vitest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requestWebGpuDevice } from './request-device.js';
 import { createWebGpuBackend } from './webgpu-backend.js';

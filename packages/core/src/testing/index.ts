@@ -1,6 +1,6 @@
 /**
- * `@grace/core/testing`: the conformance suite every backend runs (`runBackendConformance`, for vitest) and
- * everything of `@grace/core/testing/cases`.
+ * `@grace/core/testing`: the conformance cases every backend must pass and the pieces to build more, free of any
+ * test framework (a script or a browser page runs them with `conformanceCases`). The vitest runner,
+ * `runBackendConformance`, is `@grace/core/testing/vitest`, the only entry point that needs vitest installed.
  */
 export * from './cases.js';
-export { type RunBackendConformanceOptions, runBackendConformance } from './run-backend-conformance.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { PooledEmbeddingCache } from '@grace/models';
+import type { PooledEmbeddingCache } from '@grace/models-use';
 
 /**
  * Pooled sentence states saved between runs, because embedding thousands of e-mails with the transformer on

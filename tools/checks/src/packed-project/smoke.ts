@@ -1,0 +1,48 @@
+// Runs in a fresh project where the packed packages were installed (npm or pnpm), outside the workspace.
+import { strict as assert } from 'node:assert';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCpuBackend } from '@grace/backend-cpu';
+import { createTfjsBackend } from '@grace/backend-tfjs';
+import { createWebGpuBackend } from '@grace/backend-webgpu';
+import { Codebook, GraceEditor, GraceError } from '@grace/core';
+import { loadCodebook, saveCodebook } from '@grace/core/node';
+import { conformanceCases } from '@grace/core/testing';
+import { conformanceCases as conformanceCasesAgain } from '@grace/core/testing/cases';
+import type { RunBackendConformanceOptions } from '@grace/core/testing/vitest';
+import { landeEditableModel, loadLandeModel } from '@grace/models';
+import { loadUseLiteModel, UseTokenizer } from '@grace/models-use';
+import { listEditPoints, loadOnnxModel } from '@grace/onnx';
+
+for (const entry of [createTfjsBackend, createWebGpuBackend, listEditPoints, loadOnnxModel, UseTokenizer]) {
+  assert.equal(typeof entry, 'function');
+}
+assert.equal(conformanceCases, conformanceCasesAgain);
+
+// @grace/core/testing runs without vitest; only its vitest runner needs it, and vitest is not installed here.
+const runnerOptions: RunBackendConformanceOptions = { tolerance: 1e-4 };
+const vitest = 'vitest'; // a variable, so that TypeScript does not look for the module
+await assert.rejects(import(vitest));
+await assert.rejects(import('@grace/core/testing/vitest'));
+const cases = conformanceCases(runnerOptions).filter((testCase) => testCase.suite === 'grace scenarios');
+assert.ok(cases.length > 0);
+for (const testCase of cases) await testCase.run(createCpuBackend());
+
+// lande, edited and saved.
+const backend = createCpuBackend();
+const lande = await loadLandeModel();
+const editor = new GraceEditor(landeEditableModel(lande, 'dense1'), { backend, epsInit: 0.25 });
+const result = await editor.edit({ input: 'kaikki ihmiset syntyvät', label: 'fin' });
+assert.equal(result.fixed, true);
+assert.deepEqual(await editor.predict(['kaikki ihmiset syntyvät']), ['fin']);
+const path = join(await mkdtemp(join(tmpdir(), 'grace-smoke-')), 'lande.grace');
+await saveCodebook(editor.codebook, path);
+assert.ok((await loadCodebook(path)) instanceof Codebook);
+assert.throws(() => editor.rollback('no-such-edit'), GraceError);
+
+// USE-lite on tfjs wasm, with its own tokenizer, from the installed packages.
+const encoder = await loadUseLiteModel();
+assert.ok(encoder.tokenize('Congratulations, you won').length > 2);
+assert.equal((await encoder.embed(['Congratulations, you won'])).length, 512);
+console.log('smoke: every entry point imported; conformance, lande, codebook file and USE-lite ran');
