@@ -101,7 +101,9 @@ export function formatEditTable(
       ...(anchor.available
         ? [
             torchMs === undefined ? '–' : formatMilliseconds(torchMs),
-            ratio === undefined ? '–' : `${formatRatio(ratio)} ${ratio <= torchRatioTarget ? 'met' : 'missed'}`,
+            ratio === undefined
+              ? '–'
+              : `${formatRatio(ratio)} ${ratio <= torchRatioTarget ? 'met' : 'missed'}`,
           ]
         : []),
     ];

@@ -61,7 +61,8 @@ export function decodeSequentialModel(bytes: Uint8Array): SequentialModel {
   let width = architecture.inputWidth;
   let used = 0;
   const layers = architecture.layers.map((layer) => {
-    if (layer.kind !== 'dense') return { kind: layer.kind as SequentialActivation | 'layer-norm', name: layer.name };
+    if (layer.kind !== 'dense')
+      return { kind: layer.kind as SequentialActivation | 'layer-norm', name: layer.name };
     const bias = tensors.get(`${layer.name}.bias`);
     const weight = tensors.get(`${layer.name}.weight`);
     if (bias === undefined || weight === undefined || bias.shape.length !== 1)
