@@ -6,6 +6,7 @@ export * from './codebook-options.js';
 export type { NearestKey } from './codebook-state.js';
 export * from './device-codebook.js';
 export * from './distance-error-bound.js';
+export * from './dot-product-engine.js';
 export * from './edit-record.js';
 export * from './editing/editable-model.js';
 export * from './editing/grace-editor.js';
