@@ -24,6 +24,7 @@ export * from './exact-nearest-key.js';
 export { roundUpToFloat32 } from './float32.js';
 export * from './grace-layer.js';
 export * from './kernel-arguments.js';
+export * from './key-ball-tree.js';
 export * from './key-token.js';
 export * from './labels.js';
 export * from './models/parameter-trainer.js';
