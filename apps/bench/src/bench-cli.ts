@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { ballTreeCommand } from './ball-tree-command.js';
 import type { BenchmarkCommand } from './benchmark-command.js';
 import { editCommand } from './edit-command.js';
 import { lookupCommand } from './lookup-command.js';
@@ -9,7 +10,12 @@ import { formatOptionHelp, parseOptions } from './parse-arguments.js';
 import { UsageError } from './usage-error.js';
 
 /** Every benchmark the CLI runs, in the order the help text lists them. */
-export const benchmarkCommands: readonly BenchmarkCommand[] = [lookupCommand, editCommand, onnxCommand];
+export const benchmarkCommands: readonly BenchmarkCommand[] = [
+  lookupCommand,
+  editCommand,
+  onnxCommand,
+  ballTreeCommand,
+];
 
 /** Exit codes: 0 done, 1 a benchmark failed (e.g. a kernel disagreed with the oracle), 2 a usage mistake. */
 export type ExitCode = 0 | 1 | 2;

@@ -63,50 +63,74 @@ export interface ExactNearestRows {
  * `s̃ − κ(D)(‖q‖² + ‖k‖²) − η(D)` is at most the row's smallest highest possible one is rechecked by direct
  * difference ({@link exactNearestAmong}), and the recheck decides: same key (ties to the lowest index) and
  * same squared distance as the brute-force reference, bit for bit. It is {@link nearestKeyCandidates} fused
- * into two passes over each row, without a `[B, N]` float64 copy. A row with no finite `s̃` rechecks every key
- * with finite norm, and a key whose `s̃` is not finite (a float32 product overflowed) is always rechecked, so NaN
- * and overflow still end at the reference's answer.
+ * into one pass over each row (per-key terms precomputed, a threshold that only falls), without a `[B, N]`
+ * float64 copy. A row where anything could not be ranked (a NaN, a non-finite norm, a float32 product that
+ * overflowed) rechecks every key with a finite norm, so NaN and overflow still end at the reference's answer.
  */
 export function exactNearestFromDotProducts(inputs: DotProductSearchInputs): ExactNearestRows {
   const { queries, keys, dotProducts, querySquaredNorms, keySquaredNorms, batch, keyCount, width } = inputs;
-  const factor = normIdentityErrorBound(width, inputs.unitRoundoff);
+  // The bound, widened by 2⁻⁴⁸ relative for the float64 roundings of the regrouped sums below.
+  const factor = normIdentityErrorBound(width, inputs.unitRoundoff) + 2 ** -48;
   const slack = normIdentityUnderflowSlack(width);
+  // Per key: ‖k‖² ± (κ‖k‖² + η), so that a row's bounds are `‖q‖²(1 ± κ) + these − 2 q·k`.
+  const keyUpper = new Float64Array(keyCount);
+  const keyLower = new Float64Array(keyCount);
+  let finiteNorms = true;
+  for (let key = 0; key < keyCount; key++) {
+    const keyNorm = keySquaredNorms[key] as number;
+    keyUpper[key] = keyNorm + (factor * keyNorm + slack);
+    keyLower[key] = keyNorm - (factor * keyNorm + slack);
+    if (!Number.isFinite(keyNorm)) finiteNorms = false;
+  }
   const index = new Int32Array(batch).fill(-1);
   const squaredDistance = new Float64Array(batch).fill(Number.POSITIVE_INFINITY);
-  const lower = new Float64Array(keyCount);
   const candidates: number[] = [];
   for (let row = 0; row < batch; row++) {
     const queryNorm = querySquaredNorms[row] as number;
+    // lower_k ≤ smallest upper  ⇔  keyLower_k − 2c ≤ min(keyUpper − 2c) + 2κ‖q‖²: one pass, with a threshold
+    // that only falls, so a key above it now stays out; the survivors are filtered by the final one.
+    const spread = 2 * factor * queryNorm;
     const rowOffset = row * keyCount;
     let smallestUpper = Number.POSITIVE_INFINITY;
-    for (let key = 0; key < keyCount; key++) {
-      const keyNorm = keySquaredNorms[key] as number;
-      const approximate = queryNorm - 2 * (dotProducts[rowOffset + key] as number) + keyNorm;
-      if (approximate - approximate !== 0) {
-        // NaN or ±Infinity (a float32 product overflowed, or a NaN input): nothing is ruled out for finite
-        // norms, and the exact recheck decides.
-        lower[key] = Number.isFinite(queryNorm + keyNorm) ? Number.NEGATIVE_INFINITY : Number.NaN;
-        continue;
-      }
-      const bound = factor * (queryNorm + keyNorm) + slack;
-      lower[key] = approximate - bound;
-      const upper = approximate + bound;
-      if (upper < smallestUpper) smallestUpper = upper;
-    }
+    let threshold = Number.POSITIVE_INFINITY;
+    let unranked = false;
     candidates.length = 0;
-    if (smallestUpper === Number.POSITIVE_INFINITY) {
-      for (let key = 0; key < keyCount; key++) {
-        if (Number.isFinite(keySquaredNorms[key] as number)) candidates.push(key);
+    for (let key = 0; key < keyCount; key++) {
+      const twice = 2 * (dotProducts[rowOffset + key] as number);
+      const upper = (keyUpper[key] as number) - twice;
+      if (upper < smallestUpper) {
+        smallestUpper = upper;
+        threshold = smallestUpper + spread;
       }
-    } else {
-      for (let key = 0; key < keyCount; key++)
-        if ((lower[key] as number) <= smallestUpper) candidates.push(key);
+      const lower = (keyLower[key] as number) - twice;
+      if (lower <= threshold) candidates.push(key);
+      // NaN or +Infinity: a NaN input, a non-finite norm, or a float32 product that overflowed.
+      else if (!(lower < Number.POSITIVE_INFINITY)) unranked = true;
     }
-    const nearest: ExactNearest = exactNearestAmong(queries, row * width, keys, width, candidates);
+    let chosen: Iterable<number>;
+    // A threshold of -Infinity comes from a product that overflowed upwards.
+    if (unranked || !finiteNorms || !Number.isFinite(queryNorm) || !Number.isFinite(threshold)) {
+      // Something could not be ranked: recheck every key whose norms are finite, and let the exact sums decide.
+      chosen = rankableKeys(keySquaredNorms, keyCount, queryNorm);
+    } else {
+      chosen = candidates.filter(
+        (key) => (keyLower[key] as number) - 2 * (dotProducts[rowOffset + key] as number) <= threshold,
+      );
+    }
+    const nearest: ExactNearest = exactNearestAmong(queries, row * width, keys, width, chosen);
     index[row] = nearest.index;
     squaredDistance[row] = nearest.squaredDistance;
   }
   return { index, squaredDistance };
+}
+
+/** Every key with a finite squared norm (none when the query's norm is not finite: no distance is). */
+function rankableKeys(keySquaredNorms: ArrayLike<number>, keyCount: number, queryNorm: number): number[] {
+  if (!Number.isFinite(queryNorm)) return [];
+  const keys: number[] = [];
+  for (let key = 0; key < keyCount; key++)
+    if (Number.isFinite(keySquaredNorms[key] as number)) keys.push(key);
+  return keys;
 }
 
 /** `[rows]`: `Σ x²` of each row of a row-major `[rows, width]` array, in float64 (dimension order). */
