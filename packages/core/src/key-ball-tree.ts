@@ -1,5 +1,5 @@
 import { GraceError } from './errors.js';
-import { exactNearestAmong, exactSquaredDistance } from './exact-nearest-key.js';
+import { exactSquaredDistance } from './exact-nearest-key.js';
 
 /**
  * An exact GRACE lookup that skips work: a ball tree over the keys whose nodes also bound the keys' balls.
@@ -42,6 +42,28 @@ interface BallNode {
   readonly start: number;
   readonly end: number;
   readonly children?: readonly [BallNode, BallNode];
+}
+
+/**
+ * The exact squared distance (float64, dimension order, as `exactSquaredDistance`), except that it stops and
+ * returns a partial sum as soon as that exceeds `limit`: adding non-negative terms never makes a float64 sum
+ * smaller, so such a key can neither beat nor tie `limit`.
+ */
+function squaredDistanceUpTo(
+  queries: Float32Array,
+  queryOffset: number,
+  keys: Float32Array,
+  keyOffset: number,
+  width: number,
+  limit: number,
+): number {
+  let sum = 0;
+  for (let column = 0; column < width; column++) {
+    const difference = (queries[queryOffset + column] as number) - (keys[keyOffset + column] as number);
+    sum += difference * difference;
+    if (sum > limit) return sum;
+  }
+  return sum;
 }
 
 /** A node waiting in the branch and bound, with the query's distance to its center. */
@@ -190,26 +212,30 @@ export function buildKeyBallTree(
         }
         if (inBall < 0) continue;
         // 2. Some ball holds q: the exact nearest key decides, by branch and bound from that key.
-        let best = exactNearestAmong(queries, queryOffset, keys, width, [inBall]);
+        let bestIndex = inBall;
+        let bestSquared = exactSquaredDistance(queries, queryOffset, keys, inBall * width, width);
         const pending: PendingNode[] = [{ node: root, distance: centerDistance(queryOffset, root) }];
         while (pending.length > 0) {
           const { node, distance } = pending.pop() as PendingNode;
           const lower = distance * (1 - epsilon) - node.keyRadius;
-          if (lower > 0 && lower * lower * (1 - epsilon) > best.squaredDistance) continue;
+          if (lower > 0 && lower * lower * (1 - epsilon) > bestSquared) continue;
           if (node.children === undefined) {
             distanceEvaluations += node.end - node.start;
-            const leaf = exactNearestAmong(
-              queries,
-              queryOffset,
-              keys,
-              width,
-              order.subarray(node.start, node.end),
-            );
-            if (
-              leaf.squaredDistance < best.squaredDistance ||
-              (leaf.squaredDistance === best.squaredDistance && leaf.index >= 0 && leaf.index < best.index)
-            ) {
-              best = leaf;
+            for (let position = node.start; position < node.end; position++) {
+              const key = order[position] as number;
+              const squared = squaredDistanceUpTo(
+                queries,
+                queryOffset,
+                keys,
+                key * width,
+                width,
+                bestSquared,
+              );
+              // Ties go to the lowest index; NaN never wins.
+              if (squared < bestSquared || (squared === bestSquared && key < bestIndex)) {
+                bestSquared = squared;
+                bestIndex = key;
+              }
             }
             continue;
           }
@@ -220,8 +246,7 @@ export function buildKeyBallTree(
           if (firstPending.distance <= secondPending.distance) pending.push(secondPending, firstPending);
           else pending.push(firstPending, secondPending);
         }
-        if (Math.fround(Math.sqrt(best.squaredDistance)) <= (radii[best.index] as number))
-          hitIndex[row] = best.index;
+        if (Math.fround(Math.sqrt(bestSquared)) <= (radii[bestIndex] as number)) hitIndex[row] = bestIndex;
       }
       return { hitIndex, distanceEvaluations };
     },
