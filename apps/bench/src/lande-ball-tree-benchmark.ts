@@ -70,7 +70,7 @@ export function shuffled<T>(items: readonly T[], random: SeededRandom): T[] {
 
 /**
  * Keys are what a lifelong run edits: dense1 inputs of the stream articles' UDHR snippets (3 words, then 2, 4
- * and 5 words until there are enough), sampled without replacement. Queries are the traffic the edited model
+ * to 8 words until there are enough), sampled without replacement. Queries are the traffic the edited model
  * serves: 3-word snippets of the other articles (upstream and holdout), in a seeded order.
  */
 export async function runBallTreeBenchmark(
@@ -82,7 +82,7 @@ export async function runBallTreeBenchmark(
   const largest = Math.max(...config.keyCounts);
   const keyTexts = new Set<string>();
   const queryTexts = new Set<string>();
-  for (const words of [3, 2, 4, 5]) {
+  for (const words of [3, 2, 4, 5, 6, 7, 8]) {
     if (keyTexts.size >= largest) break;
     const split = splitSnippetsByArticle(await loadUdhrSnippets({ words }), config.seed);
     for (const snippet of split.stream) keyTexts.add(snippet.text);
@@ -97,6 +97,9 @@ export async function runBallTreeBenchmark(
   onProgress(
     `ball-tree: ${keyPool.length} key snippets, ${queries.length} stream snippets; dense1 inputs...`,
   );
+  if (keyPool.length < largest) {
+    throw new RangeError(`only ${keyPool.length} distinct stream snippets, fewer than ${largest} keys`);
+  }
   const keyRows = await dense1Inputs(backend, keyPool);
   const queryRows = await dense1Inputs(backend, queries);
   const width = keyRows.length / keyPool.length;
