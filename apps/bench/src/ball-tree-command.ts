@@ -32,8 +32,8 @@ export const ballTreeCommand: BenchmarkCommand = {
     };
     const rows = await runBallTreeBenchmark(config, (line) => process.stderr.write(`${line}\n`));
     const caption =
-      `ball-tree: lande dense1 (120 dims) keys of UDHR stream snippets, radius ${config.radius} each; ` +
-      `queries: ${config.batch}-row batches of other articles' snippets.\n` +
+      `ball-tree: lande dense1 (120 dims) keys of UDHR snippets, radius ${config.radius} each; ` +
+      `queries: ${config.batch}-row batches of holdout articles' snippets.\n` +
       `ms per batch: median of ${config.runs * config.batches} batches (${config.runs} runs × ${config.batches}), ` +
       "brute force = the cpu backend's exact lookup; same hits checked on every batch.";
     const table = formatTable(

@@ -90,10 +90,10 @@ describe('buildKeyBallTree', () => {
     ['clustered', clusteredCase],
     ['random', randomCase],
   ] as const) {
-    it(`gives the brute-force hit of every query on ${name} data (60 seeds, leaf sizes 1, 4, 32)`, () => {
+    it(`gives the brute-force hit of every query on ${name} data (40 seeds, leaf sizes 1, 4, 32)`, () => {
       let skipped = 0;
       let bruteForce = 0;
-      for (let seed = 1; seed <= 60; seed++) {
+      for (let seed = 1; seed <= 40; seed++) {
         const data = make(seed);
         const expected = bruteForceHits(data.queries, data.keys, data.radii, data.batch, data.width);
         for (const leafSize of [1, 4, 32]) {
@@ -106,7 +106,7 @@ describe('buildKeyBallTree', () => {
       }
       // The point of the tree: on these sizes it computes well under the brute-force number of distances.
       if (name === 'clustered') expect(skipped / bruteForce).toBeGreaterThan(0.3);
-    });
+    }, 60_000);
   }
 
   it('fires on a query exactly at a ball edge and defers just outside, as the brute force does', () => {
