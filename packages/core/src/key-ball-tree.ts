@@ -74,6 +74,8 @@ interface PendingNode {
 
 /** The float32 rounding of a reported distance may bring a true distance of up to `r·(1 + 2⁻²³)` down to r. */
 const reportMargin = 1 + 2 ** -22;
+/** A squared distance above `r²·fireLimit` reports a float32 distance above r (with room for float64 sqrt). */
+const fireLimit = 1 + 2 ** -20;
 
 /**
  * Builds the tree over `keys [N, D]` and `radii [N]` (row-major float32, copied by reference: the caller must
@@ -203,8 +205,17 @@ export function buildKeyBallTree(
           for (let position = node.start; position < node.end; position++) {
             const key = order[position] as number;
             distanceEvaluations++;
-            const squared = exactSquaredDistance(queries, queryOffset, keys, key * width, width);
-            if (Math.fround(Math.sqrt(squared)) <= (radii[key] as number)) {
+            const radius = radii[key] as number;
+            // Past r²(1 + 2⁻²⁰) the reported distance rounds above r whatever is still to add: stop there.
+            const squared = squaredDistanceUpTo(
+              queries,
+              queryOffset,
+              keys,
+              key * width,
+              width,
+              radius * radius * fireLimit,
+            );
+            if (Math.fround(Math.sqrt(squared)) <= radius) {
               inBall = key;
               break;
             }
