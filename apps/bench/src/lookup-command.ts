@@ -108,7 +108,8 @@ export const lookupCommand: BenchmarkCommand = {
     const anchor = anchorOutcome.available ? anchorOutcome.anchor : undefined;
     const anchorNote = anchorOutcome.available
       ? 'anchor: one-thread PyTorch addmm + argmin, timed alternately with the backends'
-      : `anchor: skipped (${anchorOutcome.reason}); the BLAS ratio needs a Python with torch (--python)`;
+      : 'anchor: skipped, no Python with torch (why: on stderr); give one with --python PATH';
+    if (!anchorOutcome.available) process.stderr.write(`anchor: ${anchorOutcome.reason}\n`);
     const progress = createProgressDisplay();
     const result = await runLookupBenchmark(backends, settings.config, {
       ...(anchor === undefined ? {} : { anchor }),
