@@ -1,5 +1,6 @@
 import { createCpuBackend } from '@grace/backend-cpu';
 import type { GraceBackend } from '@grace/core';
+import { createOnnxruntimeDotProducts } from '@grace/search-onnxruntime';
 import { createTfjsBenchmarkBackend } from './tfjs-backends.js';
 import { UsageError } from './usage-error.js';
 import { createWebGpuBenchmarkBackend } from './webgpu-backends.js';
@@ -31,6 +32,12 @@ export const benchmarkBackendFactories: readonly BenchmarkBackendFactory[] = [
     name: 'cpu',
     description: 'the reference backend in plain TypeScript (@grace/backend-cpu)',
     create: async () => createCpuBackend(),
+  },
+  {
+    name: 'cpu-ort',
+    description:
+      'the cpu backend searching with onnxruntime-node MLAS products, exact recheck (@grace/search-onnxruntime)',
+    create: async () => createCpuBackend({ dotProducts: createOnnxruntimeDotProducts() }),
   },
   {
     name: 'tfjs-wasm',

@@ -39,7 +39,18 @@ describe('runBenchCli', () => {
     const folder = await mkdtemp(join(tmpdir(), 'grace-bench-'));
     try {
       const out = join(folder, 'nested', 'lookup.json');
-      const argumentList = ['lookup', '--keys', '10,20', '--dims', '4', '--runs', '2', '--out', out];
+      const argumentList = [
+        'lookup',
+        '--keys',
+        '10,20',
+        '--dims',
+        '4',
+        '--runs',
+        '2',
+        '--no-anchor',
+        '--out',
+        out,
+      ];
       expect(await runBenchCli(argumentList)).toBe(0);
       expect(printed(stdout)).toMatch(/median of 2 runs after 1 warm-up/);
       const table = printed(stdout)

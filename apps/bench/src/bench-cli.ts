@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { ballTreeCommand } from './ball-tree-command.js';
 import type { BenchmarkCommand } from './benchmark-command.js';
 import { editCommand } from './edit-command.js';
 import { growthCommand } from './growth-command.js';
@@ -14,6 +15,7 @@ import { UsageError } from './usage-error.js';
 export const benchmarkCommands: readonly BenchmarkCommand[] = [
   lookupCommand,
   editCommand,
+  ballTreeCommand,
   growthCommand,
   onnxCommand,
   searchStudyCommand,

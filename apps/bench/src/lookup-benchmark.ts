@@ -5,6 +5,7 @@
 
 import { type GraceBackend, SeededRandom, type Tensor } from '@grace/core';
 import type { NamedBackend } from './backends.js';
+import type { LookupAnchor } from './lookup-anchor.js';
 import { type LookupCellData, verifyLookup, verifyNearestKey } from './lookup-verification.js';
 import { naiveNearestKey } from './naive-nearest-key.js';
 import { summarizeTimings, type TimingSummary } from './statistics.js';
@@ -59,6 +60,10 @@ export interface LookupBenchmarkRow {
   readonly speedup: { readonly nearestKey: number; readonly lookup: number };
   /** Fraction of the B queries whose nearest key fired in `lookup` (about half by construction). */
   readonly hitRate: number;
+  /** One-thread PyTorch `addmm` + `argmin` (cached norms) on a cell of the same shape, when the anchor ran. */
+  readonly anchor?: TimingSummary;
+  /** Anchor median / backend median: the share of one-thread BLAS throughput reached (target ≥ 0.8). */
+  readonly blasRatio?: { readonly nearestKey: number; readonly lookup: number };
 }
 
 /** What `runLookupBenchmark` measured. */
@@ -70,6 +75,11 @@ export interface LookupBenchmarkResult {
 
 /** Hooks for progress output; the benchmark itself prints nothing. */
 export interface LookupBenchmarkHooks {
+  /**
+   * One-thread PyTorch, timed once per repetition between the naive loop and the backends (it counts as one
+   * more step of `onStep`).
+   */
+  readonly anchor?: LookupAnchor;
   /** Called after each cell with its rows (one per backend) and its wall time in milliseconds. */
   readonly onCell?: (rows: readonly LookupBenchmarkRow[], wallMs: number) => void;
   /**
@@ -164,12 +174,15 @@ async function measureCell(
   hooks: LookupBenchmarkHooks,
 ): Promise<LookupBenchmarkRow[]> {
   const data = generateLookupCell(config.seed, config.batch, keyCount, dims);
-  const steps = (config.runs + 1) * (1 + backends.length);
+  const anchor = hooks.anchor;
+  const steps = (config.runs + 1) * (1 + backends.length + (anchor === undefined ? 0 : 1));
   let step = 0;
   const stepDone = (): void => hooks.onStep?.({ keys: keyCount, dims }, ++step, steps);
   const uploaded = backends.map(({ name, backend }) => uploadCell(name, backend, data));
   try {
+    await anchor?.prepare(config.batch, keyCount, dims, config.seed);
     const naiveMs: number[] = [];
+    const anchorMs: number[] = [];
     const nearestKeyMs = uploaded.map((): number[] => []);
     const lookupMs = uploaded.map((): number[] => []);
     const hits = uploaded.map(() => 0);
@@ -180,6 +193,11 @@ async function measureCell(
       const naiveElapsed = performance.now() - naiveStarted;
       if (repetition > 0) naiveMs.push(naiveElapsed);
       stepDone();
+      if (anchor !== undefined) {
+        const anchorElapsed = await anchor.time();
+        if (repetition > 0) anchorMs.push(anchorElapsed);
+        stepDone();
+      }
       for (const [position, cell] of uploaded.entries()) {
         const nearest = await timeNearestKey(cell);
         verifyNearestKey(cell.name, data, naive, nearest.index, nearest.distance);
@@ -194,10 +212,22 @@ async function measureCell(
     }
     const naive = summarizeTimings(naiveMs);
     const work = config.batch * keyCount * dims;
+    const anchorTiming = anchorMs.length === 0 ? undefined : summarizeTimings(anchorMs);
     return uploaded.map((cell, position): LookupBenchmarkRow => {
       const nearestKey = summarizeTimings(nearestKeyMs[position]);
       const lookup = summarizeTimings(lookupMs[position]);
+      const anchorColumns =
+        anchorTiming === undefined
+          ? {}
+          : {
+              anchor: anchorTiming,
+              blasRatio: {
+                nearestKey: anchorTiming.medianMs / nearestKey.medianMs,
+                lookup: anchorTiming.medianMs / lookup.medianMs,
+              },
+            };
       return {
+        ...anchorColumns,
         backend: cell.name,
         keys: keyCount,
         dims,

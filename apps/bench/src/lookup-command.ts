@@ -7,13 +7,14 @@ import {
   helpOption,
   jsonReportOption,
 } from './common-options.js';
+import { lookupAnchorPython, startLookupAnchor } from './lookup-anchor.js';
 import {
   defaultLookupConfig,
   type LookupBenchmarkConfig,
   quickLookupConfig,
   runLookupBenchmark,
 } from './lookup-benchmark.js';
-import { formatLookupTable, renderLookupFigure } from './lookup-report.js';
+import { formatBlasTargets, formatLookupTable, renderLookupFigure } from './lookup-report.js';
 import {
   type OptionSpecification,
   type ParsedOptions,
@@ -50,6 +51,13 @@ const lookupOptions: readonly OptionSpecification[] = [
     valueName: 'N',
     description: `seed of the random data (default ${defaultLookupConfig.seed})`,
   },
+  {
+    name: 'python',
+    valueName: 'PATH',
+    description:
+      'Python with torch for the one-thread BLAS anchor column (default $GRACE_ANCHOR_PYTHON, else python3)',
+  },
+  { name: 'no-anchor', description: 'skip the PyTorch anchor column' },
   jsonReportOption('lookup'),
   helpOption,
 ];
@@ -94,8 +102,17 @@ export const lookupCommand: BenchmarkCommand = {
       `lookup: ${keyCounts.length * dims.length} cells (N ${keyCounts.join(',')} × D ${dims.join(',')}), ` +
         `B ${batch}, ${runs} runs, backends ${settings.backendNames.join(',')}\n`,
     );
+    const anchorOutcome = options.flags.has('no-anchor')
+      ? { available: false as const, reason: '--no-anchor' }
+      : await startLookupAnchor(lookupAnchorPython(options.values.get('python')));
+    const anchor = anchorOutcome.available ? anchorOutcome.anchor : undefined;
+    const anchorNote = anchorOutcome.available
+      ? 'anchor: one-thread PyTorch addmm + argmin, timed alternately with the backends'
+      : 'anchor: skipped, no Python with torch (why: on stderr); give one with --python PATH';
+    if (!anchorOutcome.available) process.stderr.write(`anchor: ${anchorOutcome.reason}\n`);
     const progress = createProgressDisplay();
     const result = await runLookupBenchmark(backends, settings.config, {
+      ...(anchor === undefined ? {} : { anchor }),
       onStep: (cell, step, steps) => progress.update(`  N ${cell.keys} D ${cell.dims}`, step, steps),
       onCell: (rows, wallMs) => {
         progress.finish();
@@ -103,7 +120,9 @@ export const lookupCommand: BenchmarkCommand = {
         process.stderr.write(`  N ${first.keys} D ${first.dims}: ${(wallMs / 1000).toFixed(2)} s\n`);
       },
     });
-    process.stdout.write(`\n${formatLookupTable(result)}\n\n`);
+    anchor?.close();
+    const targets = formatBlasTargets(result);
+    process.stdout.write(`\n${formatLookupTable(result)}\n\n${[anchorNote, ...targets].join('\n')}\n\n`);
     await writeJsonReport(
       settings.outPath,
       createBenchmarkReport('lookup', result.backends, result.config, result.rows),

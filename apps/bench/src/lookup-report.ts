@@ -21,6 +21,7 @@ export function formatLookupTable(
   format: 'text' | 'markdown' = 'text',
 ): string {
   const { batch, runs } = result.config;
+  const anchored = result.rows.some((row) => row.anchor !== undefined);
   const caption = [
     `lookup: B = ${batch} queries against N keys of D dims, float32; seed ${result.config.seed}.`,
     format === 'markdown'
@@ -29,6 +30,12 @@ export function formatLookupTable(
     'naive = plain-JS double loop in the same run; ratio = naive median / backend median (>1: backend faster).',
     'q·k·d/s = B·N·D / nearestKey median time. hits = share of queries whose key fired in lookup.',
   ];
+  if (anchored) {
+    caption.push(
+      'torch = one-thread PyTorch addmm + argmin (cached norms), same shape, timed alternately in the same run;' +
+        ' BLAS× = torch median / backend median (nearestKey, lookup); q·k·d/s in the JSON.',
+    );
+  }
   const columns: TableColumn[] = [
     { header: 'backend', align: 'left' },
     { header: 'N', align: 'right' },
@@ -36,10 +43,17 @@ export function formatLookupTable(
     { header: 'naive ms', align: 'right' },
     { header: 'nearestKey ms', align: 'right' },
     { header: 'lookup ms', align: 'right' },
-    { header: 'q·k·d/s', align: 'right' },
+    ...(anchored ? [] : ([{ header: 'q·k·d/s', align: 'right' }] as const)),
     { header: 'naive/nearest', align: 'right' },
     { header: 'naive/lookup', align: 'right' },
     { header: 'hits', align: 'right' },
+    ...(anchored
+      ? ([
+          { header: 'torch ms', align: 'right' },
+          { header: 'BLAS×near', align: 'right' },
+          { header: 'BLAS×look', align: 'right' },
+        ] as const)
+      : []),
   ];
   const rows = result.rows.map((row: LookupBenchmarkRow) => [
     row.backend,
@@ -48,14 +62,41 @@ export function formatLookupTable(
     formatTiming(row.naive, format),
     formatTiming(row.nearestKey, format),
     formatTiming(row.lookup, format),
-    formatRate(row.throughput.nearestKey),
+    ...(anchored ? [] : [formatRate(row.throughput.nearestKey)]),
     formatRatio(row.speedup.nearestKey),
     formatRatio(row.speedup.lookup),
     `${Math.round(row.hitRate * 100)}%`,
+    ...(anchored
+      ? [
+          row.anchor === undefined ? '-' : formatTiming(row.anchor, format),
+          row.blasRatio === undefined ? '-' : formatRatio(row.blasRatio.nearestKey),
+          row.blasRatio === undefined ? '-' : formatRatio(row.blasRatio.lookup),
+        ]
+      : []),
   ]);
   return format === 'markdown'
     ? `${caption.join(' ')}\n\n${formatMarkdownTable(columns, rows)}`
     : `${caption.join('\n')}\n\n${formatTable(columns, rows)}`;
+}
+
+/** The issue-level target for exact search: at least this share of one-thread BLAS throughput. */
+export const blasRatioTarget = 0.8;
+
+/**
+ * One line per backend and cell of D = 768 with 10,000 keys or more that the anchor ran on: its share of
+ * one-thread BLAS throughput (nearestKey and lookup), met when both reach {@link blasRatioTarget}.
+ */
+export function formatBlasTargets(result: LookupBenchmarkResult): string[] {
+  return result.rows
+    .filter((row) => row.blasRatio !== undefined && row.dims === 768 && row.keys >= 10_000)
+    .map((row) => {
+      const ratio = row.blasRatio as NonNullable<LookupBenchmarkRow['blasRatio']>;
+      const met = ratio.nearestKey >= blasRatioTarget && ratio.lookup >= blasRatioTarget;
+      return (
+        `target search ≥ ${blasRatioTarget}× one-thread BLAS, ${row.backend} N ${row.keys} D ${row.dims}: ` +
+        `nearestKey ${formatRatio(ratio.nearestKey)}, lookup ${formatRatio(ratio.lookup)} — ${met ? 'met' : 'MISSED'}`
+      );
+    });
 }
 
 /** `nearestKey` and naive median time against N on log axes, one line per backend and D. */

@@ -13,11 +13,15 @@ import { createCpuRowMirror } from './cpu-row-mirror.js';
 import { CpuTensor, readCpuTensor, resolveCpuTensor } from './cpu-tensor.js';
 import { adamStep } from './kernels/adam-step.js';
 import { gatherTokens } from './kernels/gather-tokens.js';
+import { createKeySearch, type KeySearchOptions } from './kernels/key-search.js';
 import { lookup } from './kernels/lookup.js';
 import { meanTokens } from './kernels/mean-tokens.js';
 import { nearestKey } from './kernels/nearest-key.js';
 import { createHostOpKernels } from './ops/host-op-kernels.js';
 import { WasmMatrixProducts } from './wasm/wasm-matrix-products.js';
+
+/** Options of {@link createCpuBackend}: how `nearestKey` and `lookup` search (answers never depend on it). */
+export type CpuBackendOptions = KeySearchOptions;
 
 /**
  * Makes the reference backend: every kernel in plain TypeScript over `Float32Array` / `Int32Array`.
@@ -26,8 +30,12 @@ import { WasmMatrixProducts } from './wasm/wasm-matrix-products.js';
  * and the template for custom backends. Each call returns an independent backend (no global state): its
  * tensors are refused by every other backend instance with `FOREIGN_TENSOR`, as they would be between two
  * GPU devices, so that mixing up backends is caught here first.
+ *
+ * `options.dotProducts` hands the norm-identity product of the nearest-key search to a fast engine (BLAS speed
+ * with `@grace/search-onnxruntime`); the chosen keys and distances stay exact and identical to the default's.
  */
-export function createCpuBackend(): GraceBackend {
+export function createCpuBackend(options: CpuBackendOptions = {}): GraceBackend {
+  const search = createKeySearch(options);
   const backend: GraceBackend = {
     specificationVersion: 'v1',
     name: 'cpu',
@@ -52,8 +60,8 @@ export function createCpuBackend(): GraceBackend {
     createRowMirror: (rowShape) => createCpuRowMirror(backend, rowShape),
     gatherTokens: (input, positions) => gatherTokens(backend, input, positions),
     meanTokens: (input, lengths) => meanTokens(backend, input, lengths),
-    nearestKey: (queries, keys) => nearestKey(backend, queries, keys),
-    lookup: (args) => lookup(backend, args),
+    nearestKey: (queries, keys) => nearestKey(backend, search, queries, keys),
+    lookup: (args) => lookup(backend, search, args),
     adamStep: (args) => adamStep(backend, args),
     ops: createHostOpKernels({
       read: (tensor, name) => ({ data: readCpuTensor(tensor, backend, name), shape: tensor.shape }),

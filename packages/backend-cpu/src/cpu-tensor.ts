@@ -14,6 +14,7 @@ export class CpuTensor<D extends DType = DType> implements Tensor<D> {
   /** The backend instance that made this tensor; compared by identity. */
   readonly owner: object;
   #data: TensorDataOf[D] | undefined;
+  #revision = 0;
 
   /** Takes ownership of `data`: the caller must not keep a reference to it. */
   constructor(owner: object, dtype: D, data: TensorDataOf[D], shape: Shape) {
@@ -46,6 +47,19 @@ export class CpuTensor<D extends DType = DType> implements Tensor<D> {
     return this.#data;
   }
 
+  /**
+   * Counts in-place writes ({@link CpuTensor.noteWritten}), so that what a kernel derives from the data and
+   * caches (the key norms of a search) can tell that it is stale.
+   */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  /** Every kernel that changes {@link CpuTensor.data} in place calls this afterwards. */
+  noteWritten(): void {
+    this.#revision++;
+  }
+
   /** Drops the array so the garbage collector can take it. Idempotent, as `dispose` promises. */
   release(): void {
     this.#data = undefined;
@@ -76,5 +90,12 @@ export function readCpuTensor<D extends DType>(
   owner: object,
   name: string,
 ): TensorDataOf[D] {
-  return resolveCpuTensor(tensor, owner, name).data;
+  return liveCpuTensor(tensor, owner, name).data;
+}
+
+/** A caller's handle as this backend's tensor, with ownership and disposal checked, in that order. */
+export function liveCpuTensor<D extends DType>(tensor: Tensor<D>, owner: object, name: string): CpuTensor<D> {
+  const resolved = resolveCpuTensor(tensor, owner, name);
+  resolved.data; // throws DISPOSED_TENSOR (with the shape and dtype) when disposed
+  return resolved;
 }

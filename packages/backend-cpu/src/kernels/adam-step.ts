@@ -1,5 +1,5 @@
 import { type AdamStepArguments, validateAdamStepArguments } from '@grace/core';
-import { readCpuTensor } from '../cpu-tensor.js';
+import { readCpuTensor, resolveCpuTensor } from '../cpu-tensor.js';
 import { WasmMatrixProducts } from '../wasm/wasm-matrix-products.js';
 
 /**
@@ -32,5 +32,8 @@ export function adamStep(owner: object, args: AdamStepArguments): void {
     secondMoment[element] = second;
     parameter[element] =
       parameter[element] - stepSize * (first / (Math.sqrt(second) / secondCorrectionRoot + epsilon));
+  }
+  for (const written of [args.parameter, args.firstMoment, args.secondMoment]) {
+    resolveCpuTensor(written, owner, 'parameter').noteWritten();
   }
 }

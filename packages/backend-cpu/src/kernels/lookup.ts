@@ -5,8 +5,8 @@ import {
   type ReplacementMode,
   validateLookupArguments,
 } from '@grace/core';
-import { CpuTensor, readCpuTensor } from '../cpu-tensor.js';
-import { nearestKeyRows, reportedDistance } from './nearest-key.js';
+import { CpuTensor, liveCpuTensor, readCpuTensor } from '../cpu-tensor.js';
+import { type KeySearch, reportedDistance } from './nearest-key.js';
 
 /**
  * The GRACE layer at inference: nearest key, deferral test, replacement, in one call.
@@ -17,11 +17,11 @@ import { nearestKeyRows, reportedDistance } from './nearest-key.js';
  * only the tokens of firing rows are overwritten with byte copies of their key's value: deferring rows are
  * the frozen layer's output bit for bit, as the spec promises.
  */
-export function lookup(owner: object, args: LookupArguments): LookupResult {
+export function lookup(owner: object, search: KeySearch, args: LookupArguments): LookupResult {
   const { sequence } = validateLookupArguments(args);
   const { queries, keys, radii, values, layerOutput, keyPositions, mode } = args;
   const queryData = readCpuTensor(queries, owner, 'queries');
-  const keyData = readCpuTensor(keys, owner, 'keys');
+  const keyTensor = liveCpuTensor(keys, owner, 'keys');
   const radiusData = readCpuTensor(radii, owner, 'radii');
   const valueData = readCpuTensor(values, owner, 'values');
   const layerData = readCpuTensor(layerOutput, owner, 'layerOutput');
@@ -50,7 +50,7 @@ export function lookup(owner: object, args: LookupArguments): LookupResult {
   const output = layerData.slice();
   const hitIndex = new Int32Array(batch).fill(-1);
   if (keyCount > 0) {
-    const nearest = nearestKeyRows(queryData, keyData, batch, keyCount, keyWidth);
+    const nearest = search(queryData, keyTensor, batch, keyWidth);
     for (let row = 0; row < batch; row++) {
       const key = nearest.index[row];
       if (key < 0 || !(reportedDistance(nearest.squaredDistance[row]) <= radiusData[key])) continue;

@@ -1,5 +1,5 @@
 import { type NearestKeyResult, type Tensor, validateNearestKeyArguments } from '@grace/core';
-import { CpuTensor, readCpuTensor } from '../cpu-tensor.js';
+import { CpuTensor, liveCpuTensor, readCpuTensor } from '../cpu-tensor.js';
 
 /** Per-row winners of {@link nearestKeyRows}, before anything is rounded to float32. */
 export interface NearestKeyRows {
@@ -78,21 +78,29 @@ export function reportedDistance(squaredDistance: number): number {
   return Math.fround(Math.sqrt(squaredDistance));
 }
 
+/** The search a backend was made with: the exact loop, or an engine's product and the exact recheck. */
+export type KeySearch = (
+  queries: Float32Array,
+  keys: CpuTensor<'float32'>,
+  batch: number,
+  width: number,
+) => NearestKeyRows;
+
 /**
  * `queries [B, Dk]`, `keys [N, Dk]` → nearest key index and distance per query, exact (see
  * {@link nearestKeyRows}); with `N = 0` every index is -1 and every distance +Infinity.
  */
 export function nearestKey(
   owner: object,
+  search: KeySearch,
   queries: Tensor<'float32'>,
   keys: Tensor<'float32'>,
 ): NearestKeyResult {
   validateNearestKeyArguments(queries, keys);
   const queryData = readCpuTensor(queries, owner, 'queries');
-  const keyData = readCpuTensor(keys, owner, 'keys');
+  const keyTensor = liveCpuTensor(keys, owner, 'keys');
   const [batch, width] = queries.shape as [number, number];
-  const keyCount = keys.shape[0];
-  const rows = nearestKeyRows(queryData, keyData, batch, keyCount, width);
+  const rows = search(queryData, keyTensor, batch, width);
   const distance = new Float32Array(batch);
   for (let row = 0; row < batch; row++) distance[row] = reportedDistance(rows.squaredDistance[row]);
   return {

@@ -1,0 +1,59 @@
+import { type DotProductEngine, exactNearestFromDotProducts, rowSquaredNorms } from '@grace/core';
+import type { CpuTensor } from '../cpu-tensor.js';
+import { type NearestKeyRows, nearestKeyRows } from './nearest-key.js';
+
+/** Options of the CPU backend's nearest-key search (`createCpuBackend({ dotProducts })`). */
+export interface KeySearchOptions {
+  /**
+   * A fast matrix product (e.g. `createOnnxruntimeDotProducts()` from `@grace/search-onnxruntime`) that
+   * pre-selects candidates by the norm identity; the chosen key and its distance are still exact, rechecked by
+   * direct difference in float64. Without one, the backend's own exact loop searches.
+   */
+  readonly dotProducts?: DotProductEngine;
+  /**
+   * Below this many query-key pairs (`B·N`) the exact loop runs even when an engine is given, because an
+   * engine's fixed cost per call outweighs the product there. Default 4,096; 0 always uses the engine.
+   */
+  readonly dotProductMinimumPairs?: number;
+}
+
+/** Default of {@link KeySearchOptions.dotProductMinimumPairs}. */
+export const defaultDotProductMinimumPairs = 4096;
+
+/**
+ * The exact nearest-key search shared by `nearestKey` and `lookup`: the backend's own exact loop, or an engine's
+ * product followed by the exact recheck. Key squared norms are cached per key tensor (and its write revision),
+ * as a BLAS search caches them, so a codebook that is searched again and again pays `N·D` once.
+ */
+export function createKeySearch(
+  options: KeySearchOptions,
+): (queries: Float32Array, keys: CpuTensor<'float32'>, batch: number, width: number) => NearestKeyRows {
+  const engine = options.dotProducts;
+  const minimumPairs = options.dotProductMinimumPairs ?? defaultDotProductMinimumPairs;
+  const normCache = new WeakMap<CpuTensor<'float32'>, { revision: number; norms: Float64Array }>();
+  const keyNorms = (keys: CpuTensor<'float32'>, keyCount: number, width: number): Float64Array => {
+    const cached = normCache.get(keys);
+    if (cached !== undefined && cached.revision === keys.revision) return cached.norms;
+    const norms = rowSquaredNorms(keys.data, keyCount, width);
+    normCache.set(keys, { revision: keys.revision, norms });
+    return norms;
+  };
+  return (queries, keys, batch, width) => {
+    const keyCount = keys.shape[0] as number;
+    const keyData = keys.data;
+    if (engine === undefined || keyCount === 0 || batch * keyCount < minimumPairs) {
+      return nearestKeyRows(queries, keyData, batch, keyCount, width);
+    }
+    return exactNearestFromDotProducts({
+      queries,
+      keys: keyData,
+      dotProducts: engine.dotProducts(queries, keyData, batch, keyCount, width),
+      querySquaredNorms: rowSquaredNorms(queries, batch, width),
+      keySquaredNorms: keyNorms(keys, keyCount, width),
+      batch,
+      keyCount,
+      width,
+      unitRoundoff: engine.unitRoundoff,
+    });
+  };
+}

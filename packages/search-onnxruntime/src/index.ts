@@ -1,0 +1,4 @@
+export {
+  createOnnxruntimeDotProducts,
+  type OnnxruntimeDotProductsOptions,
+} from './onnxruntime-dot-products.js';
