@@ -8,6 +8,7 @@ import {
   type Tensor,
 } from '@grace/core';
 import * as ort from 'onnxruntime-node';
+import { attentionMaskLengths, resolveAttentionMaskInput } from './attention-mask-lengths.js';
 import { cutOnnxModel, type OnnxCut } from './cut-onnx-model.js';
 import {
   type ImportedSuffix,
@@ -46,6 +47,12 @@ export interface LoadOnnxModelOptions extends SuffixLossOptions {
    * import that computes something else is caught before any edit is trained through it.
    */
   readonly backend?: GraceBackend;
+  /**
+   * The `[batch, sequence]` input whose non-zero entries mark real tokens in a right-padded batch: each row's
+   * length (and so its key token) is read from it. Default: the input named `attention_mask`, when there is one;
+   * `null`: none (every row counts all its tokens).
+   */
+  readonly attentionMask?: string | null;
 }
 
 /** An ONNX model cut for GRACE: an {@link EditableModel} plus the onnxruntime sessions behind it. */
@@ -82,6 +89,7 @@ export async function loadOnnxModel(
       ? pathOrBytes
       : await readOnnxModel(pathOrBytes);
   const inputSpecs = resolveInputSpecs(model, options.dimensions);
+  const attentionMask = resolveAttentionMaskInput(inputSpecs, options.attentionMask);
   const cut = await cutOnnxModel(model, options.editAt, options.dimensions);
   const imported = importSuffixGraph(cut, options);
   const decodePredictions = options.decodePredictions ?? defaultDecoder(imported);
@@ -137,10 +145,15 @@ export async function loadOnnxModel(
       const outputs = await runPrefixSession(inputs);
       const uploaded: Record<string, Tensor> = {};
       for (const name of extras) uploaded[name] = upload(backend, outputs[name] as ort.Tensor);
+      const lengths =
+        attentionMask !== undefined && keyShape.length === 3
+          ? { lengths: attentionMaskLengths(attentionMask, inputs) }
+          : {};
       return {
         layerInput: upload(backend, outputs[cut.editPoint.input] as ort.Tensor),
         layerOutput: upload(backend, outputs[cut.editPoint.output] as ort.Tensor),
         extras: uploaded,
+        ...lengths,
       };
     },
     encodeTargets(backend, labels) {

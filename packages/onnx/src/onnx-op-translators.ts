@@ -167,6 +167,7 @@ export const onnxOpTranslators: Readonly<Record<string, OnnxOpTranslator>> = {
   Sqrt: passThrough,
   Identity: passThrough,
   Transpose: passThrough,
+  Gather: passThrough,
   LayerNormalization: layerNormalizationTranslator,
   Softmax: softmax,
   LogSoftmax: softmax,
