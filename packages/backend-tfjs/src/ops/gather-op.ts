@@ -32,10 +32,10 @@ export const gatherOp: ExplicitOp<SuffixOpAttributes['Gather']> = {
       const picks = tf.reshape(wrappedIndices(tf, access, inputAt(inputs, 1), count), [-1]);
       const picked = picks.shape[0] as number;
       const selection = tf.cast(tf.oneHot(picks, count), 'float32');
-      const rows = tf.reshape(
-        tf.transpose(tf.reshape(outputGradient, [outer, picked, inner]), [1, 0, 2]),
-        [picked, outer * inner],
-      );
+      const rows = tf.reshape(tf.transpose(tf.reshape(outputGradient, [outer, picked, inner]), [1, 0, 2]), [
+        picked,
+        outer * inner,
+      ]);
       const summed = tf.reshape(tf.matMul(selection, rows, true, false), [count, outer, inner]);
       return tf.reshape(tf.transpose(summed, [1, 0, 2]), data.shape);
     }),

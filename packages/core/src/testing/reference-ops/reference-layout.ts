@@ -48,7 +48,11 @@ export function referenceTranspose(input: ReferenceArray, perm: readonly number[
 }
 
 /** ONNX Gather along `axis` by integer `indices` (negative ones count from the end). */
-export function referenceGather(data: ReferenceArray, indices: ReferenceArray, axis: number): ReferenceResult {
+export function referenceGather(
+  data: ReferenceArray,
+  indices: ReferenceArray,
+  axis: number,
+): ReferenceResult {
   const count = data.shape[axis] as number;
   const shape = [...data.shape.slice(0, axis), ...indices.shape, ...data.shape.slice(axis + 1)];
   const result = new Float64Array(elementCount(shape));
