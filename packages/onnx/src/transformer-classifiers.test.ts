@@ -12,18 +12,22 @@ import {
 } from './transformer-fixtures.js';
 
 /**
- * A BERT classifier from the TorchScript exporter (opset 17, dynamic batch and sequence), edited at its second
- * block's FFN output `layer.1/output/dense`: the suffix holds the residual Add, LayerNormalization, the pooler's
- * Gather of token 0, Gemm + Tanh and the classifier Gemm.
+ * BERT and DistilBERT classifiers from the TorchScript exporter (opset 17, dynamic batch and sequence), edited at
+ * their second block's FFN output: the suffix holds the residual Add, LayerNormalization, the head's Gather of
+ * token 0, and the head's Gemms with Tanh (BERT's pooler) or Relu (DistilBERT's pre-classifier).
  */
 const backend = createCpuBackend();
-const reference = transformerReference('bert-classifier');
-const examples = tokenExamples(reference.inputs);
-const tokens = reference.inputs.input_ids[0]?.length ?? 0;
-const editAt = '/bert/encoder/layer.1/output/dense/MatMul';
-const modelPath = join(transformerFixtureDirectory, reference.file);
+const fixtures = [
+  { key: 'bert-classifier', editAt: '/bert/encoder/layer.1/output/dense/MatMul' },
+  { key: 'distilbert-classifier', editAt: '/distilbert/transformer/layer.1/ffn/lin2/MatMul' },
+];
 
-describe('BERT classifier (TorchScript exporter) cut at layer.1/output/dense', () => {
+describe.each(fixtures)('$key (TorchScript exporter) cut at $editAt', ({ key, editAt }) => {
+  const reference = transformerReference(key);
+  const examples = tokenExamples(reference.inputs);
+  const tokens = reference.inputs.input_ids[0]?.length ?? 0;
+  const modelPath = join(transformerFixtureDirectory, reference.file);
+
   test('prefix + imported suffix agree with PyTorch on the padded reference batch (≤ 1e-4)', async () => {
     const model = await loadOnnxModel(modelPath, { editAt, dimensions: { sequence: tokens }, backend });
     expect(model.suffix.nodes.map((node) => node.opType)).toContain('Gather');
@@ -63,7 +67,7 @@ describe('BERT classifier (TorchScript exporter) cut at layer.1/output/dense', (
     const tokenName = typeof keyToken === 'object' ? `index ${keyToken.index}` : keyToken;
     test(`an edit (${replacement}, key token ${tokenName}) fixes its input and leaves 20 others bit-identical`, async () => {
       const model = await loadOnnxModel(modelPath, { editAt, dimensions: { sequence: tokens } });
-      // Activations of this small random model have norms near 0.5 and the 20 others lie ≥ 0.29 away.
+      // Activations of these small random models have norms near 0.5; the 20 others lie ≥ 0.29 away (BERT).
       const editor = new GraceEditor(model, { backend, epsInit: 0.1, replacement, keyToken });
       const before = await editor.predictWithDetails(others);
       const input = edited;
