@@ -17,6 +17,7 @@ import {
   type SuffixLossOptions,
 } from './import-suffix-graph.js';
 import {
+  batchDimension,
   batchFeeds,
   type OnnxInput,
   type OnnxInputSpec,
@@ -91,6 +92,17 @@ export async function loadOnnxModel(
   const inputSpecs = resolveInputSpecs(model, options.dimensions);
   const attentionMask = resolveAttentionMaskInput(inputSpecs, options.attentionMask);
   const cut = await cutOnnxModel(model, options.editAt, options.dimensions);
+  const foldsBatch = (dimension: number | string | undefined): boolean =>
+    typeof dimension === 'string' && dimension !== batchDimension;
+  if (foldsBatch(cut.editPoint.inputShape[0]) || foldsBatch(cut.editPoint.outputShape[0])) {
+    // The dynamo exporter writes a transformer's Linear as a Gemm on `[B*T, D]`: a row is then a token, not an
+    // example, and keys, lengths and replacement modes would silently apply to the wrong rows.
+    throw new GraceError(
+      'UNSUPPORTED_OP',
+      `edit point '${cut.editPoint.name}': layer input [${cut.editPoint.inputShape.join(', ')}] folds other dimensions into the batch (tokens flattened for a Gemm); GRACE needs one row per example, [B, D] or [B, T, D]`,
+      { editAt: options.editAt, inputShape: cut.editPoint.inputShape },
+    );
+  }
   const imported = importSuffixGraph(cut, options);
   const decodePredictions = options.decodePredictions ?? defaultDecoder(imported);
   const keyShape = cut.editPoint.inputShape;
@@ -172,7 +184,9 @@ export async function loadOnnxModel(
       const rows = labels.map((label) =>
         typeof label === 'number' ? [label] : [...(label as readonly number[])],
       );
-      return backend.upload(Float32Array.from(rows.flat()), [labels.length, rows[0]?.length ?? 1]);
+      // A target of a `[B, T, D]` output (a token-level regression) is given flat per example and shaped here.
+      const exampleShape = targetExampleShape(imported, rows[0]?.length ?? 1);
+      return backend.upload(Float32Array.from(rows.flat()), [labels.length, ...exampleShape]);
     },
     decodePredictions,
     async release() {
@@ -191,6 +205,18 @@ export async function loadOnnxModel(
     }
   }
   return loaded;
+}
+
+/**
+ * The per-example shape of a float target of `width` values: the loss input's shape without the batch when its
+ * dimensions are fixed and hold `width` values, else `[width]`.
+ */
+function targetExampleShape(imported: ImportedSuffix, width: number): number[] {
+  const declared = imported.graph.inputs.find((input) => input.name === imported.targetInput)?.shape ?? [];
+  const rest = declared.slice(1);
+  const fixed = rest.every((dimension): dimension is number => typeof dimension === 'number');
+  if (fixed && rest.length > 1 && rest.reduce((product, size) => product * size, 1) === width) return rest;
+  return [width];
 }
 
 /**
