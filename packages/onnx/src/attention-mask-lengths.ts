@@ -37,9 +37,9 @@ export function resolveAttentionMaskInput(
  * non-zero entry (so the key token `last` is the last real token, not padding). A row whose mask is all zeros
  * has no real token and is refused (`INVALID_ARGUMENT`) rather than keyed on padding.
  */
-export function attentionMaskLengths(spec: OnnxInputSpec, inputs: readonly OnnxInput[]): number[] {
+export function attentionMaskLengths(maskInput: string, inputs: readonly OnnxInput[]): number[] {
   return inputs.map((input, row) => {
-    const mask = (input as Readonly<Record<string, ArrayLike<number>>>)[spec.name];
+    const mask = (input as Readonly<Record<string, ArrayLike<number>>>)[maskInput];
     let length = 0;
     if (mask !== undefined) {
       for (let token = mask.length - 1; token >= 0; token--) {
@@ -50,9 +50,9 @@ export function attentionMaskLengths(spec: OnnxInputSpec, inputs: readonly OnnxI
       }
     }
     if (length === 0) {
-      throw new GraceError('INVALID_ARGUMENT', `example ${row}: its '${spec.name}' marks no real token`, {
+      throw new GraceError('INVALID_ARGUMENT', `example ${row}: its '${maskInput}' marks no real token`, {
         row,
-        attentionMask: spec.name,
+        attentionMask: maskInput,
       });
     }
     return length;

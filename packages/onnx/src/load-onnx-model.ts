@@ -63,6 +63,8 @@ export interface OnnxEditableModel extends EditableModel<OnnxInput> {
   readonly inputSpecs: readonly OnnxInputSpec[];
   /** The prediction's name in the original model (and the single-graph export): `predictionOutput` is the suffix's. */
   readonly modelPredictionOutput: string;
+  /** The attention-mask input that gives each row's length (see `attentionMask`), if the model has one. */
+  readonly attentionMask: string | undefined;
   /** The frozen model up to the edited layer; outputs the layer input, the layer output and the crossing tensors. */
   readonly prefixSession: ort.InferenceSession;
   /** The original model after the cut, for serving and for checking the imported IR against. */
@@ -147,6 +149,7 @@ export async function loadOnnxModel(
     cut,
     imported,
     inputSpecs,
+    attentionMask: keyShape.length === 3 ? attentionMask?.name : undefined,
     modelPredictionOutput:
       cut.modelOutputs[cut.outputs.indexOf(imported.predictionOutput)] ?? imported.predictionOutput,
     prefixSession,
@@ -159,7 +162,7 @@ export async function loadOnnxModel(
       for (const name of extras) uploaded[name] = upload(backend, outputs[name] as ort.Tensor);
       const lengths =
         attentionMask !== undefined && keyShape.length === 3
-          ? { lengths: attentionMaskLengths(attentionMask, inputs) }
+          ? { lengths: attentionMaskLengths(attentionMask.name, inputs) }
           : {};
       return {
         layerInput: upload(backend, outputs[cut.editPoint.input] as ort.Tensor),

@@ -1,8 +1,12 @@
 import { join } from 'node:path';
 import { createCpuBackend } from '@grace/backend-cpu';
 import { GraceEditor, type KeyToken, type ReplacementMode } from '@grace/core';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, test } from 'vitest';
-import { loadOnnxModel } from './load-onnx-model.js';
+import { buildSingleGraphModel } from './export-edited-model.js';
+import { loadOnnxModel, type OnnxEditableModel } from './load-onnx-model.js';
+import { batchFeeds } from './onnx-inputs.js';
+import { predictWithSuffixSession } from './predict-with-suffix-session.js';
 import {
   predictThroughImport,
   randomTokenExamples,
@@ -17,6 +21,23 @@ import {
  * token 0, and the head's Gemms with Tanh (BERT's pooler) or Relu (DistilBERT's pre-classifier).
  */
 const backend = createCpuBackend();
+
+/** The exported single graph's logits and the editor's serving path's (lookup + suffix session), side by side. */
+async function exportedAndServed(
+  model: OnnxEditableModel,
+  editor: GraceEditor<Record<string, number[]>>,
+  inputs: readonly Record<string, number[]>[],
+) {
+  const served = await predictWithSuffixSession(model, editor, inputs);
+  const graph = buildSingleGraphModel(model, editor.codebook, editor.layer);
+  const session = await ort.InferenceSession.create(graph);
+  const exported = (await session.run(batchFeeds(model.inputSpecs, inputs)))[
+    model.modelPredictionOutput
+  ] as ort.Tensor;
+  await session.release();
+  return { served: served.prediction.data as Float32Array, exported: exported.data as Float32Array };
+}
+
 const fixtures = [
   { key: 'bert-classifier', editAt: '/bert/encoder/layer.1/output/dense/MatMul' },
   { key: 'distilbert-classifier', editAt: '/distilbert/transformer/layer.1/ffn/lin2/MatMul' },
@@ -79,6 +100,12 @@ describe.each(fixtures)('$key (TorchScript exporter) cut at $editAt', ({ key, ed
       const after = await editor.predictWithDetails(others);
       expect(Array.from(after.keyIndices)).toEqual(new Array(20).fill(-1));
       expect(after.scores).toEqual(before.scores);
+      // The single graph reads each row's key token from the attention mask too, and agrees with the editor.
+      const { served, exported } = await exportedAndServed(model, editor, [input, ...others, ...examples]);
+      const difference = Math.max(
+        ...Array.from(exported, (value, index) => Math.abs(value - (served[index] as number))),
+      );
+      expect(difference).toBeLessThan(1e-5);
       editor.dispose();
       await model.release();
     }, 60_000);
