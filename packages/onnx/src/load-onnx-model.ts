@@ -10,6 +10,7 @@ import {
 import * as ort from 'onnxruntime-node';
 import { attentionMaskLengths, resolveAttentionMaskInput } from './attention-mask-lengths.js';
 import { cutOnnxModel, type OnnxCut } from './cut-onnx-model.js';
+import { rewriteFixedBatch } from './fixed-batch.js';
 import {
   type ImportedSuffix,
   importSuffixGraph,
@@ -63,6 +64,8 @@ export interface OnnxEditableModel extends EditableModel<OnnxInput> {
   readonly inputSpecs: readonly OnnxInputSpec[];
   /** The prediction's name in the original model (and the single-graph export): `predictionOutput` is the suffix's. */
   readonly modelPredictionOutput: string;
+  /** What the load changed to make the model editable (a batch fixed at 1 made dynamic); empty when nothing. */
+  readonly notices: readonly string[];
   /** The attention-mask input that gives each row's length (see `attentionMask`), if the model has one. */
   readonly attentionMask: string | undefined;
   /** The frozen model up to the edited layer; outputs the layer input, the layer output and the crossing tensors. */
@@ -87,10 +90,11 @@ export async function loadOnnxModel(
   pathOrBytes: string | Uint8Array | OnnxModel,
   options: LoadOnnxModelOptions,
 ): Promise<OnnxEditableModel> {
-  const model =
+  const { model, notice } = rewriteFixedBatch(
     typeof pathOrBytes === 'object' && 'proto' in pathOrBytes
       ? pathOrBytes
-      : await readOnnxModel(pathOrBytes);
+      : await readOnnxModel(pathOrBytes),
+  );
   const inputSpecs = resolveInputSpecs(model, options.dimensions);
   const attentionMask = resolveAttentionMaskInput(inputSpecs, options.attentionMask);
   const cut = await cutOnnxModel(model, options.editAt, options.dimensions);
@@ -149,6 +153,7 @@ export async function loadOnnxModel(
     cut,
     imported,
     inputSpecs,
+    notices: notice === undefined ? [] : [notice],
     attentionMask: keyShape.length === 3 ? attentionMask?.name : undefined,
     modelPredictionOutput:
       cut.modelOutputs[cut.outputs.indexOf(imported.predictionOutput)] ?? imported.predictionOutput,
