@@ -11,6 +11,7 @@ import {
 import { type ProbedTensor, probeShapes } from './probe-shapes.js';
 import type { OnnxModel } from './read-onnx-model.js';
 import { type StaticValue, staticValueToTensor } from './static-value.js';
+import { subgraphLayerError, subgraphLayers } from './subgraph-layers.js';
 
 /** The suffix's name for the edited layer's output when that output is also the model's. */
 export const layerOutputAlias = 'grace:prediction';
@@ -67,6 +68,11 @@ export async function listEditPoints(
   options: { readonly dimensions?: Readonly<Record<string, number>> } = {},
 ): Promise<EditPoint[]> {
   const nodes = candidateNodes(model);
+  if (nodes.length === 0) {
+    const nested = subgraphLayers(model);
+    if (nested.length > 0) throw subgraphLayerError(nested);
+    return [];
+  }
   const names = nodes.flatMap((node) => [node.input?.[0] ?? '', node.output?.[0] ?? '']);
   const probed = await probeShapes(model, names, options.dimensions);
   return nodes.map((node) => ({
@@ -117,6 +123,8 @@ export async function cutOnnxModel(
   const candidates = candidateNodes(model);
   const node = candidates.find((entry) => nodeName(entry) === editAt || entry.output?.[0] === editAt);
   if (node === undefined) {
+    const nested = subgraphLayers(model).filter((layer) => layer.name === editAt);
+    if (nested.length > 0) throw subgraphLayerError(nested, editAt);
     throw new GraceError(
       'INVALID_ARGUMENT',
       `'${editAt}' is not a MatMul or Gemm node of the model (edit points: ${candidates.map(nodeName).join(', ')})`,

@@ -10,6 +10,7 @@ import { loadCodebook, saveCodebook } from '@grace/core/node';
 import type { OnnxEditableModel } from './load-onnx-model.js';
 import { boolTensor, floatTensor, integerTensor, onnxNode } from './onnx-model-builder.js';
 import { type OnnxNodeProto, type OnnxTensorProto, onnx } from './onnx-proto-types.js';
+import { paddedKeyTokenNodes } from './padded-key-token-nodes.js';
 import { encodeOnnxModel } from './read-onnx-model.js';
 
 /** Where an export put things, and whether the single-graph form could be built. */
@@ -82,8 +83,9 @@ export interface SingleGraphLayerOptions {
  * `output = Where(hit, values[i], frozen output)`. Each op in the form of the model's own opset (axes as
  * attributes before 13/18, Not(Greater) before LessOrEqual existed). For `[B, T, D]` layers the query is the
  * key token's row (`Gather`) or the token mean (`ReduceMean`), and a constant `[1, T, 1]` token mask (from the
- * replacement mode) is and-ed with the hit, so the sequence length must be fixed; without padding every row's
- * key token is at the same position, as in `runPrefix` of an ONNX model.
+ * replacement mode) is and-ed with the hit, so the sequence length must be fixed. With an attention mask the key
+ * position, query and replaced tokens are computed per row from it instead (see `paddedKeyTokenNodes`), as
+ * `runPrefix` reads padded batches.
  */
 export function buildSingleGraphModel(
   model: OnnxEditableModel,
@@ -123,15 +125,35 @@ export function buildSingleGraphModel(
         ? tokenCount + keyToken.index
         : keyToken.index
       : tokenCount - 1;
-  const query: OnnxNodeProto[] = !sequence
-    ? [onnxNode('Identity', [editPoint.input], [name('query.rows')])]
-    : keyToken === 'mean'
-      ? [reduce('ReduceMean', editPoint.input, name('query.rows'), 1, 18)]
-      : [onnxNode('Gather', [editPoint.input, name('key.position')], [name('query.rows')], { axis: 1 })];
+  // A right-padded batch: key positions and replaced tokens per row from the attention mask, as `runPrefix`.
+  const padded =
+    sequence && model.attentionMask !== undefined
+      ? paddedKeyTokenNodes({
+          attentionMask: model.attentionMask,
+          layerInput: editPoint.input,
+          tokens: tokenCount,
+          keyToken,
+          replacement,
+          reduce,
+          opset,
+          prefix: name('padded/'),
+        })
+      : undefined;
+  const query: OnnxNodeProto[] = padded
+    ? [...padded.nodes, onnxNode('Identity', [name('padded/query.rows')], [name('query.rows')])]
+    : !sequence
+      ? [onnxNode('Identity', [editPoint.input], [name('query.rows')])]
+      : keyToken === 'mean'
+        ? [reduce('ReduceMean', editPoint.input, name('query.rows'), 1, 18)]
+        : [onnxNode('Gather', [editPoint.input, name('key.position')], [name('query.rows')], { axis: 1 })];
   const hitColumn = sequence
     ? [
         onnxNode('Reshape', [name('hit'), name('hit.shape')], [name('hit.column')]),
-        onnxNode('And', [name('hit.column'), name('token.mask')], [name('replace')]),
+        onnxNode(
+          'And',
+          [name('hit.column'), padded ? name('padded/token.mask') : name('token.mask')],
+          [name('replace')],
+        ),
       ]
     : [onnxNode('Reshape', [name('hit'), name('hit.shape')], [name('replace')])];
   const lookup: OnnxNodeProto[] = [
@@ -176,7 +198,8 @@ export function buildSingleGraphModel(
     integerTensor(name('query.shape'), [0, 1, -1]),
     integerTensor(name('hit.shape'), sequence ? [-1, 1, 1] : [-1, 1]),
     integerTensor(name('value.shape'), sequence ? [0, 1, -1] : [0, -1]),
-    ...(sequence
+    ...(padded?.initializers ?? []),
+    ...(sequence && padded === undefined
       ? [
           integerTensor(name('key.position'), [keyPosition], []),
           boolTensor(

@@ -8,7 +8,9 @@ import {
   type Tensor,
 } from '@grace/core';
 import * as ort from 'onnxruntime-node';
+import { attentionMaskLengths, resolveAttentionMaskInput } from './attention-mask-lengths.js';
 import { cutOnnxModel, type OnnxCut } from './cut-onnx-model.js';
+import { rewriteFixedBatch } from './fixed-batch.js';
 import {
   type ImportedSuffix,
   importSuffixGraph,
@@ -16,6 +18,7 @@ import {
   type SuffixLossOptions,
 } from './import-suffix-graph.js';
 import {
+  batchDimension,
   batchFeeds,
   type OnnxInput,
   type OnnxInputSpec,
@@ -46,6 +49,12 @@ export interface LoadOnnxModelOptions extends SuffixLossOptions {
    * import that computes something else is caught before any edit is trained through it.
    */
   readonly backend?: GraceBackend;
+  /**
+   * The `[batch, sequence]` input whose non-zero entries mark real tokens in a right-padded batch: each row's
+   * length (and so its key token) is read from it. Default: the input named `attention_mask`, when there is one;
+   * `null`: none (every row counts all its tokens).
+   */
+  readonly attentionMask?: string | null;
 }
 
 /** An ONNX model cut for GRACE: an {@link EditableModel} plus the onnxruntime sessions behind it. */
@@ -55,6 +64,10 @@ export interface OnnxEditableModel extends EditableModel<OnnxInput> {
   readonly inputSpecs: readonly OnnxInputSpec[];
   /** The prediction's name in the original model (and the single-graph export): `predictionOutput` is the suffix's. */
   readonly modelPredictionOutput: string;
+  /** What the load changed to make the model editable (a batch fixed at 1 made dynamic); empty when nothing. */
+  readonly notices: readonly string[];
+  /** The attention-mask input that gives each row's length (see `attentionMask`), if the model has one. */
+  readonly attentionMask: string | undefined;
   /** The frozen model up to the edited layer; outputs the layer input, the layer output and the crossing tensors. */
   readonly prefixSession: ort.InferenceSession;
   /** The original model after the cut, for serving and for checking the imported IR against. */
@@ -77,12 +90,25 @@ export async function loadOnnxModel(
   pathOrBytes: string | Uint8Array | OnnxModel,
   options: LoadOnnxModelOptions,
 ): Promise<OnnxEditableModel> {
-  const model =
+  const { model, notice } = rewriteFixedBatch(
     typeof pathOrBytes === 'object' && 'proto' in pathOrBytes
       ? pathOrBytes
-      : await readOnnxModel(pathOrBytes);
+      : await readOnnxModel(pathOrBytes),
+  );
   const inputSpecs = resolveInputSpecs(model, options.dimensions);
+  const attentionMask = resolveAttentionMaskInput(inputSpecs, options.attentionMask);
   const cut = await cutOnnxModel(model, options.editAt, options.dimensions);
+  const foldsBatch = (dimension: number | string | undefined): boolean =>
+    typeof dimension === 'string' && dimension !== batchDimension;
+  if (foldsBatch(cut.editPoint.inputShape[0]) || foldsBatch(cut.editPoint.outputShape[0])) {
+    // The dynamo exporter writes a transformer's Linear as a Gemm on `[B*T, D]`: a row is then a token, not an
+    // example, and keys, lengths and replacement modes would silently apply to the wrong rows.
+    throw new GraceError(
+      'UNSUPPORTED_OP',
+      `edit point '${cut.editPoint.name}': layer input [${cut.editPoint.inputShape.join(', ')}] folds other dimensions into the batch (tokens flattened for a Gemm); GRACE needs one row per example, [B, D] or [B, T, D]`,
+      { editAt: options.editAt, inputShape: cut.editPoint.inputShape },
+    );
+  }
   const imported = importSuffixGraph(cut, options);
   const decodePredictions = options.decodePredictions ?? defaultDecoder(imported);
   const keyShape = cut.editPoint.inputShape;
@@ -127,6 +153,8 @@ export async function loadOnnxModel(
     cut,
     imported,
     inputSpecs,
+    notices: notice === undefined ? [] : [notice],
+    attentionMask: keyShape.length === 3 ? attentionMask?.name : undefined,
     modelPredictionOutput:
       cut.modelOutputs[cut.outputs.indexOf(imported.predictionOutput)] ?? imported.predictionOutput,
     prefixSession,
@@ -137,10 +165,15 @@ export async function loadOnnxModel(
       const outputs = await runPrefixSession(inputs);
       const uploaded: Record<string, Tensor> = {};
       for (const name of extras) uploaded[name] = upload(backend, outputs[name] as ort.Tensor);
+      const lengths =
+        attentionMask !== undefined && keyShape.length === 3
+          ? { lengths: attentionMaskLengths(attentionMask.name, inputs) }
+          : {};
       return {
         layerInput: upload(backend, outputs[cut.editPoint.input] as ort.Tensor),
         layerOutput: upload(backend, outputs[cut.editPoint.output] as ort.Tensor),
         extras: uploaded,
+        ...lengths,
       };
     },
     encodeTargets(backend, labels) {
@@ -159,7 +192,9 @@ export async function loadOnnxModel(
       const rows = labels.map((label) =>
         typeof label === 'number' ? [label] : [...(label as readonly number[])],
       );
-      return backend.upload(Float32Array.from(rows.flat()), [labels.length, rows[0]?.length ?? 1]);
+      // A target of a `[B, T, D]` output (a token-level regression) is given flat per example and shaped here.
+      const exampleShape = targetExampleShape(imported, rows[0]?.length ?? 1);
+      return backend.upload(Float32Array.from(rows.flat()), [labels.length, ...exampleShape]);
     },
     decodePredictions,
     async release() {
@@ -178,6 +213,18 @@ export async function loadOnnxModel(
     }
   }
   return loaded;
+}
+
+/**
+ * The per-example shape of a float target of `width` values: the loss input's shape without the batch when its
+ * dimensions are fixed and hold `width` values, else `[width]`.
+ */
+function targetExampleShape(imported: ImportedSuffix, width: number): number[] {
+  const declared = imported.graph.inputs.find((input) => input.name === imported.targetInput)?.shape ?? [];
+  const rest = declared.slice(1);
+  const fixed = rest.every((dimension): dimension is number => typeof dimension === 'number');
+  if (fixed && rest.length > 1 && rest.reduce((product, size) => product * size, 1) === width) return rest;
+  return [width];
 }
 
 /**

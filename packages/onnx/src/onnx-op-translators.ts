@@ -147,6 +147,27 @@ const dropout: OnnxOpTranslator = {
   },
 };
 
+/** ONNX's element type FLOAT: the only type the IR computes in. */
+const onnxFloat = 1;
+
+/**
+ * Cast to float32 of a float32 tensor is the identity (T5's layer norm casts its input to float32 whatever it
+ * was). A cast to any other type would change values (rounding to float16, truncating to integers), which the IR,
+ * computing in float32, cannot honour: refused. An integer input reaching it is refused by core's check that
+ * Identity reads float32.
+ */
+const cast: OnnxOpTranslator = {
+  attributes: ['to', 'saturate'],
+  translate(context) {
+    const to = context.attributes.get('to');
+    if (to !== onnxFloat)
+      throw context.refuse(`cast to ONNX element type ${String(to)}; the IR computes in float32 only`, {
+        to,
+      });
+    return identity(context);
+  },
+};
+
 /**
  * Every ONNX op the importer turns into the suffix IR, by ONNX op type. To support an op, add its translator
  * here (and, when the IR needs a new op, its definition and kernels in core and the backends); its ONNX node
@@ -167,6 +188,7 @@ export const onnxOpTranslators: Readonly<Record<string, OnnxOpTranslator>> = {
   Sqrt: passThrough,
   Identity: passThrough,
   Transpose: passThrough,
+  Gather: passThrough,
   LayerNormalization: layerNormalizationTranslator,
   Softmax: softmax,
   LogSoftmax: softmax,
@@ -177,6 +199,7 @@ export const onnxOpTranslators: Readonly<Record<string, OnnxOpTranslator>> = {
   Squeeze: reshaping(['axes']),
   Unsqueeze: reshaping(['axes']),
   Dropout: dropout,
+  Cast: cast,
   SoftmaxCrossEntropyLoss: softmaxCrossEntropyLossTranslator,
   NegativeLogLikelihoodLoss: negativeLogLikelihoodLossTranslator,
 };

@@ -1,5 +1,6 @@
 import type { GraceEditor } from '@grace/core';
 import * as ort from 'onnxruntime-node';
+import { attentionMaskLengths } from './attention-mask-lengths.js';
 import type { OnnxEditableModel } from './load-onnx-model.js';
 import type { OnnxInput } from './onnx-inputs.js';
 
@@ -23,6 +24,10 @@ export async function predictWithSuffixSession(
     const replaced = editor.layer.forward({
       layerInput: layerInput as never,
       layerOutput: layerOutput as never,
+      // Padded rows: key tokens from the attention mask, as `runPrefix` reads them.
+      ...(model.attentionMask === undefined
+        ? {}
+        : { lengths: attentionMaskLengths(model.attentionMask, inputs) }),
     });
     try {
       const [values, keyIndices] = await Promise.all([

@@ -1,4 +1,4 @@
-import type { SymbolicShape } from '@grace/core';
+import { GraceError, type SymbolicShape } from '@grace/core';
 import * as ort from 'onnxruntime-node';
 import { probeFeeds, resolveInputSpecs, symbolicShapeFromProbes } from './onnx-inputs.js';
 import { onnx } from './onnx-proto-types.js';
@@ -34,8 +34,20 @@ export async function probeShapes(
   const specs = resolveInputSpecs(model, dimensions);
   try {
     const [small, large] = [2, 3];
-    const first = await session.run(probeFeeds(specs, small), wanted);
-    const second = await session.run(probeFeeds(specs, large), wanted);
+    const run = async (batch: number) => {
+      try {
+        return await session.run(probeFeeds(specs, batch), wanted);
+      } catch (error) {
+        // A graph that fixes its batch (a Reshape to a constant [1, ...]) fails here with onnxruntime's words.
+        throw new GraceError(
+          'UNSUPPORTED_OP',
+          `onnxruntime cannot run the model at batch ${batch}, which GRACE needs to batch examples: ${(error as Error).message}`,
+          { batch },
+        );
+      }
+    };
+    const first = await run(small);
+    const second = await run(large);
     const probed = new Map<string, ProbedTensor>();
     for (const name of wanted) {
       const a = first[name] as ort.Tensor;

@@ -168,6 +168,14 @@ const cases: GradientCase[] = [
     needed: all(1),
   },
   {
+    type: 'Gather',
+    title: 'axis 1, a repeated and a negative index',
+    attributes: { axis: 1 },
+    inputs: [floats([2, 4, 3]), { data: Int32Array.from([1, -1, 1]), shape: [3] }],
+    needed: [true, false],
+    outputShape: [2, 3, 3],
+  },
+  {
     type: 'SoftmaxCrossEntropyLoss',
     title: 'mean, one row ignored',
     attributes: { reduction: 'mean', ignoreIndex: -1 },

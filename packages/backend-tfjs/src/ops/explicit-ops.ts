@@ -2,6 +2,7 @@ import { type LossReduction, type SuffixOpAttributes, validateClassLabels } from
 import type { TfTensor } from '../tensorflow.js';
 import { elementwiseOps } from './elementwise-ops.js';
 import { type ExplicitOp, neededOnly } from './explicit-op.js';
+import { gatherOp } from './gather-op.js';
 import { matrixOps } from './matrix-ops.js';
 import { inputAt, logSoftmaxForward, softmaxForward } from './op-forward.js';
 
@@ -113,6 +114,7 @@ export const explicitOps = {
       return neededOnly(needed, 2, (index) => (index === 0 ? difference : tf.neg(difference)));
     },
   },
+  Gather: gatherOp,
   ...matrixOps,
   ...elementwiseOps,
 } satisfies { [Op in ExplicitOpType]: ExplicitOp<SuffixOpAttributes[Op]> };
@@ -132,4 +134,5 @@ export type ExplicitOpType =
   | 'LogSoftmax'
   | 'SoftmaxCrossEntropyLoss'
   | 'SigmoidCrossEntropyLoss'
-  | 'MeanSquaredErrorLoss';
+  | 'MeanSquaredErrorLoss'
+  | 'Gather';

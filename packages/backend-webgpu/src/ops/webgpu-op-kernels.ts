@@ -1,6 +1,7 @@
 import type { SuffixKernels } from '@grace/core';
 import type { WebGpuContext } from '../webgpu-context.js';
 import { binaryKernel, unaryKernel } from './elementwise-ops.js';
+import { gatherKernel } from './gather-ops.js';
 import { gemmKernel, matMulKernel } from './linear-ops.js';
 import { elementLossKernel, softmaxCrossEntropyKernel } from './loss-ops.js';
 import { layerNormalizationKernel, softmaxKernel } from './normalization-ops.js';
@@ -33,6 +34,7 @@ export function createWebGpuOpKernels(context: WebGpuContext): SuffixKernels {
     ReduceSum: reduceKernel(context, 'ReduceSum'),
     Reshape: reshapeKernel(context),
     Transpose: transposeKernel(context),
+    Gather: gatherKernel(context),
     SoftmaxCrossEntropyLoss: softmaxCrossEntropyKernel(context),
     SigmoidCrossEntropyLoss: elementLossKernel(context, 'SigmoidCrossEntropyLoss'),
     MeanSquaredErrorLoss: elementLossKernel(context, 'MeanSquaredErrorLoss'),

@@ -6,6 +6,7 @@ import {
   powDefinition,
   subDefinition,
 } from './ops/binary-ops.js';
+import { gatherDefinition } from './ops/gather.js';
 import { gemmDefinition } from './ops/gemm.js';
 import { layerNormalizationDefinition } from './ops/layer-normalization.js';
 import {
@@ -53,6 +54,7 @@ export const opDefinitions: OpDefinitions = {
   ReduceSum: reduceSumDefinition,
   Reshape: reshapeDefinition,
   Transpose: transposeDefinition,
+  Gather: gatherDefinition,
   SoftmaxCrossEntropyLoss: softmaxCrossEntropyLossDefinition,
   SigmoidCrossEntropyLoss: sigmoidCrossEntropyLossDefinition,
   MeanSquaredErrorLoss: meanSquaredErrorLossDefinition,

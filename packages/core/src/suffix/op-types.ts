@@ -44,6 +44,11 @@ export interface SuffixOpAttributes {
   /** A permutation of the input's axes. */
   Transpose: { readonly perm: readonly number[] };
   /**
+   * Entries of float `data` along `axis` picked by int32 `indices` in `[-n, n)` (negative from the end);
+   * output `data.shape[:axis] + indices.shape + data.shape[axis+1:]`.
+   */
+  Gather: { readonly axis: number };
+  /**
    * ONNX SoftmaxCrossEntropyLoss: scores `[N, C]`, int32 labels `[N]`; rows whose label equals `ignoreIndex`
    * count neither in the sum nor in the mean's denominator; with `mean` and every row ignored the loss is 0
    * (ONNX's reference gives 0/0 = NaN, which would poison training). Output: a scalar `[]`.
@@ -80,6 +85,7 @@ export const suffixOpTypes: readonly SuffixOpType[] = Object.freeze([
   'ReduceSum',
   'Reshape',
   'Transpose',
+  'Gather',
   'SoftmaxCrossEntropyLoss',
   'SigmoidCrossEntropyLoss',
   'MeanSquaredErrorLoss',

@@ -32,6 +32,7 @@ export const passingNodeTests: Readonly<Record<string, readonly string[]>> = {
     'test_flatten_negative_axis3',
     'test_flatten_negative_axis4',
   ],
+  Gather: ['test_gather_0', 'test_gather_1', 'test_gather_2d_indices', 'test_gather_negative_indices'],
   Gemm: [
     'test_gemm_all_attributes',
     'test_gemm_alpha',

@@ -228,6 +228,30 @@ export const opCaseTable: readonly OpCaseSpec[] = [
   { op: 'Transpose', name: '[3,5] default perm', inputs: [input([3, 5])] },
 
   {
+    op: 'Gather',
+    name: '[2,5,3] token 3 along axis 1 (a scalar index)',
+    inputs: [input([2, 5, 3]), { shape: [], labels: { classes: 5 } }],
+    attributes: { axis: 1 },
+  },
+  {
+    op: 'Gather',
+    name: '[4,3] rows [6] along axis 0, repeated rows accumulate',
+    inputs: [input([4, 3]), { shape: [6], labels: { classes: 4 } }],
+  },
+  {
+    op: 'Gather',
+    name: '[2,5,3] indices [2,2] along axis 1',
+    inputs: [input([2, 5, 3]), { shape: [2, 2], labels: { classes: 5 } }],
+    attributes: { axis: 1 },
+  },
+  {
+    op: 'Gather',
+    name: '[3,4] axis -1, index -1 counts from the end',
+    inputs: [input([3, 4]), { shape: [3], labels: { classes: 4, ignoredRows: [1], ignoredLabel: -1 } }],
+    attributes: { axis: -1 },
+  },
+
+  {
     op: 'SoftmaxCrossEntropyLoss',
     name: '[4,5] mean',
     inputs: [input([4, 5], 'wide'), { shape: [4], labels: { classes: 5 } }],

@@ -46,3 +46,26 @@ export function referenceTranspose(input: ReferenceArray, perm: readonly number[
   }
   return { data, shape };
 }
+
+/** ONNX Gather along `axis` by integer `indices` (negative ones count from the end). */
+export function referenceGather(
+  data: ReferenceArray,
+  indices: ReferenceArray,
+  axis: number,
+): ReferenceResult {
+  const count = data.shape[axis] as number;
+  const shape = [...data.shape.slice(0, axis), ...indices.shape, ...data.shape.slice(axis + 1)];
+  const result = new Float64Array(elementCount(shape));
+  for (let flat = 0; flat < result.length; flat++) {
+    const outputCoordinates = coordinatesOf(flat, shape);
+    const indexCoordinates = outputCoordinates.slice(axis, axis + indices.shape.length);
+    const picked = indices.data[flatIndexOf(indexCoordinates, indices.shape)] as number;
+    const dataCoordinates = [
+      ...outputCoordinates.slice(0, axis),
+      picked < 0 ? picked + count : picked,
+      ...outputCoordinates.slice(axis + indices.shape.length),
+    ];
+    result[flat] = data.data[flatIndexOf(dataCoordinates, data.shape)] as number;
+  }
+  return { data: result, shape };
+}
