@@ -1,6 +1,6 @@
 import { createCpuBackend } from '@grace/backend-cpu';
 import { exactNearestAmong } from '@grace/core';
-import { runBackendConformance } from '@grace/core/testing';
+import { runBackendConformance } from '@grace/core/testing/vitest';
 import { describe, expect, it } from 'vitest';
 import { createOnnxruntimeDotProducts } from './onnxruntime-dot-products.js';
 

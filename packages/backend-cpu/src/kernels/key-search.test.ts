@@ -1,5 +1,5 @@
 import type { DotProductEngine } from '@grace/core';
-import { runBackendConformance } from '@grace/core/testing';
+import { runBackendConformance } from '@grace/core/testing/vitest';
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../cpu-backend.js';
 
