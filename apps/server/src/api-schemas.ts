@@ -31,6 +31,16 @@ export function apiSchemas(servedModel: ServedModel) {
     createEdits: {
       summary: 'Correct the model: one edit or a batch, applied in order, all or nothing',
       security: bearer,
+      headers: {
+        type: 'object',
+        properties: {
+          'idempotency-key': {
+            type: 'string',
+            pattern: '^[\\x21-\\x7e]{1,200}$',
+            description: 'a retry with the same key is answered from the log, never applied twice',
+          },
+        },
+      },
       body: {
         type: 'object',
         required: ['edits'],
@@ -74,10 +84,11 @@ export function apiSchemas(servedModel: ServedModel) {
       security: bearer,
       params: { type: 'object', required: ['id'], properties: { id: identifier } },
     },
-    codebook: { summary: 'Codebook size and radius statistics' },
+    codebook: { summary: 'Codebook size and radius statistics', security: bearer },
     codebookFile: { summary: 'The committed codebook as a codebook file (safetensors)' },
     model: { summary: 'The served model: name, input schema, labels' },
-    health: { summary: 'Liveness and readiness' },
+    health: { summary: 'Liveness: the process answers' },
+    ready: { summary: 'Readiness: 200 while edits can be taken (the edit log is writable), else 503' },
     metrics: { summary: 'Prometheus text format' },
   } as const;
 }

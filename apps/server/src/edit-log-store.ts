@@ -18,6 +18,10 @@ export interface LoggedEdit {
   readonly inputDigest?: string;
   /** The JSON input the client sent, for the edit history; never used by replay. */
   readonly input: unknown;
+  /** The client's `Idempotency-Key` of the request that made this edit, so a retry is answered, not redone. */
+  readonly idempotencyKey?: string;
+  /** Whether the edited model gave the label right after training (what the first answer said). */
+  readonly fixed?: boolean;
 }
 
 /**
@@ -44,6 +48,16 @@ export interface StoredSnapshot {
   readonly codebook: Uint8Array;
 }
 
+/**
+ * The codebook as it stood after a log position, so a start-up replays only the entries after it. A cache of
+ * the log, never the truth: a damaged checkpoint is skipped and an older one (or the whole log) used instead.
+ */
+export interface StoredCheckpoint {
+  readonly position: number;
+  /** `encodeCodebook` bytes. */
+  readonly codebook: Uint8Array;
+}
+
 /** What a log was written for: a log is never replayed onto another model or layer. */
 export interface EditLogIdentity {
   readonly model: string;
@@ -52,13 +66,21 @@ export interface EditLogIdentity {
   readonly valueDimension: number;
 }
 
+/** Whether the store can take writes; `reason` says why not, in words an operator can act on. */
+export interface StoreHealth {
+  readonly healthy: boolean;
+  readonly reason: string | null;
+  /** Milliseconds the oldest unfinished write has been waiting (0 when none). */
+  readonly writeWaitingMilliseconds: number;
+}
+
 /**
  * Where the edit log lives. The single-machine server uses {@link SqliteEditLogStore}; scaling out means a
- * PostgreSQL implementation of this same interface that replicas follow (README, "Scale-out"). Every method
- * is asynchronous for that reason, although SQLite answers synchronously.
+ * PostgreSQL implementation of this same interface that replicas follow (README, "Scale-out").
  *
  * Contract: `append` is atomic (all entries or none) and durable when its promise resolves; entries are read
- * back in position order.
+ * back in position order. A store that has lost its file or failed a write says so in `health()` and refuses
+ * every later write with a {@link StoreUnavailableError}, so nothing is acknowledged that a restart would lose.
  */
 export interface EditLogStore {
   /** Claims the store for a model; refuses a store written for another model or layer. */
@@ -71,5 +93,17 @@ export interface EditLogStore {
   saveSnapshot(snapshot: StoredSnapshot): Promise<void>;
   loadSnapshot(id: string): Promise<StoredSnapshot | undefined>;
   listSnapshots(): Promise<Omit<StoredSnapshot, 'codebook'>[]>;
+  /** Keeps a checkpoint (and drops all but the newest few). */
+  saveCheckpoint(checkpoint: StoredCheckpoint): Promise<void>;
+  /** Stored checkpoints, newest first. */
+  checkpoints(): Promise<StoredCheckpoint[]>;
+  /** Deletes every entry after `position` and every checkpoint past it (the documented recovery). */
+  truncateAfter(position: number): Promise<void>;
+  health(): StoreHealth;
   close(): Promise<void>;
+}
+
+/** The store cannot take writes now (file gone or replaced, a write failed, the disk stuck): answer 503. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
 }

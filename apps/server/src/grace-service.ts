@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type Codebook,
   decodeCodebook,
@@ -8,18 +9,32 @@ import {
   isGraceError,
 } from '@grace/core';
 import { cooperativeBackend } from './cooperative-backend.js';
-import type { EditLogEntry, EditLogStore, LoggedEdit } from './edit-log-store.js';
+import {
+  type EditLogEntry,
+  type EditLogStore,
+  type LoggedEdit,
+  StoreUnavailableError,
+} from './edit-log-store.js';
 import { InputError } from './input-error.js';
+import { keyOwners } from './key-owners.js';
+import { latestCheckpoint } from './latest-checkpoint.js';
+import type { PredictionPool, PublishedCodebook, ServedPrediction } from './prediction-pool.js';
 import {
   applyLoggedEdit,
+  codebookExpectations,
   copyCodebook,
   type EditHistoryItem,
   historyItem,
+  type ReplayedLog,
   replayEditLog,
 } from './replay-edit-log.js';
 import { SerialQueue } from './serial-queue.js';
 import type { ServedLabel, ServedModel } from './served-model.js';
 import { ServiceMetrics } from './service-metrics.js';
+import { ServiceUnavailableError } from './service-unavailable-error.js';
+import { WorkerClient, workerScript } from './worker-client.js';
+
+export type { ServedPrediction } from './prediction-pool.js';
 
 export interface GraceServiceOptions {
   readonly servedModel: ServedModel;
@@ -27,17 +42,13 @@ export interface GraceServiceOptions {
   readonly store: EditLogStore;
   /** Overrides the served model's Adam iterations per edit (load tests seed many keys cheaply). */
   readonly trainingIterations?: number;
-}
-
-/** One prediction as the API reports it. */
-export interface ServedPrediction {
-  readonly label: ServedLabel;
-  /** Whether a codebook key fired (the edited layer's output was replaced). */
-  readonly fired: boolean;
-  /** The key that fired, or null. */
-  readonly keyIndex: number | null;
-  /** The edit that made (or last trained) that key, or null. */
-  readonly editId: string | null;
+  /** A checkpoint is written after this many log entries since the last one (and after every rollback or
+   * restore, the entries that are slow to replay); default 1,000. */
+  readonly checkpointInterval?: number;
+  /** A write waiting longer than this (milliseconds) makes the service unready and refuses edits; default 2,000. */
+  readonly stalledWriteMilliseconds?: number;
+  /** Where start-up warnings go (a skipped damaged checkpoint); default `console.warn`. */
+  readonly warn?: (message: string) => void;
 }
 
 /** One correction: a model input (already converted from JSON) and the label it should get. */
@@ -57,61 +68,76 @@ export interface AcceptedEdit {
   readonly milliseconds: number;
 }
 
+/** An edit batch's answer; `replayed` when an `Idempotency-Key` matched an earlier request (nothing redone). */
+export interface EditBatchResult {
+  readonly edits: AcceptedEdit[];
+  readonly replayed: boolean;
+}
+
 /**
  * The served model with its codebook, its durable log and its edit queue.
  *
- * Two editors share the model: the SERVING editor answers predictions from the last committed codebook; the
- * TRAINING editor holds a working copy that edits train against (on a {@link cooperativeBackend}, so
- * predictions keep being answered between Adam iterations). An edit is trained on the working copy, its
- * result is appended to the log (durable), and only then applied to the serving codebook from the logged
- * delta — exactly what a restart's replay does — so what clients see is always a state the log can rebuild.
- * If anything fails before the append, the working copy is rebuilt from the serving codebook and nothing
- * is acknowledged.
+ * Two editors share the model: the SERVING editor holds the last committed codebook (predictions read it,
+ * through a {@link PredictionPool} of worker threads when one is attached); the TRAINING editor holds a working
+ * copy that edits train against (on a {@link cooperativeBackend}, so the event loop keeps turning between Adam
+ * iterations). An edit is trained on the working copy, its result appended to the log (durable), and only
+ * then applied to the serving codebook from the logged delta — exactly what a restart's replay does. A
+ * rollback is computed in a worker thread on a copy, logged, then swapped in. Every rollback or restore, and
+ * every `checkpointInterval` entries, the codebook is checkpointed so a restart replays only the tail.
  */
 export class GraceService {
   readonly servedModel: ServedModel;
   readonly metrics = new ServiceMetrics();
   private readonly backend: GraceBackend;
   private readonly store: EditLogStore;
-  private readonly trainingIterations: number | undefined;
+  private readonly options: GraceServiceOptions;
   private readonly queue = new SerialQueue();
+  private readonly codebookWorker = new WorkerClient(workerScript('codebook-worker'), null);
   private serving: GraceEditor<unknown>;
   private training: GraceEditor<unknown>;
   private position: number;
-  /** Every edit ever accepted, by id, in log order; rolled-back ones too. */
+  private entriesSinceCheckpoint: number;
+  private committedVersion = 0;
+  private owners: { version: number; owners: Map<number, string> } | undefined;
+  private pool: PredictionPool | undefined;
   private readonly history: Map<string, EditHistoryItem>;
-  private owners:
-    | { readonly codebook: Codebook; readonly version: number; readonly owners: Map<number, string> }
-    | undefined;
+  private readonly idempotency: Map<string, LoggedEdit[]>;
 
-  private constructor(
-    options: GraceServiceOptions,
-    codebook: Codebook,
-    position: number,
-    history: Map<string, EditHistoryItem>,
-  ) {
+  private constructor(options: GraceServiceOptions, replayed: ReplayedLog) {
+    this.options = options;
     this.servedModel = options.servedModel;
     this.backend = options.backend;
     this.store = options.store;
-    this.trainingIterations = options.trainingIterations;
-    this.position = position;
-    this.history = history;
-    this.serving = this.makeEditor(codebook, this.backend);
-    this.training = this.makeEditor(copyCodebook(codebook), cooperativeBackend(this.backend));
+    this.position = replayed.lastPosition;
+    this.entriesSinceCheckpoint = replayed.replayedEntries;
+    this.history = replayed.history;
+    this.idempotency = replayed.idempotency;
+    this.serving = this.makeEditor(replayed.codebook, this.backend);
+    this.training = this.makeEditor(copyCodebook(replayed.codebook), cooperativeBackend(this.backend));
   }
 
-  /** Opens the log and replays it into the codebook it describes (no training). */
+  /**
+   * Opens the log and rebuilds its codebook without training: from the newest sound checkpoint plus the
+   * entries after it. Writes a checkpoint at once when the tail was long or held rollbacks.
+   */
   static async open(options: GraceServiceOptions): Promise<GraceService> {
-    const { model } = options.servedModel;
-    await options.store.open({
-      model: options.servedModel.name,
+    const { servedModel, store } = options;
+    const { model } = servedModel;
+    await store.open({
+      model: servedModel.name,
       layerId: model.layerId,
       keyDimension: model.keyDimension,
       valueDimension: model.valueDimension,
     });
-    const entries = await options.store.read();
-    const replayed = await replayEditLog(options.servedModel, options.store, entries);
-    return new GraceService(options, replayed.codebook, replayed.lastPosition, replayed.history);
+    const entries = await store.read();
+    const lastPosition = entries.at(-1)?.position ?? 0;
+    const warn = options.warn ?? ((message: string) => console.warn(message));
+    const checkpoint = await latestCheckpoint(servedModel, store, lastPosition, warn);
+    const replayed = await replayEditLog(servedModel, store, entries, checkpoint);
+    const service = new GraceService(options, replayed);
+    const tail = entries.filter((entry) => entry.position > (checkpoint?.position ?? 0));
+    if (tail.some((entry) => entry.kind !== 'edit')) service.checkpointLater(true);
+    return service;
   }
 
   /** The committed codebook (read it, never change it). */
@@ -119,14 +145,53 @@ export class GraceService {
     return this.serving.codebook;
   }
 
+  /** The last log position the committed codebook includes. */
+  get logPosition(): number {
+    return this.position;
+  }
+
   get queueDepth(): number {
     return this.queue.depth;
   }
 
+  /** Slices of predictions waiting for a worker (0 without a pool). */
+  get predictionQueueDepth(): number {
+    return this.pool?.queued ?? 0;
+  }
+
+  /** Whether edits can be taken now, and if not why (for `/readyz`). */
+  readiness(): { ready: boolean; reason: string | null } {
+    const health = this.store.health();
+    if (!health.healthy) return { ready: false, reason: 'the edit log cannot be written' };
+    if (health.writeWaitingMilliseconds > this.stalledWriteMilliseconds) {
+      return { ready: false, reason: 'a write to the edit log has been waiting on the disk' };
+    }
+    return { ready: true, reason: null };
+  }
+
+  /** Answers predictions in worker threads from now on (the pool reads {@link published}). */
+  attachPredictionPool(pool: PredictionPool): void {
+    this.pool = pool;
+  }
+
+  /** The committed codebook with its version and key owners, for prediction workers. */
+  published(): PublishedCodebook {
+    return { version: this.committedVersion, codebook: this.serving.codebook, owners: this.keyOwners() };
+  }
+
+  /** Predicts JSON inputs (refusing a bad one by its field); in the pool's workers when there is a pool. */
+  async predictJson(inputs: readonly unknown[], client: string): Promise<ServedPrediction[]> {
+    const modelInputs = inputs.map((json, index) => this.servedModel.toModelInput(json, `/inputs/${index}`));
+    if (this.pool === undefined) return this.predict(modelInputs);
+    const predictions = await this.pool.predict(client, inputs);
+    this.metrics.predictions += inputs.length;
+    return predictions;
+  }
+
+  /** Predicts model inputs on this thread, from the committed codebook. */
   async predict(inputs: readonly unknown[]): Promise<ServedPrediction[]> {
-    const codebook = this.serving.codebook;
+    const owners = this.keyOwners();
     const { labels, keyIndices } = await this.serving.predictWithDetails(inputs);
-    const owners = this.keyOwners(codebook);
     this.metrics.predictions += inputs.length;
     return labels.map((label, index) => {
       const keyIndex = keyIndices[index] as number;
@@ -140,13 +205,26 @@ export class GraceService {
   }
 
   /** Trains, logs and applies a batch of edits, all or nothing, behind every earlier mutation. */
-  edit(examples: readonly EditInput[]): Promise<AcceptedEdit[]> {
+  async edit(examples: readonly EditInput[]): Promise<AcceptedEdit[]> {
+    return (await this.editOnce(examples)).edits;
+  }
+
+  /**
+   * {@link edit}, at most once per `idempotencyKey`: a request whose key the log already holds is answered
+   * from the log (`replayed`), so a client that retries after a lost answer never applies its edits twice.
+   */
+  editOnce(examples: readonly EditInput[], idempotencyKey?: string): Promise<EditBatchResult> {
     for (const [index, example] of examples.entries()) {
       if (!this.servedModel.labels.includes(example.label)) {
         throw new InputError('UNKNOWN_LABEL', `/edits/${index}/label`, 'is not a label of the model');
       }
     }
-    return this.queue.run(() => this.editNow(examples));
+    return this.queue.run(async () => {
+      const logged = idempotencyKey === undefined ? undefined : this.idempotency.get(idempotencyKey);
+      if (logged !== undefined) return { edits: answerFromLog(logged, examples), replayed: true };
+      this.ensureWritable();
+      return { edits: await this.editNow(examples, idempotencyKey), replayed: false };
+    });
   }
 
   rollback(editId: string): Promise<{ id: string; keys: number }> {
@@ -154,55 +232,63 @@ export class GraceService {
       if (!this.serving.codebook.records.some((record) => record.id === editId)) {
         throw new InputError('UNKNOWN_EDIT', '/id', `no active edit ${JSON.stringify(editId)}`, 404);
       }
+      this.ensureWritable();
+      const bytes = await this.codebookWorker.call<Uint8Array>(
+        'rollback',
+        encodeCodebook(this.serving.codebook),
+        editId,
+      );
       const entry: EditLogEntry = {
         kind: 'rollback',
         position: this.position + 1,
         time: new Date().toISOString(),
         editId,
       };
-      await this.store.append([entry]);
-      this.position = entry.position;
-      this.serving.codebook.rollback(editId);
-      this.training.codebook.rollback(editId);
+      await this.appendToLog([entry]);
+      this.replaceEditors(decodeCodebook(bytes));
       const item = this.history.get(editId);
       if (item !== undefined) item.rolledBackAt = entry.time;
       this.metrics.rollbacks++;
+      this.checkpointLater(true);
       return { id: editId, keys: this.serving.codebook.size };
     });
   }
 
-  /** Stores the committed codebook under a new id; a later restore logs that id. */
+  /** Stores the committed codebook under a new id (unique by construction); a later restore logs that id. */
   snapshot(): Promise<{ id: string; logPosition: number; keys: number }> {
     return this.queue.run(async () => {
-      const id = `snapshot-${this.position}-${Date.now().toString(36)}`;
-      const codebook = encodeCodebook(this.serving.codebook);
-      await this.store.saveSnapshot({
-        id,
-        time: new Date().toISOString(),
-        logPosition: this.position,
-        codebook,
-      });
+      this.ensureWritable();
+      const id = `snapshot-${this.position}-${randomUUID()}`;
+      await this.writeToStore(() =>
+        this.store.saveSnapshot({
+          id,
+          time: new Date().toISOString(),
+          logPosition: this.position,
+          codebook: encodeCodebook(this.serving.codebook),
+        }),
+      );
       return { id, logPosition: this.position, keys: this.serving.codebook.size };
     });
   }
 
   restore(snapshotId: string): Promise<{ id: string; keys: number }> {
     return this.queue.run(async () => {
+      this.ensureWritable();
       const snapshot = await this.store.loadSnapshot(snapshotId);
       if (snapshot === undefined) {
         throw new InputError('UNKNOWN_SNAPSHOT', '/id', `no snapshot ${JSON.stringify(snapshotId)}`, 404);
       }
-      const codebook = decodeCodebook(snapshot.codebook, this.serving.codebook.options);
+      const codebook = decodeCodebook(snapshot.codebook, codebookExpectations(this.servedModel));
       const entry: EditLogEntry = {
         kind: 'restore',
         position: this.position + 1,
         time: new Date().toISOString(),
         snapshotId,
       };
-      await this.store.append([entry]);
-      this.position = entry.position;
+      await this.appendToLog([entry]);
       this.replaceEditors(codebook);
       this.metrics.restores++;
+      this.checkpointLater(true);
       return { id: snapshotId, keys: codebook.size };
     });
   }
@@ -259,10 +345,56 @@ export class GraceService {
     await this.queue.idle();
     this.serving.dispose();
     this.training.dispose();
+    await this.codebookWorker.terminate();
     await this.store.close();
   }
 
-  private async editNow(examples: readonly EditInput[]): Promise<AcceptedEdit[]> {
+  private get stalledWriteMilliseconds(): number {
+    return this.options.stalledWriteMilliseconds ?? 2000;
+  }
+
+  /** Refuses a mutation (503) while the log cannot be written or a write is stuck on the disk. */
+  private ensureWritable(): void {
+    const { ready, reason } = this.readiness();
+    if (!ready) throw new ServiceUnavailableError('STORE_UNAVAILABLE', `${reason}; edits are refused`, 5);
+  }
+
+  private async appendToLog(entries: readonly EditLogEntry[]): Promise<void> {
+    await this.writeToStore(() => this.store.append(entries));
+    this.entriesSinceCheckpoint += entries.length;
+    this.position = entries.at(-1)?.position ?? this.position;
+  }
+
+  /** A store write whose failure the client sees as 503 (never the store's own error). */
+  private async writeToStore(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) {
+        console.error(`edit log write failed: ${error.message}`);
+        throw new ServiceUnavailableError('STORE_UNAVAILABLE', 'the edit log cannot be written', 5);
+      }
+      throw error;
+    }
+  }
+
+  /** Queues a checkpoint of the committed codebook when due (or `now`), behind the running mutation. */
+  private checkpointLater(now = false): void {
+    const interval = this.options.checkpointInterval ?? 1000;
+    if (!now && this.entriesSinceCheckpoint < interval) return;
+    if (this.entriesSinceCheckpoint === 0) return;
+    this.entriesSinceCheckpoint = 0;
+    void this.queue
+      .run(() =>
+        this.store.saveCheckpoint({
+          position: this.position,
+          codebook: encodeCodebook(this.serving.codebook),
+        }),
+      )
+      .catch((error: unknown) => console.error(`checkpoint failed: ${String(error)}`));
+  }
+
+  private async editNow(examples: readonly EditInput[], idempotencyKey?: string): Promise<AcceptedEdit[]> {
     const started = performance.now();
     const entries: EditLogEntry[] = [];
     const accepted: AcceptedEdit[] = [];
@@ -282,6 +414,8 @@ export class GraceService {
           loss: record.loss,
           ...(record.inputDigest === undefined ? {} : { inputDigest: record.inputDigest }),
           input: example.json,
+          fixed: result.fixed,
+          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
         };
         entries.push({ kind: 'edit', position, time: record.time, edit });
         accepted.push({
@@ -293,7 +427,7 @@ export class GraceService {
           milliseconds: result.milliseconds,
         });
       }
-      await this.store.append(entries);
+      await this.appendToLog(entries);
     } catch (error) {
       // Nothing was acknowledged: the working copy goes back to the committed codebook.
       this.training.dispose();
@@ -304,21 +438,25 @@ export class GraceService {
       }
       throw error;
     }
+    const logged: LoggedEdit[] = [];
     for (const entry of entries) {
       if (entry.kind !== 'edit') continue;
       applyLoggedEdit(this.serving.codebook, entry.edit, entry.time);
       this.history.set(entry.edit.editId, historyItem(entry.edit, entry.time));
       this.metrics.countEdit(entry.edit.operation);
+      logged.push(entry.edit);
     }
-    this.position += entries.length;
+    if (idempotencyKey !== undefined) this.idempotency.set(idempotencyKey, logged);
+    this.committedVersion++;
     this.metrics.editSeconds += (performance.now() - started) / 1000;
+    this.checkpointLater();
     return accepted;
   }
 
-  /** For each key, the id of the last active edit routed to it; cached per codebook version. */
-  private keyOwners(codebook: Codebook): ReadonlyMap<number, string> {
-    if (this.owners?.codebook !== codebook || this.owners.version !== codebook.version) {
-      this.owners = { codebook, version: codebook.version, owners: keyOwners(codebook) };
+  /** For each key, the id of the last active edit routed to it; cached per committed version. */
+  private keyOwners(): ReadonlyMap<number, string> {
+    if (this.owners?.version !== this.committedVersion) {
+      this.owners = { version: this.committedVersion, owners: keyOwners(this.serving.codebook) };
     }
     return this.owners.owners;
   }
@@ -328,14 +466,14 @@ export class GraceService {
     this.training.dispose();
     this.serving = this.makeEditor(codebook, this.backend);
     this.training = this.makeEditor(copyCodebook(codebook), cooperativeBackend(this.backend));
+    this.committedVersion++;
   }
 
   private makeEditor(codebook: Codebook, backend: GraceBackend): GraceEditor<unknown> {
     const { editorOptions, model } = this.servedModel;
+    const iterations = this.options.trainingIterations;
     const training =
-      this.trainingIterations === undefined
-        ? editorOptions.training
-        : { ...editorOptions.training, iterations: this.trainingIterations };
+      iterations === undefined ? editorOptions.training : { ...editorOptions.training, iterations };
     return new GraceEditor(model, {
       ...editorOptions,
       ...(training === undefined ? {} : { training }),
@@ -345,9 +483,27 @@ export class GraceService {
   }
 }
 
-/** For each key, the id of the last active edit routed to it (whose training produced its value). */
-function keyOwners(codebook: Codebook): Map<number, string> {
-  const owners = new Map<number, string>();
-  for (const record of codebook.records) owners.set(record.keyIndex, record.id);
-  return owners;
+/**
+ * The first answer to an idempotent request, rebuilt from its logged edits; a retry must carry the same edits
+ * (same count and labels), or the key was reused for something else.
+ */
+function answerFromLog(logged: readonly LoggedEdit[], examples: readonly EditInput[]): AcceptedEdit[] {
+  const same =
+    logged.length === examples.length && logged.every((edit, index) => edit.label === examples[index]?.label);
+  if (!same) {
+    throw new InputError(
+      'IDEMPOTENCY_KEY_REUSED',
+      '/headers/idempotency-key',
+      'this key was used for a different batch of edits',
+      422,
+    );
+  }
+  return logged.map((edit) => ({
+    id: edit.editId,
+    operation: edit.operation,
+    keyIndex: edit.keyIndex,
+    loss: edit.loss,
+    fixed: edit.fixed ?? false,
+    milliseconds: 0,
+  }));
 }

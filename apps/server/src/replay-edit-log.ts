@@ -7,6 +7,10 @@ export interface ReplayedLog {
   readonly codebook: Codebook;
   readonly lastPosition: number;
   readonly history: Map<string, EditHistoryItem>;
+  /** Logged edits by the `Idempotency-Key` of the request that made them, in log order. */
+  readonly idempotency: Map<string, LoggedEdit[]>;
+  /** Entries applied to the codebook (after the checkpoint, if one was used). */
+  readonly replayedEntries: number;
 }
 
 /** Every edit the log ever accepted, for `GET /v1/edits?status=all`; rolled-back edits keep their entry. */
@@ -18,6 +22,18 @@ export interface EditHistoryItem {
   readonly operation: LoggedEdit['operation'];
   readonly input: unknown;
   rolledBackAt: string | null;
+}
+
+/** The log cannot be replayed as it stands: start-up stops with this message (it names the recovery flag). */
+export class DamagedLogError extends Error {
+  override readonly name = 'DamagedLogError';
+  /** The log position of the entry that cannot be replayed. */
+  readonly position: number;
+
+  constructor(position: number, message: string) {
+    super(message);
+    this.position = position;
+  }
 }
 
 /** The history entry of a logged edit. */
@@ -36,36 +52,72 @@ export function historyItem(edit: LoggedEdit, time: string): EditHistoryItem {
  * Rebuilds the codebook from the log, in order, without any training: edits apply their logged deltas,
  * rollbacks re-run the codebook's own exact rollback, restores load the stored snapshot. This is how a
  * restarted server (or, scaled out, a replica following the log) reaches the identical codebook.
+ *
+ * With a `checkpoint` (the codebook after some position), only the entries after it touch the codebook; the
+ * history is still read from the whole log. A restore of a missing or damaged snapshot throws a
+ * {@link DamagedLogError} naming its position.
  */
 export async function replayEditLog(
   servedModel: ServedModel,
   store: EditLogStore,
   entries: readonly EditLogEntry[],
+  checkpoint?: { readonly position: number; readonly codebook: Codebook },
 ): Promise<ReplayedLog> {
-  const { model } = servedModel;
-  let codebook = emptyCodebook(servedModel);
+  let codebook = checkpoint?.codebook ?? emptyCodebook(servedModel);
+  const startPosition = checkpoint?.position ?? 0;
   const history = new Map<string, EditHistoryItem>();
+  const idempotency = new Map<string, LoggedEdit[]>();
   let lastPosition = 0;
+  let replayedEntries = 0;
   for (const entry of entries) {
+    const apply = entry.position > startPosition;
+    if (apply) replayedEntries++;
     if (entry.kind === 'edit') {
-      applyLoggedEdit(codebook, entry.edit, entry.time);
+      if (apply) applyLoggedEdit(codebook, entry.edit, entry.time);
       history.set(entry.edit.editId, historyItem(entry.edit, entry.time));
+      const key = entry.edit.idempotencyKey;
+      if (key !== undefined) idempotency.set(key, [...(idempotency.get(key) ?? []), entry.edit]);
     } else if (entry.kind === 'rollback') {
-      codebook.rollback(entry.editId);
+      if (apply) codebook.rollback(entry.editId);
       const item = history.get(entry.editId);
       if (item !== undefined) item.rolledBackAt = entry.time;
-    } else {
-      const snapshot = await store.loadSnapshot(entry.snapshotId);
-      if (snapshot === undefined) throw new Error(`the log restores a missing snapshot ${entry.snapshotId}`);
-      codebook = decodeCodebook(snapshot.codebook, {
-        keyDimension: model.keyDimension,
-        valueDimension: model.valueDimension,
-        layerId: model.layerId,
-      });
+    } else if (apply) {
+      codebook = await loadRestoredSnapshot(servedModel, store, entry);
     }
     lastPosition = entry.position;
   }
-  return { codebook, lastPosition, history };
+  return { codebook, lastPosition, history, idempotency, replayedEntries };
+}
+
+async function loadRestoredSnapshot(
+  servedModel: ServedModel,
+  store: EditLogStore,
+  entry: Extract<EditLogEntry, { kind: 'restore' }>,
+): Promise<Codebook> {
+  const snapshot = await store.loadSnapshot(entry.snapshotId);
+  const problem =
+    snapshot === undefined
+      ? 'is missing'
+      : (() => {
+          try {
+            return decodeCodebook(snapshot.codebook, codebookExpectations(servedModel));
+          } catch (error) {
+            return `is damaged (${error instanceof Error ? error.message : String(error)})`;
+          }
+        })();
+  if (typeof problem !== 'string') return problem;
+  throw new DamagedLogError(
+    entry.position,
+    `the edit log restores snapshot ${entry.snapshotId} at position ${entry.position}, and that snapshot ` +
+      `${problem}. Restore the data directory from a backup, or start once with --discard-log-after ` +
+      `${entry.position - 1} to drop that entry and every later one (a copy of the log is kept first)`,
+  );
+}
+
+/** What a codebook file of this model must match (dimensions and layer). */
+export function codebookExpectations(servedModel: ServedModel) {
+  const { model } = servedModel;
+  return { keyDimension: model.keyDimension, valueDimension: model.valueDimension, layerId: model.layerId };
 }
 
 /** The codebook a fresh editor of this model would make (same options, so files are byte-identical). */
