@@ -46,8 +46,9 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // requestTimeout bounds receiving a request (headers and body); no socket inactivity timeout, since a
+    // batch of edits may train for longer than any such timeout while its connection is rightly silent.
     requestTimeout,
-    connectionTimeout: requestTimeout * 2,
     keepAliveTimeout: options.idleTimeoutMilliseconds ?? 5000,
     http: { headersTimeout: Math.min(requestTimeout, 5000), connectionsCheckingInterval: 500 },
     genReqId: () => randomUUID(),

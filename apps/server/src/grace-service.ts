@@ -102,9 +102,16 @@ export class GraceService {
   private pool: PredictionPool | undefined;
   private readonly history: Map<string, EditHistoryItem>;
   private readonly idempotency: Map<string, LoggedEdit[]>;
+  /** What start-up replayed: the checkpoint it began from (null: the empty codebook) and the entries after it. */
+  readonly startup: { readonly checkpointPosition: number | null; readonly replayedEntries: number };
 
-  private constructor(options: GraceServiceOptions, replayed: ReplayedLog) {
+  private constructor(
+    options: GraceServiceOptions,
+    replayed: ReplayedLog,
+    checkpointPosition: number | null,
+  ) {
     this.options = options;
+    this.startup = { checkpointPosition, replayedEntries: replayed.replayedEntries };
     this.servedModel = options.servedModel;
     this.backend = options.backend;
     this.store = options.store;
@@ -134,9 +141,9 @@ export class GraceService {
     const warn = options.warn ?? ((message: string) => console.warn(message));
     const checkpoint = await latestCheckpoint(servedModel, store, lastPosition, warn);
     const replayed = await replayEditLog(servedModel, store, entries, checkpoint);
-    const service = new GraceService(options, replayed);
+    const service = new GraceService(options, replayed, checkpoint?.position ?? null);
     const tail = entries.filter((entry) => entry.position > (checkpoint?.position ?? 0));
-    if (tail.some((entry) => entry.kind !== 'edit')) service.checkpointLater(true);
+    service.checkpointLater(tail.some((entry) => entry.kind !== 'edit'));
     return service;
   }
 
@@ -219,6 +226,8 @@ export class GraceService {
         throw new InputError('UNKNOWN_LABEL', `/edits/${index}/label`, 'is not a label of the model');
       }
     }
+    // Refused at once, not queued behind a write that waits on the disk.
+    this.ensureWritable();
     return this.queue.run(async () => {
       const logged = idempotencyKey === undefined ? undefined : this.idempotency.get(idempotencyKey);
       if (logged !== undefined) return { edits: answerFromLog(logged, examples), replayed: true };
@@ -228,6 +237,7 @@ export class GraceService {
   }
 
   rollback(editId: string): Promise<{ id: string; keys: number }> {
+    this.ensureWritable();
     return this.queue.run(async () => {
       if (!this.serving.codebook.records.some((record) => record.id === editId)) {
         throw new InputError('UNKNOWN_EDIT', '/id', `no active edit ${JSON.stringify(editId)}`, 404);
@@ -256,6 +266,7 @@ export class GraceService {
 
   /** Stores the committed codebook under a new id (unique by construction); a later restore logs that id. */
   snapshot(): Promise<{ id: string; logPosition: number; keys: number }> {
+    this.ensureWritable();
     return this.queue.run(async () => {
       this.ensureWritable();
       const id = `snapshot-${this.position}-${randomUUID()}`;
@@ -272,6 +283,7 @@ export class GraceService {
   }
 
   restore(snapshotId: string): Promise<{ id: string; keys: number }> {
+    this.ensureWritable();
     return this.queue.run(async () => {
       this.ensureWritable();
       const snapshot = await this.store.loadSnapshot(snapshotId);

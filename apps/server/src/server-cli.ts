@@ -50,6 +50,10 @@ async function main(): Promise<void> {
       `locking ${lockingMode}); position ${service.logPosition}, ${service.codebook.records.length} active edits, ` +
       `${service.codebook.size} keys`,
   );
+  const { checkpointPosition, replayedEntries } = service.startup;
+  console.log(
+    `replayed       ${replayedEntries} log entries after ${checkpointPosition === null ? 'the start' : `the checkpoint at position ${checkpointPosition}`}`,
+  );
   console.log(`predictions    ${pool.workerCount} worker thread(s)`);
   console.log(`ready in       ${Math.round(performance.now() - started)} ms`);
   const app = await createServer({

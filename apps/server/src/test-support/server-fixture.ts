@@ -5,7 +5,8 @@ import { createCpuBackend } from '@grace/backend-cpu';
 import type { GraceBackend } from '@grace/core';
 import type { FastifyInstance } from 'fastify';
 import { type CreateServerOptions, createServer } from '../create-server.js';
-import { GraceService } from '../grace-service.js';
+import type { EditLogStore } from '../edit-log-store.js';
+import { GraceService, type GraceServiceOptions } from '../grace-service.js';
 import { PredictionPool } from '../prediction-pool.js';
 import type { ServedModel } from '../served-model.js';
 import { SqliteEditLogStore } from '../sqlite-edit-log-store.js';
@@ -43,7 +44,8 @@ export async function startTestServer(options: {
   readonly inProcessPredictions?: boolean;
   /** Anything else `createServer` takes (token, scopes, limits, timeouts). */
   readonly server?: Partial<Omit<CreateServerOptions, 'service'>>;
-  readonly store?: SqliteEditLogStore;
+  readonly store?: EditLogStore;
+  readonly serviceOptions?: Partial<GraceServiceOptions>;
 }): Promise<RunningServer> {
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'grace-server-'));
   const store = options.store ?? new SqliteEditLogStore(join(directory, 'edit-log.sqlite'));
@@ -51,6 +53,7 @@ export async function startTestServer(options: {
     servedModel: options.servedModel,
     backend: options.backend,
     store,
+    ...options.serviceOptions,
     ...(options.trainingIterations === undefined ? {} : { trainingIterations: options.trainingIterations }),
   });
   const pool =
