@@ -95,8 +95,10 @@ async function discardLogAfter(path: string, position: number): Promise<void> {
   );
 }
 
+// Start-up failures an operator can act on are one line, never a stack.
 main().catch((error: unknown) => {
   const known = error instanceof ConfigError || error instanceof DamagedLogError;
-  console.error(known ? `grace-server: ${(error as Error).message}` : error);
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(known || /^the edit log /.test(message) ? `grace-server: ${message}` : error);
   process.exit(error instanceof ConfigError ? 2 : 1);
 });

@@ -49,7 +49,17 @@ export class SqliteEditLogFile {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.database = new Database(path);
     this.database.pragma('locking_mode = EXCLUSIVE');
-    this.database.pragma('journal_mode = WAL');
+    try {
+      this.database.pragma('journal_mode = WAL');
+    } catch (error) {
+      this.database.close();
+      const busy = (error as { code?: string }).code === 'SQLITE_BUSY';
+      throw new Error(
+        busy
+          ? `the edit log ${path} is in use by another process (is another server running on it?)`
+          : `the edit log ${path} cannot be opened: ${(error as Error).message}`,
+      );
+    }
     this.database.pragma('synchronous = FULL');
     this.database.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
