@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { type CreateServerOptions, createServer } from '../create-server.js';
 import type { EditLogStore } from '../edit-log-store.js';
 import { GraceService, type GraceServiceOptions } from '../grace-service.js';
-import { PredictionPool } from '../prediction-pool.js';
+import { PredictionPool, type PredictionPoolOptions } from '../prediction-pool.js';
 import type { ServedModel } from '../served-model.js';
 import { SqliteEditLogStore } from '../sqlite-edit-log-store.js';
 import { createSyntheticServedModel } from '../synthetic-served-model.js';
@@ -45,6 +45,8 @@ export async function startTestServer(options: {
   /** Anything else `createServer` takes (token, scopes, limits, timeouts). */
   readonly server?: Partial<Omit<CreateServerOptions, 'service'>>;
   readonly store?: EditLogStore;
+  /** Prediction pool settings (bounds, slice cost). */
+  readonly pool?: Partial<Omit<PredictionPoolOptions, 'published'>>;
   readonly serviceOptions?: Partial<GraceServiceOptions>;
 }): Promise<RunningServer> {
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'grace-server-'));
@@ -59,7 +61,13 @@ export async function startTestServer(options: {
   const pool =
     options.inProcessPredictions === true
       ? undefined
-      : new PredictionPool({ model: 'synthetic', seed: 7, workers: 1, published: () => service.published() });
+      : new PredictionPool({
+          model: 'synthetic',
+          seed: 7,
+          workers: 1,
+          ...options.pool,
+          published: () => service.published(),
+        });
   if (pool !== undefined) {
     service.attachPredictionPool(pool);
     await pool.ready();
