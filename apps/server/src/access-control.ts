@@ -65,7 +65,7 @@ export function accessControl(options: AccessOptions) {
         401,
         'UNAUTHORIZED',
         '/headers/authorization',
-        `a valid ${scope} token is required`,
+        `a valid bearer token (${scope} scope) is required`,
       );
     }
   };
