@@ -30,12 +30,14 @@ async function main(): Promise<void> {
   const path = join(config.dataDirectory, `${servedModel.name}.edit-log.sqlite`);
   if (config.discardLogAfter !== undefined) await discardLogAfter(path, config.discardLogAfter);
   const store = new SqliteEditLogStore(path);
+  const replayStarted = performance.now();
   const service = await GraceService.open({
     servedModel,
     backend,
     store,
     ...(config.trainingIterations === undefined ? {} : { trainingIterations: config.trainingIterations }),
   });
+  const replayMilliseconds = performance.now() - replayStarted;
   const pool = new PredictionPool({
     model: config.model,
     seed: config.seed,
@@ -52,7 +54,8 @@ async function main(): Promise<void> {
   );
   const { checkpointPosition, replayedEntries } = service.startup;
   console.log(
-    `replayed       ${replayedEntries} log entries after ${checkpointPosition === null ? 'the start' : `the checkpoint at position ${checkpointPosition}`}`,
+    `replayed       ${replayedEntries} log entries after ${checkpointPosition === null ? 'the start' : `the checkpoint at position ${checkpointPosition}`}` +
+      ` in ${Math.round(replayMilliseconds)} ms (the whole log read, the codebook rebuilt)`,
   );
   console.log(`predictions    ${pool.workerCount} worker thread(s)`);
   console.log(`ready in       ${Math.round(performance.now() - started)} ms`);
