@@ -62,6 +62,7 @@ export function apiSchemas(servedModel: ServedModel) {
     },
     listEdits: {
       summary: 'Active edits (or, with status=all, every edit ever made), newest first, paged',
+      security: bearer,
       querystring: {
         type: 'object',
         additionalProperties: false,
@@ -78,17 +79,17 @@ export function apiSchemas(servedModel: ServedModel) {
       params: { type: 'object', required: ['id'], properties: { id: identifier } },
     },
     createSnapshot: { summary: 'Store the current codebook under a new snapshot id', security: bearer },
-    listSnapshots: { summary: 'Stored snapshots' },
+    listSnapshots: { summary: 'Stored snapshots', security: bearer },
     restoreSnapshot: {
       summary: 'Replace the codebook by a stored snapshot (logged, so a restart replays it)',
       security: bearer,
       params: { type: 'object', required: ['id'], properties: { id: identifier } },
     },
     codebook: { summary: 'Codebook size and radius statistics', security: bearer },
-    codebookFile: { summary: 'The committed codebook as a codebook file (safetensors)' },
+    codebookFile: { summary: 'The committed codebook as a codebook file (safetensors)', security: bearer },
     model: { summary: 'The served model: name, input schema, labels' },
     health: { summary: 'Liveness: the process answers' },
     ready: { summary: 'Readiness: 200 while edits can be taken (the edit log is writable), else 503' },
-    metrics: { summary: 'Prometheus text format' },
+    metrics: { summary: 'Prometheus text format', security: bearer },
   } as const;
 }

@@ -5,16 +5,13 @@ import {
   type EditOperation,
   encodeCodebook,
   type GraceBackend,
-  GraceEditor,
+  type GraceEditor,
   isGraceError,
 } from '@grace/core';
 import { cooperativeBackend } from './cooperative-backend.js';
-import {
-  type EditLogEntry,
-  type EditLogStore,
-  type LoggedEdit,
-  StoreUnavailableError,
-} from './edit-log-store.js';
+import { type EditPage, listActiveEdits, listEditHistory } from './edit-listing.js';
+import type { EditLogEntry, EditLogStore, LoggedEdit } from './edit-log-store.js';
+import { answerFromLog } from './idempotent-answer.js';
 import { InputError } from './input-error.js';
 import { keyOwners } from './key-owners.js';
 import { latestCheckpoint } from './latest-checkpoint.js';
@@ -29,9 +26,10 @@ import {
   replayEditLog,
 } from './replay-edit-log.js';
 import { SerialQueue } from './serial-queue.js';
+import { servedEditor } from './served-editor.js';
 import type { ServedLabel, ServedModel } from './served-model.js';
 import { ServiceMetrics } from './service-metrics.js';
-import { ServiceUnavailableError } from './service-unavailable-error.js';
+import { type Readiness, StoreGuard } from './store-guard.js';
 import { WorkerClient, workerScript } from './worker-client.js';
 
 export type { ServedPrediction } from './prediction-pool.js';
@@ -92,6 +90,7 @@ export class GraceService {
   private readonly store: EditLogStore;
   private readonly options: GraceServiceOptions;
   private readonly queue = new SerialQueue();
+  private readonly guard: StoreGuard;
   private readonly codebookWorker = new WorkerClient(workerScript('codebook-worker'), null);
   private serving: GraceEditor<unknown>;
   private training: GraceEditor<unknown>;
@@ -115,6 +114,7 @@ export class GraceService {
     this.servedModel = options.servedModel;
     this.backend = options.backend;
     this.store = options.store;
+    this.guard = new StoreGuard(options.store, options.stalledWriteMilliseconds ?? 2000);
     this.position = replayed.lastPosition;
     this.entriesSinceCheckpoint = replayed.replayedEntries;
     this.history = replayed.history;
@@ -167,13 +167,8 @@ export class GraceService {
   }
 
   /** Whether edits can be taken now, and if not why (for `/readyz`). */
-  readiness(): { ready: boolean; reason: string | null } {
-    const health = this.store.health();
-    if (!health.healthy) return { ready: false, reason: 'the edit log cannot be written' };
-    if (health.writeWaitingMilliseconds > this.stalledWriteMilliseconds) {
-      return { ready: false, reason: 'a write to the edit log has been waiting on the disk' };
-    }
-    return { ready: true, reason: null };
+  readiness(): Readiness {
+    return this.guard.readiness();
   }
 
   /** Answers predictions in worker threads from now on (the pool reads {@link published}). */
@@ -227,22 +222,22 @@ export class GraceService {
       }
     }
     // Refused at once, not queued behind a write that waits on the disk.
-    this.ensureWritable();
+    this.guard.ensureWritable();
     return this.queue.run(async () => {
       const logged = idempotencyKey === undefined ? undefined : this.idempotency.get(idempotencyKey);
       if (logged !== undefined) return { edits: answerFromLog(logged, examples), replayed: true };
-      this.ensureWritable();
+      this.guard.ensureWritable();
       return { edits: await this.editNow(examples, idempotencyKey), replayed: false };
     });
   }
 
   rollback(editId: string): Promise<{ id: string; keys: number }> {
-    this.ensureWritable();
+    this.guard.ensureWritable();
     return this.queue.run(async () => {
       if (!this.serving.codebook.records.some((record) => record.id === editId)) {
         throw new InputError('UNKNOWN_EDIT', '/id', `no active edit ${JSON.stringify(editId)}`, 404);
       }
-      this.ensureWritable();
+      this.guard.ensureWritable();
       const bytes = await this.codebookWorker.call<Uint8Array>(
         'rollback',
         encodeCodebook(this.serving.codebook),
@@ -266,12 +261,12 @@ export class GraceService {
 
   /** Stores the committed codebook under a new id (unique by construction); a later restore logs that id. */
   snapshot(): Promise<{ id: string; logPosition: number; keys: number }> {
-    this.ensureWritable();
+    this.guard.ensureWritable();
     return this.queue.run(async () => {
-      this.ensureWritable();
+      this.guard.ensureWritable();
       const id = `snapshot-${this.position}-${randomUUID()}`;
-      await this.writeToStore(() =>
-        this.store.saveSnapshot({
+      await this.guard.write((store) =>
+        store.saveSnapshot({
           id,
           time: new Date().toISOString(),
           logPosition: this.position,
@@ -283,9 +278,9 @@ export class GraceService {
   }
 
   restore(snapshotId: string): Promise<{ id: string; keys: number }> {
-    this.ensureWritable();
+    this.guard.ensureWritable();
     return this.queue.run(async () => {
-      this.ensureWritable();
+      this.guard.ensureWritable();
       const snapshot = await this.store.loadSnapshot(snapshotId);
       if (snapshot === undefined) {
         throw new InputError('UNKNOWN_SNAPSHOT', '/id', `no snapshot ${JSON.stringify(snapshotId)}`, 404);
@@ -310,42 +305,13 @@ export class GraceService {
   }
 
   /** Active edits, newest first. */
-  listEdits(offset: number, limit: number): { total: number; edits: object[] } {
-    const records = this.serving.codebook.records;
-    const page = records
-      .slice()
-      .reverse()
-      .slice(offset, offset + limit);
-    return {
-      total: records.length,
-      edits: page.map((record) => ({
-        id: record.id,
-        sequence: record.sequence,
-        time: record.time,
-        label: record.label,
-        operation: record.operation,
-        keyIndex: record.keyIndex,
-        distance: record.distance,
-        finalLoss: record.loss.at(-1) ?? null,
-        input: this.history.get(record.id)?.input ?? null,
-      })),
-    };
+  listEdits(offset: number, limit: number): EditPage {
+    return listActiveEdits(this.serving.codebook, this.history, offset, limit);
   }
 
-  /**
-   * Every edit ever accepted, newest first, with its status: `active`, `rolled-back`, or `replaced` (dropped by
-   * a snapshot restore).
-   */
-  listHistory(offset: number, limit: number): { total: number; edits: object[] } {
-    const active = new Set(this.serving.codebook.records.map((record) => record.id));
-    const items = [...this.history.values()].reverse();
-    return {
-      total: items.length,
-      edits: items.slice(offset, offset + limit).map((item) => ({
-        ...item,
-        status: active.has(item.id) ? 'active' : item.rolledBackAt !== null ? 'rolled-back' : 'replaced',
-      })),
-    };
+  /** Every edit ever accepted, newest first, with its status (active, rolled-back, replaced). */
+  listHistory(offset: number, limit: number): EditPage {
+    return listEditHistory(this.serving.codebook, this.history, offset, limit);
   }
 
   /** Resolves when every mutation submitted so far has finished. */
@@ -361,33 +327,10 @@ export class GraceService {
     await this.store.close();
   }
 
-  private get stalledWriteMilliseconds(): number {
-    return this.options.stalledWriteMilliseconds ?? 2000;
-  }
-
-  /** Refuses a mutation (503) while the log cannot be written or a write is stuck on the disk. */
-  private ensureWritable(): void {
-    const { ready, reason } = this.readiness();
-    if (!ready) throw new ServiceUnavailableError('STORE_UNAVAILABLE', `${reason}; edits are refused`, 5);
-  }
-
   private async appendToLog(entries: readonly EditLogEntry[]): Promise<void> {
-    await this.writeToStore(() => this.store.append(entries));
+    await this.guard.write((store) => store.append(entries));
     this.entriesSinceCheckpoint += entries.length;
     this.position = entries.at(-1)?.position ?? this.position;
-  }
-
-  /** A store write whose failure the client sees as 503 (never the store's own error). */
-  private async writeToStore(write: () => Promise<void>): Promise<void> {
-    try {
-      await write();
-    } catch (error) {
-      if (error instanceof StoreUnavailableError) {
-        console.error(`edit log write failed: ${error.message}`);
-        throw new ServiceUnavailableError('STORE_UNAVAILABLE', 'the edit log cannot be written', 5);
-      }
-      throw error;
-    }
   }
 
   /** Queues a checkpoint of the committed codebook when due (or `now`), behind the running mutation. */
@@ -482,40 +425,6 @@ export class GraceService {
   }
 
   private makeEditor(codebook: Codebook, backend: GraceBackend): GraceEditor<unknown> {
-    const { editorOptions, model } = this.servedModel;
-    const iterations = this.options.trainingIterations;
-    const training =
-      iterations === undefined ? editorOptions.training : { ...editorOptions.training, iterations };
-    return new GraceEditor(model, {
-      ...editorOptions,
-      ...(training === undefined ? {} : { training }),
-      backend,
-      codebook,
-    });
+    return servedEditor(this.servedModel, codebook, backend, this.options.trainingIterations);
   }
-}
-
-/**
- * The first answer to an idempotent request, rebuilt from its logged edits; a retry must carry the same edits
- * (same count and labels), or the key was reused for something else.
- */
-function answerFromLog(logged: readonly LoggedEdit[], examples: readonly EditInput[]): AcceptedEdit[] {
-  const same =
-    logged.length === examples.length && logged.every((edit, index) => edit.label === examples[index]?.label);
-  if (!same) {
-    throw new InputError(
-      'IDEMPOTENCY_KEY_REUSED',
-      '/headers/idempotency-key',
-      'this key was used for a different batch of edits',
-      422,
-    );
-  }
-  return logged.map((edit) => ({
-    id: edit.editId,
-    operation: edit.operation,
-    keyIndex: edit.keyIndex,
-    loss: edit.loss,
-    fixed: edit.fixed ?? false,
-    milliseconds: 0,
-  }));
 }

@@ -44,10 +44,14 @@ async function startServer(
   dataDirectory: string,
 ): Promise<{ child: ChildProcess; url: string; readyMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [serverCli, '--port', '0', '--data-dir', dataDirectory], {
-    env: { ...process.env, GRACE_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [serverCli, '--port', '0', '--data-dir', dataDirectory, '--rate-limit', '0', '--log-level', 'silent'],
+    {
+      env: { ...process.env, GRACE_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let output = '';
     const read = (chunk: Buffer): void => {

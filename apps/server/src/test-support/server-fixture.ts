@@ -62,7 +62,7 @@ export async function startTestServer(options: {
     options.inProcessPredictions === true
       ? undefined
       : new PredictionPool({
-          model: 'synthetic',
+          model: options.servedModel.name,
           seed: 7,
           workers: 1,
           ...options.pool,
