@@ -38,6 +38,19 @@ export type EditLogEntry =
       readonly snapshotId: string;
     };
 
+/** A logged edit without its vectors: what the edit history and idempotent answers need. */
+export type LoggedEditSummary = Omit<LoggedEdit, 'query' | 'value'>;
+
+/** A log entry without vectors, for reading the whole history cheaply at start-up. */
+export type EditLogSummary =
+  | Exclude<EditLogEntry, { kind: 'edit' }>
+  | {
+      readonly kind: 'edit';
+      readonly position: number;
+      readonly time: string;
+      readonly edit: LoggedEditSummary;
+    };
+
 /** A codebook file kept by the store, so that a restore can be logged (and replayed) by its id. */
 export interface StoredSnapshot {
   readonly id: string;
@@ -90,6 +103,8 @@ export interface EditLogStore {
   append(entries: readonly EditLogEntry[]): Promise<void>;
   /** Every entry after `afterPosition` (default: all), in order. */
   read(afterPosition?: number): Promise<EditLogEntry[]>;
+  /** Every entry without its vectors, in order (the whole history, cheaply). */
+  readSummaries(): Promise<EditLogSummary[]>;
   saveSnapshot(snapshot: StoredSnapshot): Promise<void>;
   loadSnapshot(id: string): Promise<StoredSnapshot | undefined>;
   listSnapshots(): Promise<Omit<StoredSnapshot, 'codebook'>[]>;

@@ -10,7 +10,7 @@ import {
 } from '@grace/core';
 import { cooperativeBackend } from './cooperative-backend.js';
 import { type EditPage, listActiveEdits, listEditHistory } from './edit-listing.js';
-import type { EditLogEntry, EditLogStore, LoggedEdit } from './edit-log-store.js';
+import type { EditLogEntry, EditLogStore, LoggedEdit, LoggedEditSummary } from './edit-log-store.js';
 import { answerFromLog } from './idempotent-answer.js';
 import { InputError } from './input-error.js';
 import { keyOwners } from './key-owners.js';
@@ -93,14 +93,15 @@ export class GraceService {
   private readonly guard: StoreGuard;
   private readonly codebookWorker = new WorkerClient(workerScript('codebook-worker'), null);
   private serving: GraceEditor<unknown>;
-  private training: GraceEditor<unknown>;
+  /** The working copy edits train on; made when the first edit comes (a copy costs seconds at 10,000 keys). */
+  private trainingEditor: GraceEditor<unknown> | undefined;
   private position: number;
   private entriesSinceCheckpoint: number;
   private committedVersion = 0;
   private owners: { version: number; owners: Map<number, string> } | undefined;
   private pool: PredictionPool | undefined;
   private readonly history: Map<string, EditHistoryItem>;
-  private readonly idempotency: Map<string, LoggedEdit[]>;
+  private readonly idempotency: Map<string, LoggedEditSummary[]>;
   /** What start-up replayed: the checkpoint it began from (null: the empty codebook) and the entries after it. */
   readonly startup: { readonly checkpointPosition: number | null; readonly replayedEntries: number };
 
@@ -120,7 +121,6 @@ export class GraceService {
     this.history = replayed.history;
     this.idempotency = replayed.idempotency;
     this.serving = this.makeEditor(replayed.codebook, this.backend);
-    this.training = this.makeEditor(copyCodebook(replayed.codebook), cooperativeBackend(this.backend));
   }
 
   /**
@@ -136,13 +136,16 @@ export class GraceService {
       keyDimension: model.keyDimension,
       valueDimension: model.valueDimension,
     });
-    const entries = await store.read();
-    const lastPosition = entries.at(-1)?.position ?? 0;
+    const lastPosition = await store.lastPosition();
     const warn = options.warn ?? ((message: string) => console.warn(message));
     const checkpoint = await latestCheckpoint(servedModel, store, lastPosition, warn);
-    const replayed = await replayEditLog(servedModel, store, entries, checkpoint);
+    // The whole history without vectors; with vectors only the tail the codebook still needs.
+    const [summaries, tail] = await Promise.all([
+      store.readSummaries(),
+      store.read(checkpoint?.position ?? 0),
+    ]);
+    const replayed = await replayEditLog(servedModel, store, summaries, tail, checkpoint);
     const service = new GraceService(options, replayed, checkpoint?.position ?? null);
-    const tail = entries.filter((entry) => entry.position > (checkpoint?.position ?? 0));
     service.checkpointLater(tail.some((entry) => entry.kind !== 'edit'));
     return service;
   }
@@ -322,7 +325,7 @@ export class GraceService {
   async close(): Promise<void> {
     await this.queue.idle();
     this.serving.dispose();
-    this.training.dispose();
+    this.dropTrainingCopy();
     await this.codebookWorker.terminate();
     await this.store.close();
   }
@@ -357,7 +360,7 @@ export class GraceService {
       for (const example of examples) {
         const position = this.position + entries.length + 1;
         const id = `edit-${position}`;
-        const result = await this.training.edit({ input: example.input, label: example.label, id });
+        const result = await this.training().edit({ input: example.input, label: example.label, id });
         const { record } = result;
         const edit: LoggedEdit = {
           editId: id,
@@ -385,8 +388,7 @@ export class GraceService {
       await this.appendToLog(entries);
     } catch (error) {
       // Nothing was acknowledged: the working copy goes back to the committed codebook.
-      this.training.dispose();
-      this.training = this.makeEditor(copyCodebook(this.serving.codebook), cooperativeBackend(this.backend));
+      this.dropTrainingCopy();
       this.metrics.failedEdits += examples.length;
       if (isGraceError(error, 'INVALID_ARGUMENT') || isGraceError(error, 'SHAPE_MISMATCH')) {
         throw new InputError(error.code, '/edits', error.message);
@@ -418,10 +420,23 @@ export class GraceService {
 
   private replaceEditors(codebook: Codebook): void {
     this.serving.dispose();
-    this.training.dispose();
+    this.dropTrainingCopy();
     this.serving = this.makeEditor(codebook, this.backend);
-    this.training = this.makeEditor(copyCodebook(codebook), cooperativeBackend(this.backend));
     this.committedVersion++;
+  }
+
+  /** The training editor over a copy of the committed codebook, made on first use. */
+  private training(): GraceEditor<unknown> {
+    this.trainingEditor ??= this.makeEditor(
+      copyCodebook(this.serving.codebook),
+      cooperativeBackend(this.backend),
+    );
+    return this.trainingEditor;
+  }
+
+  private dropTrainingCopy(): void {
+    this.trainingEditor?.dispose();
+    this.trainingEditor = undefined;
   }
 
   private makeEditor(codebook: Codebook, backend: GraceBackend): GraceEditor<unknown> {

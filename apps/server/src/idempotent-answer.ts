@@ -1,4 +1,4 @@
-import type { LoggedEdit } from './edit-log-store.js';
+import type { LoggedEditSummary } from './edit-log-store.js';
 import type { AcceptedEdit, EditInput } from './grace-service.js';
 import { InputError } from './input-error.js';
 
@@ -6,7 +6,10 @@ import { InputError } from './input-error.js';
  * The first answer to an idempotent request, rebuilt from its logged edits; a retry must carry the same edits
  * (same count and labels), or the key was reused for something else.
  */
-export function answerFromLog(logged: readonly LoggedEdit[], examples: readonly EditInput[]): AcceptedEdit[] {
+export function answerFromLog(
+  logged: readonly LoggedEditSummary[],
+  examples: readonly EditInput[],
+): AcceptedEdit[] {
   const same =
     logged.length === examples.length && logged.every((edit, index) => edit.label === examples[index]?.label);
   if (!same) {

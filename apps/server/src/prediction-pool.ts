@@ -33,7 +33,7 @@ export interface PublishedCodebook {
 export interface PredictionPoolOptions extends PredictionWorkerData {
   /** Worker threads; default one fewer than the cores (at least one). */
   readonly workers?: number;
-  /** The largest cost (input characters) one turn of a worker handles; default 16,384. */
+  /** The largest cost (input characters) one turn of a worker handles; default 4,096. */
   readonly sliceCost?: number;
   /** Slices queued, all clients together, before requests are refused with 503; default 4,096. */
   readonly maximumQueued?: number;
@@ -45,6 +45,8 @@ export interface PredictionPoolOptions extends PredictionWorkerData {
 
 interface Slice {
   readonly inputs: readonly unknown[];
+  /** Input characters (JSON length of non-text inputs). */
+  readonly cost: number;
   readonly done: (result: ServedPrediction[] | Error) => void;
 }
 
@@ -80,7 +82,7 @@ export class PredictionPool {
       maximumQueued: options.maximumQueued ?? 4096,
       maximumQueuedPerClient: options.maximumQueuedPerClient ?? 256,
     });
-    this.sliceCost = options.sliceCost ?? 16_384;
+    this.sliceCost = options.sliceCost ?? 4096;
     this.published = options.published;
   }
 
@@ -106,8 +108,9 @@ export class PredictionPool {
       let remaining = batches.length;
       let failed = false;
       const slices = batches.map(
-        (batch, index): Slice => ({
+        ({ inputs: batch, cost }, index): Slice => ({
           inputs: batch,
+          cost,
           done: (result) => {
             if (failed) return;
             if (result instanceof Error) {
@@ -144,14 +147,15 @@ export class PredictionPool {
   private dispatch(): void {
     for (const worker of this.workers) {
       if (worker.busy) continue;
-      const slice = this.scheduler.next();
-      if (slice === undefined) return;
+      const turn = this.scheduler.next(this.sliceCost);
+      if (turn.length === 0) return;
       worker.busy = true;
-      void this.run(worker, slice);
+      void this.run(worker, turn);
     }
   }
 
-  private async run(worker: PoolWorker, slice: Slice): Promise<void> {
+  /** One worker call for a turn's slices (their inputs concatenated), answered slice by slice. */
+  private async run(worker: PoolWorker, turn: readonly Slice[]): Promise<void> {
     try {
       const published = this.encodedCodebook();
       if (worker.version !== published.version) {
@@ -160,12 +164,17 @@ export class PredictionPool {
       }
       const result = await worker.client.call<{ labels: ServedLabel[]; keyIndices: number[] }>(
         'predict',
-        slice.inputs,
+        turn.flatMap((slice) => slice.inputs),
       );
-      // The owners of the version this slice ran on (a newer one may have been published meanwhile).
-      slice.done(translate(result, published.owners));
+      // The owners of the version this turn ran on (a newer one may have been published meanwhile).
+      const predictions = translate(result, published.owners);
+      let offset = 0;
+      for (const slice of turn) {
+        slice.done(predictions.slice(offset, offset + slice.inputs.length));
+        offset += slice.inputs.length;
+      }
     } catch (error) {
-      slice.done(error instanceof Error ? error : new Error(String(error)));
+      for (const slice of turn) slice.done(error instanceof Error ? error : new Error(String(error)));
     } finally {
       worker.busy = false;
       this.dispatch();
@@ -186,21 +195,19 @@ export class PredictionPool {
   }
 
   /** Consecutive inputs grouped so each group costs at most `sliceCost` (one input at least). */
-  private cut(inputs: readonly unknown[]): unknown[][] {
-    const batches: unknown[][] = [];
-    let current: unknown[] = [];
-    let cost = 0;
+  private cut(inputs: readonly unknown[]): { inputs: unknown[]; cost: number }[] {
+    const batches: { inputs: unknown[]; cost: number }[] = [];
+    let current = { inputs: [] as unknown[], cost: 0 };
     for (const input of inputs) {
       const inputCost = typeof input === 'string' ? input.length : JSON.stringify(input).length;
-      if (current.length > 0 && cost + inputCost > this.sliceCost) {
+      if (current.inputs.length > 0 && current.cost + inputCost > this.sliceCost) {
         batches.push(current);
-        current = [];
-        cost = 0;
+        current = { inputs: [], cost: 0 };
       }
-      current.push(input);
-      cost += inputCost;
+      current.inputs.push(input);
+      current.cost += inputCost;
     }
-    if (current.length > 0) batches.push(current);
+    if (current.inputs.length > 0) batches.push(current);
     return batches;
   }
 }

@@ -1,5 +1,11 @@
 import { Codebook, decodeCodebook, type EditRecord, encodeCodebook } from '@grace/core';
-import type { EditLogEntry, EditLogStore, LoggedEdit } from './edit-log-store.js';
+import type {
+  EditLogEntry,
+  EditLogStore,
+  EditLogSummary,
+  LoggedEdit,
+  LoggedEditSummary,
+} from './edit-log-store.js';
 import type { ServedModel } from './served-model.js';
 
 /** The codebook a log describes, plus what the service keeps beside it. */
@@ -8,7 +14,7 @@ export interface ReplayedLog {
   readonly lastPosition: number;
   readonly history: Map<string, EditHistoryItem>;
   /** Logged edits by the `Idempotency-Key` of the request that made them, in log order. */
-  readonly idempotency: Map<string, LoggedEdit[]>;
+  readonly idempotency: Map<string, LoggedEditSummary[]>;
   /** Entries applied to the codebook (after the checkpoint, if one was used). */
   readonly replayedEntries: number;
 }
@@ -37,7 +43,7 @@ export class DamagedLogError extends Error {
 }
 
 /** The history entry of a logged edit. */
-export function historyItem(edit: LoggedEdit, time: string): EditHistoryItem {
+export function historyItem(edit: LoggedEditSummary, time: string): EditHistoryItem {
   return {
     id: edit.editId,
     time,
@@ -53,39 +59,40 @@ export function historyItem(edit: LoggedEdit, time: string): EditHistoryItem {
  * rollbacks re-run the codebook's own exact rollback, restores load the stored snapshot. This is how a
  * restarted server (or, scaled out, a replica following the log) reaches the identical codebook.
  *
- * With a `checkpoint` (the codebook after some position), only the entries after it touch the codebook; the
- * history is still read from the whole log. A restore of a missing or damaged snapshot throws a
- * {@link DamagedLogError} naming its position.
+ * `tail` holds the entries after `checkpoint` (the codebook after some position), or the whole log without
+ * one; `summaries` (the whole log without vectors) give the history. A restore of a missing or damaged
+ * snapshot throws a {@link DamagedLogError} naming its position.
  */
 export async function replayEditLog(
   servedModel: ServedModel,
   store: EditLogStore,
-  entries: readonly EditLogEntry[],
+  summaries: readonly EditLogSummary[],
+  tail: readonly EditLogEntry[],
   checkpoint?: { readonly position: number; readonly codebook: Codebook },
 ): Promise<ReplayedLog> {
   let codebook = checkpoint?.codebook ?? emptyCodebook(servedModel);
   const startPosition = checkpoint?.position ?? 0;
   const history = new Map<string, EditHistoryItem>();
-  const idempotency = new Map<string, LoggedEdit[]>();
-  let lastPosition = 0;
-  let replayedEntries = 0;
-  for (const entry of entries) {
-    const apply = entry.position > startPosition;
-    if (apply) replayedEntries++;
+  const idempotency = new Map<string, LoggedEditSummary[]>();
+  for (const entry of summaries) {
     if (entry.kind === 'edit') {
-      if (apply) applyLoggedEdit(codebook, entry.edit, entry.time);
       history.set(entry.edit.editId, historyItem(entry.edit, entry.time));
       const key = entry.edit.idempotencyKey;
       if (key !== undefined) idempotency.set(key, [...(idempotency.get(key) ?? []), entry.edit]);
     } else if (entry.kind === 'rollback') {
-      if (apply) codebook.rollback(entry.editId);
       const item = history.get(entry.editId);
       if (item !== undefined) item.rolledBackAt = entry.time;
-    } else if (apply) {
-      codebook = await loadRestoredSnapshot(servedModel, store, entry);
     }
-    lastPosition = entry.position;
   }
+  let replayedEntries = 0;
+  for (const entry of tail) {
+    if (entry.position <= startPosition) continue;
+    replayedEntries++;
+    if (entry.kind === 'edit') applyLoggedEdit(codebook, entry.edit, entry.time);
+    else if (entry.kind === 'rollback') codebook.rollback(entry.editId);
+    else codebook = await loadRestoredSnapshot(servedModel, store, entry);
+  }
+  const lastPosition = Math.max(summaries.at(-1)?.position ?? 0, tail.at(-1)?.position ?? 0);
   return { codebook, lastPosition, history, idempotency, replayedEntries };
 }
 

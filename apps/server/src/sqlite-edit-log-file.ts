@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type {
   EditLogEntry,
   EditLogIdentity,
+  EditLogSummary,
   LoggedEdit,
   StoredCheckpoint,
   StoredSnapshot,
@@ -140,6 +141,22 @@ export class SqliteEditLogFile {
       .prepare('SELECT * FROM edit_log WHERE position > ? ORDER BY position')
       .all(afterPosition) as LogRow[];
     return rows.map(fromRow);
+  }
+
+  readSummaries(): EditLogSummary[] {
+    const rows = this.database
+      .prepare('SELECT position, kind, time, edit_id, snapshot_id, details FROM edit_log ORDER BY position')
+      .all() as LogRow[];
+    return rows.map((row) => {
+      if (row.kind !== 'edit') return fromRow(row) as EditLogSummary;
+      const details = JSON.parse(row.details) as Omit<LoggedEdit, 'editId' | 'query' | 'value'>;
+      return {
+        kind: 'edit',
+        position: row.position,
+        time: row.time,
+        edit: { ...details, editId: row.edit_id as string },
+      };
+    });
   }
 
   saveSnapshot(snapshot: StoredSnapshot): void {

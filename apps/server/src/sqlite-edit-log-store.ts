@@ -2,6 +2,7 @@ import type {
   EditLogEntry,
   EditLogIdentity,
   EditLogStore,
+  EditLogSummary,
   StoredCheckpoint,
   StoredSnapshot,
   StoreHealth,
@@ -70,6 +71,10 @@ export class SqliteEditLogStore implements EditLogStore {
 
   read(afterPosition = 0): Promise<EditLogEntry[]> {
     return this.worker.call('read', afterPosition);
+  }
+
+  readSummaries(): Promise<EditLogSummary[]> {
+    return this.worker.call('readSummaries');
   }
 
   saveSnapshot(snapshot: StoredSnapshot): Promise<void> {

@@ -15,6 +15,7 @@ serveWorkerRequests({
   lastPosition: () => file.lastPosition(),
   append: (entries: Parameters<SqliteEditLogFile['append']>[0]) => file.append(entries),
   read: (afterPosition: number) => file.read(afterPosition),
+  readSummaries: () => file.readSummaries(),
   saveSnapshot: (snapshot: Parameters<SqliteEditLogFile['saveSnapshot']>[0]) => file.saveSnapshot(snapshot),
   loadSnapshot: (id: string) => file.loadSnapshot(id),
   listSnapshots: () => file.listSnapshots(),
