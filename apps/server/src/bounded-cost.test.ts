@@ -107,6 +107,27 @@ describe('a saturated prediction pool', () => {
     await server.stop(true);
   });
 
+  it('refuses predictions beyond a client budget of bytes in flight, before reading their bodies', async () => {
+    const local = await startTestServer({
+      ...(await sharedSyntheticModel()),
+      server: { predictBytesInFlightPerClient: 3000 },
+    });
+    try {
+      const body = JSON.stringify({ inputs: Array.from({ length: 200 }, (_, index) => [index / 100, 1]) });
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, () => local.request('POST', '/v1/predict', body)),
+      );
+      const statuses = responses.map((response) => response.status);
+      expect(statuses).toContain(200);
+      expect(statuses).toContain(503);
+      const refused = responses.find((response) => response.status === 503) as Response;
+      expect(await refused.json()).toMatchObject({ error: 'CLIENT_SATURATED', field: null });
+      expect((await local.request('POST', '/v1/predict', body)).status).toBe(200);
+    } finally {
+      await local.stop(true);
+    }
+  });
+
   it('answers 503 with Retry-After instead of queueing without bound', async () => {
     const inputs = Array.from({ length: 50 }, (_, index) => [index / 10, 1]);
     const responses = await Promise.all(

@@ -3,9 +3,15 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { encodeCodebook } from '@grace/core';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+  type onRequestHookHandler,
+} from 'fastify';
 import { type AccessOptions, accessControl } from './access-control.js';
 import { apiSchemas } from './api-schemas.js';
+import { ClientByteBudget } from './client-byte-budget.js';
 import { codebookStatistics } from './codebook-statistics.js';
 import { type ConnectionLimits, limitConnections } from './connection-limits.js';
 import type { EditInput, GraceService } from './grace-service.js';
@@ -13,6 +19,7 @@ import { createMetricsRegistry } from './http-metrics.js';
 import { checkJsonDepth } from './json-depth.js';
 import { answerClientError, refusal, refusalOf } from './refusal.js';
 import type { ServedLabel } from './served-model.js';
+import { ServiceUnavailableError } from './service-unavailable-error.js';
 import { webPageHtml, webPageScript, webPageStyle } from './web-page.js';
 
 export interface CreateServerOptions extends AccessOptions, Partial<ConnectionLimits> {
@@ -25,6 +32,8 @@ export interface CreateServerOptions extends AccessOptions, Partial<ConnectionLi
   readonly requestTimeoutMilliseconds?: number;
   /** Milliseconds an idle connection is kept; default 5,000. */
   readonly idleTimeoutMilliseconds?: number;
+  /** Prediction body bytes one client may have in flight; default 1 MiB (four maximal requests). */
+  readonly predictBytesInFlightPerClient?: number;
   /** Requests per client address per minute (0: no limit); default 6,000. */
   readonly rateLimitPerMinute?: number;
   /** Fastify's pino logger options, or false; default false. */
@@ -115,7 +124,24 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     reply.code(404).send(refusal(404, 'NOT_FOUND', null, `no route ${request.method} ${request.url}`).body),
   );
 
-  registerRoutes(app, service, schemas, metrics.registry, options.predictBodyLimit ?? 256 * 1024);
+  const predictBodyLimit = options.predictBodyLimit ?? 256 * 1024;
+  const predictBudget = new ClientByteBudget(options.predictBytesInFlightPerClient ?? 1024 * 1024);
+  registerRoutes(app, service, schemas, metrics.registry, predictBodyLimit, async (request, reply) => {
+    const bytes = Math.min(
+      Number(request.headers['content-length'] ?? predictBodyLimit) || 0,
+      predictBodyLimit,
+    );
+    if (!predictBudget.tryTake(request.ip, bytes)) {
+      const refused = refusalOf(
+        new ServiceUnavailableError(
+          'CLIENT_SATURATED',
+          'too many of your predictions are in flight; retry later',
+        ),
+      );
+      return reply.code(refused.status).headers(refused.headers).send(refused.body);
+    }
+    reply.raw.once('close', () => predictBudget.giveBack(request.ip, bytes));
+  });
   return app;
 }
 
@@ -125,6 +151,7 @@ function registerRoutes(
   schemas: ReturnType<typeof apiSchemas>,
   registry: ReturnType<typeof createMetricsRegistry>['registry'],
   predictBodyLimit: number,
+  predictAdmission: onRequestHookHandler,
 ): void {
   const read = { scope: 'read' } as const;
   const write = { scope: 'write' } as const;
@@ -171,7 +198,7 @@ function registerRoutes(
 
   app.post<{ Body: { inputs: unknown[] } }>(
     '/v1/predict',
-    { schema: schemas.predict, bodyLimit: predictBodyLimit },
+    { schema: schemas.predict, bodyLimit: predictBodyLimit, onRequest: predictAdmission },
     async (request) => ({
       predictions: await service.predictJson(request.body.inputs, request.ip),
       logPosition: service.logPosition,

@@ -195,7 +195,7 @@ async function startup(): Promise<void> {
   }
   await stopServerProcess(first);
   const restarts: { checkpoints: boolean; startMilliseconds: number; lines: string[] }[] = [];
-  for (const checkpoints of [true, true, false]) {
+  for (const checkpoints of option('without-checkpoints', 'no') === 'yes' ? [true, false] : [true, true]) {
     if (!checkpoints) {
       const database = new Database(join(directory, 'synthetic.edit-log.sqlite'));
       database.prepare('DELETE FROM checkpoints').run();
