@@ -138,7 +138,11 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
           'too many of your predictions are in flight; retry later',
         ),
       );
-      return reply.code(refused.status).headers(refused.headers).send(refused.body);
+      // Closing the connection spares reading (and discarding) the body the client already sends.
+      return reply
+        .code(refused.status)
+        .headers({ ...refused.headers, connection: 'close' })
+        .send(refused.body);
     }
     reply.raw.once('close', () => predictBudget.giveBack(request.ip, bytes));
   });

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const { checkpointPosition, replayedEntries } = service.startup;
   console.log(
     `replayed       ${replayedEntries} log entries after ${checkpointPosition === null ? 'the start' : `the checkpoint at position ${checkpointPosition}`}` +
-      ` in ${Math.round(replayMilliseconds)} ms (the whole log read, the codebook rebuilt)`,
+      ` in ${Math.round(replayMilliseconds)} ms (history read, newest checkpoint decoded, tail applied)`,
   );
   console.log(`predictions    ${pool.workerCount} worker thread(s)`);
   console.log(`ready in       ${Math.round(performance.now() - started)} ms`);
