@@ -31,6 +31,16 @@ export function apiSchemas(servedModel: ServedModel) {
     createEdits: {
       summary: 'Correct the model: one edit or a batch, applied in order, all or nothing',
       security: bearer,
+      headers: {
+        type: 'object',
+        properties: {
+          'idempotency-key': {
+            type: 'string',
+            pattern: '^[\\x21-\\x7e]{1,200}$',
+            description: 'a retry with the same key is answered from the log, never applied twice',
+          },
+        },
+      },
       body: {
         type: 'object',
         required: ['edits'],
@@ -52,6 +62,7 @@ export function apiSchemas(servedModel: ServedModel) {
     },
     listEdits: {
       summary: 'Active edits (or, with status=all, every edit ever made), newest first, paged',
+      security: bearer,
       querystring: {
         type: 'object',
         additionalProperties: false,
@@ -68,16 +79,17 @@ export function apiSchemas(servedModel: ServedModel) {
       params: { type: 'object', required: ['id'], properties: { id: identifier } },
     },
     createSnapshot: { summary: 'Store the current codebook under a new snapshot id', security: bearer },
-    listSnapshots: { summary: 'Stored snapshots' },
+    listSnapshots: { summary: 'Stored snapshots', security: bearer },
     restoreSnapshot: {
       summary: 'Replace the codebook by a stored snapshot (logged, so a restart replays it)',
       security: bearer,
       params: { type: 'object', required: ['id'], properties: { id: identifier } },
     },
-    codebook: { summary: 'Codebook size and radius statistics' },
-    codebookFile: { summary: 'The committed codebook as a codebook file (safetensors)' },
+    codebook: { summary: 'Codebook size and radius statistics', security: bearer },
+    codebookFile: { summary: 'The committed codebook as a codebook file (safetensors)', security: bearer },
     model: { summary: 'The served model: name, input schema, labels' },
-    health: { summary: 'Liveness and readiness' },
-    metrics: { summary: 'Prometheus text format' },
+    health: { summary: 'Liveness: the process answers' },
+    ready: { summary: 'Readiness: 200 while edits can be taken (the edit log is writable), else 503' },
+    metrics: { summary: 'Prometheus text format', security: bearer },
   } as const;
 }

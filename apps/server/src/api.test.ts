@@ -115,11 +115,11 @@ describe('the HTTP API', () => {
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);
     const text = await metrics.text();
     expect(text).toMatch(/^# HELP grace_predictions_total /m);
-    expect(text).toMatch(/^grace_edits_total\{model="synthetic",operation="ADD"\} [1-9]/m);
+    expect(text).toMatch(/^grace_edits_total\{(?=.*operation="ADD")(?=.*model="synthetic").*\} [1-9]/m);
     expect(text).toMatch(
-      /^grace_http_requests_total\{method="POST",route="\/v1\/predict",status="200"\} \d+$/m,
+      /^grace_http_request_duration_seconds_count\{(?=.*method="POST")(?=.*route="\/v1\/predict")(?=.*status="200").*\} [1-9]\d*$/m,
     );
-    for (const line of text.trim().split('\n'))
+    for (const line of text.split('\n').filter((line) => line !== ''))
       expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{.*\})? [-0-9.e+]+)$/);
     const described = await json(await server.request('GET', '/v1/model'));
     expect(described).toMatchObject({ name: 'synthetic', labels: [0, 1], keyDimension: 2 });

@@ -6,7 +6,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * (comparing the raw strings would leak the token's length, and `timingSafeEqual` refuses unequal lengths).
  */
 export function bearerTokenMatches(header: string | undefined, expectedToken: string): boolean {
-  const presented = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+  // RFC 9110: the scheme is case-insensitive; one or more spaces separate it from the credentials.
+  const match = header === undefined ? null : /^bearer +(\S+) *$/i.exec(header);
+  const presented = match?.[1] ?? '';
   const matches = timingSafeEqual(digest(presented), digest(expectedToken));
   return matches && presented.length > 0;
 }

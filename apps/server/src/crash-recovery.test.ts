@@ -49,7 +49,8 @@ function startServer(dataDirectory: string): Promise<ServerProcess> {
 }
 
 async function codebookFile(url: string): Promise<Uint8Array> {
-  return new Uint8Array(await (await fetch(`${url}/v1/codebook/file`)).arrayBuffer());
+  const response = await fetch(`${url}/v1/codebook/file`, { headers: { authorization: `Bearer ${token}` } });
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 describe('a server killed in the middle of a stream of edits', () => {

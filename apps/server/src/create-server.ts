@@ -1,47 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { encodeCodebook } from '@grace/core';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+  type onRequestHookHandler,
+} from 'fastify';
+import { type AccessOptions, accessControl } from './access-control.js';
 import { apiSchemas } from './api-schemas.js';
-import { bearerTokenMatches } from './bearer-token.js';
+import { ClientByteBudget } from './client-byte-budget.js';
 import { codebookStatistics } from './codebook-statistics.js';
+import { type ConnectionLimits, limitConnections } from './connection-limits.js';
 import type { EditInput, GraceService } from './grace-service.js';
-import { InputError } from './input-error.js';
-import { HttpMetrics, prometheusText } from './prometheus-text.js';
+import { createMetricsRegistry } from './http-metrics.js';
+import { checkJsonDepth } from './json-depth.js';
+import { answerClientError, refusal, refusalOf } from './refusal.js';
 import type { ServedLabel } from './served-model.js';
-import { webPage } from './web-page.js';
+import { ServiceUnavailableError } from './service-unavailable-error.js';
+import { webPageHtml, webPageScript, webPageStyle } from './web-page.js';
 
-export interface CreateServerOptions {
+export interface CreateServerOptions extends AccessOptions, Partial<ConnectionLimits> {
   readonly service: GraceService;
-  /** Required for mutations unless `insecure`. */
-  readonly token: string | undefined;
-  readonly readOnly?: boolean;
   /** Bytes; default 1 MiB. */
   readonly bodyLimit?: number;
-  readonly logger?: boolean;
-}
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Changes the model: needs the bearer token, refused in read-only mode. */
-    mutating?: boolean;
-  }
+  /** Bytes of a prediction request; default 256 KiB (the cost of a request is bounded by its size). */
+  readonly predictBodyLimit?: number;
+  /** Milliseconds for a whole request, headers and body, to arrive (then 408); default 10,000. */
+  readonly requestTimeoutMilliseconds?: number;
+  /** Milliseconds an idle connection is kept; default 5,000. */
+  readonly idleTimeoutMilliseconds?: number;
+  /** Prediction body bytes one client may have in flight; default 1 MiB (four maximal requests). */
+  readonly predictBytesInFlightPerClient?: number;
+  /** Requests per client address per minute (0: no limit); default 6,000. */
+  readonly rateLimitPerMinute?: number;
+  /** Fastify's pino logger options, or false; default false. */
+  readonly logger?: FastifyServerOptions['logger'];
 }
 
 /**
- * The HTTP layer over a {@link GraceService}: JSON routes validated by schema, the bearer-token check in an
- * `onRequest` hook (so an unauthenticated request is refused before its body is even read or parsed), an
- * OpenAPI document at /openapi.json, Prometheus metrics and the web page at /.
+ * The HTTP layer over a {@link GraceService}: JSON routes validated by schema; the host allow-list and the
+ * bearer-token scopes checked in an `onRequest` hook (before a body is read); bodies bounded in size and
+ * nesting; per-client rate limits; request, header and idle timeouts and connection caps; security headers;
+ * every refusal in one `{ error, field, message }` shape; an OpenAPI document, Prometheus metrics, structured
+ * request logs with request ids, and the web page.
  */
 export async function createServer(options: CreateServerOptions): Promise<FastifyInstance> {
   const { service } = options;
   const schemas = apiSchemas(service.servedModel);
-  const http = new HttpMetrics();
+  const metrics = createMetricsRegistry(service);
+  const requestTimeout = options.requestTimeoutMilliseconds ?? 10_000;
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // requestTimeout bounds receiving a request (headers and body); no socket inactivity timeout, since a
+    // batch of edits may train for longer than any such timeout while its connection is rightly silent.
+    requestTimeout,
+    keepAliveTimeout: options.idleTimeoutMilliseconds ?? 5000,
+    http: { headersTimeout: Math.min(requestTimeout, 5000), connectionsCheckingInterval: 500 },
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    clientErrorHandler: answerClientError,
+    frameworkErrors: (error, _request, reply) => {
+      const refused = refusalOf(error);
+      void (reply as FastifyReply).code(refused.status).send(refused.body);
+    },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, strictNumbers: true } },
   });
+  limitConnections(app.server, {
+    maximumConnections: options.maximumConnections ?? 768,
+    maximumConnectionsPerClient: options.maximumConnectionsPerClient ?? 128,
+  });
 
+  // Nesting is checked in one pass over the text before the framework's JSON parser (which also refuses
+  // __proto__ and constructor.prototype keys).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      checkJsonDepth(body as string);
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { 'connect-src': ["'self'"], 'form-action': ["'none'"] } },
+  });
+  const rateLimitPerMinute = options.rateLimitPerMinute ?? 6000;
+  if (rateLimitPerMinute > 0) {
+    await app.register(rateLimit, { max: rateLimitPerMinute, timeWindow: 60_000 });
+  }
   await app.register(swagger, {
     openapi: {
       info: { title: 'GRACE server', version: '0.0.0', description: `serving ${service.servedModel.name}` },
@@ -49,22 +101,12 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     },
   });
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config.mutating !== true) return;
-    if (options.readOnly === true) {
-      return reply.code(403).send({ error: 'READ_ONLY', field: null, message: 'this server is read-only' });
-    }
-    if (options.token === undefined) return;
-    if (!bearerTokenMatches(request.headers.authorization, options.token)) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send({
-        error: 'UNAUTHORIZED',
-        field: '/headers/authorization',
-        message: 'a valid bearer token is required',
-      });
-    }
+  app.addHook('onRequest', accessControl(options));
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    http.observe(
+    metrics.observe(
       request.method,
       request.routeOptions.url ?? 'unmatched',
       reply.statusCode,
@@ -72,48 +114,77 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     );
   });
 
-  app.setErrorHandler((error: FastifyError | InputError, _request, reply) => {
-    if (error instanceof InputError) {
-      return reply
-        .code(error.statusCode)
-        .send({ error: error.code, field: error.field, message: error.message });
-    }
-    if (error.validation !== undefined) {
-      const [first] = error.validation;
-      const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
-      const field = `${first?.instancePath ?? ''}${missing === undefined ? '' : `/${missing}`}` || '/';
-      return reply.code(400).send({
-        error: 'VALIDATION',
-        field: `/${error.validationContext ?? 'body'}${field === '/' ? '' : field}`,
-        message: `${field} ${first?.message ?? 'is invalid'}`,
-      });
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 500) reply.log.error(error);
-    return reply.code(status).send({
-      error: error.code ?? 'INTERNAL',
-      field: null,
-      message: status >= 500 ? 'internal error' : error.message,
-    });
+  app.setErrorHandler((error: Error, request, reply) => {
+    const refused = refusalOf(error);
+    if (refused.status === 500) request.log.error(error);
+    else if (refused.status === 503) request.log.warn({ reason: error.message }, 'refused: unavailable');
+    return reply.code(refused.status).headers(refused.headers).send(refused.body);
   });
-
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send({ error: 'NOT_FOUND', field: null, message: `no route ${request.method} ${request.url}` }),
+    reply.code(404).send(refusal(404, 'NOT_FOUND', null, `no route ${request.method} ${request.url}`).body),
   );
+
+  const predictBodyLimit = options.predictBodyLimit ?? 256 * 1024;
+  const predictBudget = new ClientByteBudget(options.predictBytesInFlightPerClient ?? 1024 * 1024);
+  registerRoutes(app, service, schemas, metrics.registry, predictBodyLimit, async (request, reply) => {
+    const bytes = Math.min(
+      Number(request.headers['content-length'] ?? predictBodyLimit) || 0,
+      predictBodyLimit,
+    );
+    if (!predictBudget.tryTake(request.ip, bytes)) {
+      const refused = refusalOf(
+        new ServiceUnavailableError(
+          'CLIENT_SATURATED',
+          'too many of your predictions are in flight; retry later',
+        ),
+      );
+      // Closing the connection spares reading (and discarding) the body the client already sends.
+      return reply
+        .code(refused.status)
+        .headers({ ...refused.headers, connection: 'close' })
+        .send(refused.body);
+    }
+    reply.raw.once('close', () => predictBudget.giveBack(request.ip, bytes));
+  });
+  return app;
+}
+
+function registerRoutes(
+  app: FastifyInstance,
+  service: GraceService,
+  schemas: ReturnType<typeof apiSchemas>,
+  registry: ReturnType<typeof createMetricsRegistry>['registry'],
+  predictBodyLimit: number,
+  predictAdmission: onRequestHookHandler,
+): void {
+  const read = { scope: 'read' } as const;
+  const write = { scope: 'write' } as const;
   app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(webPage),
+    reply.type('text/html; charset=utf-8').send(webPageHtml),
+  );
+  app.get('/page.js', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(webPageScript),
+  );
+  app.get('/page.css', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').send(webPageStyle),
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: schemas.health }, async () => ({
     status: 'ok',
     model: service.servedModel.name,
-    keys: service.codebook.size,
-    queueDepth: service.queueDepth,
   }));
-  app.get('/metrics', { schema: schemas.metrics }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4; charset=utf-8').send(prometheusText(service, http)),
+  app.get('/readyz', { schema: schemas.ready }, async (_request, reply) => {
+    const { ready, reason } = service.readiness();
+    return reply.code(ready ? 200 : 503).send({
+      ready,
+      reason,
+      logPosition: service.logPosition,
+      keys: service.codebook.size,
+      queueDepth: service.queueDepth,
+    });
+  });
+  app.get('/metrics', { schema: schemas.metrics, config: read }, async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
   );
   app.get('/v1/model', { schema: schemas.model }, async () => {
     const { servedModel } = service;
@@ -129,29 +200,32 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     };
   });
 
-  app.post<{ Body: { inputs: unknown[] } }>('/v1/predict', { schema: schemas.predict }, async (request) => {
-    const inputs = request.body.inputs.map((json, index) =>
-      service.servedModel.toModelInput(json, `/inputs/${index}`),
-    );
-    return { predictions: await service.predict(inputs) };
-  });
-
+  app.post<{ Body: { inputs: unknown[] } }>(
+    '/v1/predict',
+    { schema: schemas.predict, bodyLimit: predictBodyLimit, onRequest: predictAdmission },
+    async (request) => ({
+      predictions: await service.predictJson(request.body.inputs, request.ip),
+      logPosition: service.logPosition,
+    }),
+  );
   app.post<{ Body: { edits: { input: unknown; label: ServedLabel }[] } }>(
     '/v1/edits',
-    { schema: schemas.createEdits, config: { mutating: true } },
-    async (request) => {
+    { schema: schemas.createEdits, config: write },
+    async (request, reply) => {
       const edits: EditInput[] = request.body.edits.map((edit, index) => ({
         input: service.servedModel.toModelInput(edit.input, `/edits/${index}/input`),
         json: edit.input,
         label: edit.label,
       }));
-      const accepted = await service.edit(edits);
-      return { edits: accepted, keys: service.codebook.size };
+      const key = request.headers['idempotency-key'];
+      const result = await service.editOnce(edits, typeof key === 'string' ? key : undefined);
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      return { edits: result.edits, keys: service.codebook.size, logPosition: service.logPosition };
     },
   );
   app.get<{ Querystring: { offset?: string; limit?: string; status?: 'active' | 'all' } }>(
     '/v1/edits',
-    { schema: schemas.listEdits },
+    { schema: schemas.listEdits, config: read },
     async (request) => {
       const offset = Number(request.query.offset ?? 0);
       const limit = Number(request.query.limit ?? 50);
@@ -164,26 +238,24 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   );
   app.delete<{ Params: { id: string } }>(
     '/v1/edits/:id',
-    { schema: schemas.rollbackEdit, config: { mutating: true } },
+    { schema: schemas.rollbackEdit, config: write },
     async (request) => ({ rolledBack: await service.rollback(request.params.id) }),
   );
-
-  app.get('/v1/codebook', { schema: schemas.codebook }, async () => codebookStatistics(service.codebook));
-  app.get('/v1/codebook/file', { schema: schemas.codebookFile }, async (_request, reply) =>
+  app.get('/v1/codebook', { schema: schemas.codebook, config: read }, async () =>
+    codebookStatistics(service.codebook),
+  );
+  app.get('/v1/codebook/file', { schema: schemas.codebookFile, config: read }, async (_request, reply) =>
     reply.type('application/octet-stream').send(Buffer.from(encodeCodebook(service.codebook))),
   );
-  app.post(
-    '/v1/snapshots',
-    { schema: schemas.createSnapshot, config: { mutating: true } },
-    async (_request, reply) => reply.code(201).send(await service.snapshot()),
+  app.post('/v1/snapshots', { schema: schemas.createSnapshot, config: write }, async (_request, reply) =>
+    reply.code(201).send(await service.snapshot()),
   );
-  app.get('/v1/snapshots', { schema: schemas.listSnapshots }, async () => ({
+  app.get('/v1/snapshots', { schema: schemas.listSnapshots, config: read }, async () => ({
     snapshots: await service.listSnapshots(),
   }));
   app.post<{ Params: { id: string } }>(
     '/v1/snapshots/:id/restore',
-    { schema: schemas.restoreSnapshot, config: { mutating: true } },
+    { schema: schemas.restoreSnapshot, config: write },
     async (request) => ({ restored: await service.restore(request.params.id) }),
   );
-  return app;
 }

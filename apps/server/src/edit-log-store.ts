@@ -18,6 +18,10 @@ export interface LoggedEdit {
   readonly inputDigest?: string;
   /** The JSON input the client sent, for the edit history; never used by replay. */
   readonly input: unknown;
+  /** The client's `Idempotency-Key` of the request that made this edit, so a retry is answered, not redone. */
+  readonly idempotencyKey?: string;
+  /** Whether the edited model gave the label right after training (what the first answer said). */
+  readonly fixed?: boolean;
 }
 
 /**
@@ -34,12 +38,35 @@ export type EditLogEntry =
       readonly snapshotId: string;
     };
 
+/** A logged edit without its vectors: what the edit history and idempotent answers need. */
+export type LoggedEditSummary = Omit<LoggedEdit, 'query' | 'value'>;
+
+/** A log entry without vectors, for reading the whole history cheaply at start-up. */
+export type EditLogSummary =
+  | Exclude<EditLogEntry, { kind: 'edit' }>
+  | {
+      readonly kind: 'edit';
+      readonly position: number;
+      readonly time: string;
+      readonly edit: LoggedEditSummary;
+    };
+
 /** A codebook file kept by the store, so that a restore can be logged (and replayed) by its id. */
 export interface StoredSnapshot {
   readonly id: string;
   readonly time: string;
   /** The last log position the snapshot includes. */
   readonly logPosition: number;
+  /** `encodeCodebook` bytes. */
+  readonly codebook: Uint8Array;
+}
+
+/**
+ * The codebook as it stood after a log position, so a start-up replays only the entries after it. A cache of
+ * the log, never the truth: a damaged checkpoint is skipped and an older one (or the whole log) used instead.
+ */
+export interface StoredCheckpoint {
+  readonly position: number;
   /** `encodeCodebook` bytes. */
   readonly codebook: Uint8Array;
 }
@@ -52,13 +79,21 @@ export interface EditLogIdentity {
   readonly valueDimension: number;
 }
 
+/** Whether the store can take writes; `reason` says why not, in words an operator can act on. */
+export interface StoreHealth {
+  readonly healthy: boolean;
+  readonly reason: string | null;
+  /** Milliseconds the oldest unfinished write has been waiting (0 when none). */
+  readonly writeWaitingMilliseconds: number;
+}
+
 /**
  * Where the edit log lives. The single-machine server uses {@link SqliteEditLogStore}; scaling out means a
- * PostgreSQL implementation of this same interface that replicas follow (README, "Scale-out"). Every method
- * is asynchronous for that reason, although SQLite answers synchronously.
+ * PostgreSQL implementation of this same interface that replicas follow (README, "Scale-out").
  *
  * Contract: `append` is atomic (all entries or none) and durable when its promise resolves; entries are read
- * back in position order.
+ * back in position order. A store that has lost its file or failed a write says so in `health()` and refuses
+ * every later write with a {@link StoreUnavailableError}, so nothing is acknowledged that a restart would lose.
  */
 export interface EditLogStore {
   /** Claims the store for a model; refuses a store written for another model or layer. */
@@ -68,8 +103,22 @@ export interface EditLogStore {
   append(entries: readonly EditLogEntry[]): Promise<void>;
   /** Every entry after `afterPosition` (default: all), in order. */
   read(afterPosition?: number): Promise<EditLogEntry[]>;
+  /** Every entry without its vectors, in order (the whole history, cheaply). */
+  readSummaries(): Promise<EditLogSummary[]>;
   saveSnapshot(snapshot: StoredSnapshot): Promise<void>;
   loadSnapshot(id: string): Promise<StoredSnapshot | undefined>;
   listSnapshots(): Promise<Omit<StoredSnapshot, 'codebook'>[]>;
+  /** Keeps a checkpoint (and drops all but the newest few). */
+  saveCheckpoint(checkpoint: StoredCheckpoint): Promise<void>;
+  /** Stored checkpoints, newest first. */
+  checkpoints(): Promise<StoredCheckpoint[]>;
+  /** Deletes every entry after `position` and every checkpoint past it (the documented recovery). */
+  truncateAfter(position: number): Promise<void>;
+  health(): StoreHealth;
   close(): Promise<void>;
+}
+
+/** The store cannot take writes now (file gone or replaced, a write failed, the disk stuck): answer 503. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
 }

@@ -1,25 +1,38 @@
+import { randomUUID } from 'node:crypto';
 import {
   type Codebook,
   decodeCodebook,
   type EditOperation,
   encodeCodebook,
   type GraceBackend,
-  GraceEditor,
+  type GraceEditor,
   isGraceError,
 } from '@grace/core';
 import { cooperativeBackend } from './cooperative-backend.js';
-import type { EditLogEntry, EditLogStore, LoggedEdit } from './edit-log-store.js';
+import { type EditPage, listActiveEdits, listEditHistory } from './edit-listing.js';
+import type { EditLogEntry, EditLogStore, LoggedEdit, LoggedEditSummary } from './edit-log-store.js';
+import { answerFromLog } from './idempotent-answer.js';
 import { InputError } from './input-error.js';
+import { keyOwners } from './key-owners.js';
+import { latestCheckpoint } from './latest-checkpoint.js';
+import type { PredictionPool, PublishedCodebook, ServedPrediction } from './prediction-pool.js';
 import {
   applyLoggedEdit,
+  codebookExpectations,
   copyCodebook,
   type EditHistoryItem,
   historyItem,
+  type ReplayedLog,
   replayEditLog,
 } from './replay-edit-log.js';
 import { SerialQueue } from './serial-queue.js';
+import { servedEditor } from './served-editor.js';
 import type { ServedLabel, ServedModel } from './served-model.js';
 import { ServiceMetrics } from './service-metrics.js';
+import { type Readiness, StoreGuard } from './store-guard.js';
+import { WorkerClient, workerScript } from './worker-client.js';
+
+export type { ServedPrediction } from './prediction-pool.js';
 
 export interface GraceServiceOptions {
   readonly servedModel: ServedModel;
@@ -27,17 +40,13 @@ export interface GraceServiceOptions {
   readonly store: EditLogStore;
   /** Overrides the served model's Adam iterations per edit (load tests seed many keys cheaply). */
   readonly trainingIterations?: number;
-}
-
-/** One prediction as the API reports it. */
-export interface ServedPrediction {
-  readonly label: ServedLabel;
-  /** Whether a codebook key fired (the edited layer's output was replaced). */
-  readonly fired: boolean;
-  /** The key that fired, or null. */
-  readonly keyIndex: number | null;
-  /** The edit that made (or last trained) that key, or null. */
-  readonly editId: string | null;
+  /** A checkpoint is written after this many log entries since the last one (and after every rollback or
+   * restore, the entries that are slow to replay); default 1,000. */
+  readonly checkpointInterval?: number;
+  /** A write waiting longer than this (milliseconds) makes the service unready and refuses edits; default 2,000. */
+  readonly stalledWriteMilliseconds?: number;
+  /** Where start-up warnings go (a skipped damaged checkpoint); default `console.warn`. */
+  readonly warn?: (message: string) => void;
 }
 
 /** One correction: a model input (already converted from JSON) and the label it should get. */
@@ -57,61 +66,88 @@ export interface AcceptedEdit {
   readonly milliseconds: number;
 }
 
+/** An edit batch's answer; `replayed` when an `Idempotency-Key` matched an earlier request (nothing redone). */
+export interface EditBatchResult {
+  readonly edits: AcceptedEdit[];
+  readonly replayed: boolean;
+}
+
 /**
  * The served model with its codebook, its durable log and its edit queue.
  *
- * Two editors share the model: the SERVING editor answers predictions from the last committed codebook; the
- * TRAINING editor holds a working copy that edits train against (on a {@link cooperativeBackend}, so
- * predictions keep being answered between Adam iterations). An edit is trained on the working copy, its
- * result is appended to the log (durable), and only then applied to the serving codebook from the logged
- * delta — exactly what a restart's replay does — so what clients see is always a state the log can rebuild.
- * If anything fails before the append, the working copy is rebuilt from the serving codebook and nothing
- * is acknowledged.
+ * Two editors share the model: the SERVING editor holds the last committed codebook (predictions read it,
+ * through a {@link PredictionPool} of worker threads when one is attached); the TRAINING editor holds a working
+ * copy that edits train against (on a {@link cooperativeBackend}, so the event loop keeps turning between Adam
+ * iterations). An edit is trained on the working copy, its result appended to the log (durable), and only
+ * then applied to the serving codebook from the logged delta — exactly what a restart's replay does. A
+ * rollback is computed in a worker thread on a copy, logged, then swapped in. Every rollback or restore, and
+ * every `checkpointInterval` entries, the codebook is checkpointed so a restart replays only the tail.
  */
 export class GraceService {
   readonly servedModel: ServedModel;
   readonly metrics = new ServiceMetrics();
   private readonly backend: GraceBackend;
   private readonly store: EditLogStore;
-  private readonly trainingIterations: number | undefined;
+  private readonly options: GraceServiceOptions;
   private readonly queue = new SerialQueue();
+  private readonly guard: StoreGuard;
+  private readonly codebookWorker = new WorkerClient(workerScript('codebook-worker'), null);
   private serving: GraceEditor<unknown>;
-  private training: GraceEditor<unknown>;
+  /** The working copy edits train on; made when the first edit comes (a copy costs seconds at 10,000 keys). */
+  private trainingEditor: GraceEditor<unknown> | undefined;
   private position: number;
-  /** Every edit ever accepted, by id, in log order; rolled-back ones too. */
+  private entriesSinceCheckpoint: number;
+  private committedVersion = 0;
+  private owners: { version: number; owners: Map<number, string> } | undefined;
+  private pool: PredictionPool | undefined;
   private readonly history: Map<string, EditHistoryItem>;
-  private owners:
-    | { readonly codebook: Codebook; readonly version: number; readonly owners: Map<number, string> }
-    | undefined;
+  private readonly idempotency: Map<string, LoggedEditSummary[]>;
+  /** What start-up replayed: the checkpoint it began from (null: the empty codebook) and the entries after it. */
+  readonly startup: { readonly checkpointPosition: number | null; readonly replayedEntries: number };
 
   private constructor(
     options: GraceServiceOptions,
-    codebook: Codebook,
-    position: number,
-    history: Map<string, EditHistoryItem>,
+    replayed: ReplayedLog,
+    checkpointPosition: number | null,
   ) {
+    this.options = options;
+    this.startup = { checkpointPosition, replayedEntries: replayed.replayedEntries };
     this.servedModel = options.servedModel;
     this.backend = options.backend;
     this.store = options.store;
-    this.trainingIterations = options.trainingIterations;
-    this.position = position;
-    this.history = history;
-    this.serving = this.makeEditor(codebook, this.backend);
-    this.training = this.makeEditor(copyCodebook(codebook), cooperativeBackend(this.backend));
+    this.guard = new StoreGuard(options.store, options.stalledWriteMilliseconds ?? 2000);
+    this.position = replayed.lastPosition;
+    this.entriesSinceCheckpoint = replayed.replayedEntries;
+    this.history = replayed.history;
+    this.idempotency = replayed.idempotency;
+    this.serving = this.makeEditor(replayed.codebook, this.backend);
   }
 
-  /** Opens the log and replays it into the codebook it describes (no training). */
+  /**
+   * Opens the log and rebuilds its codebook without training: from the newest sound checkpoint plus the
+   * entries after it. Writes a checkpoint at once when the tail was long or held rollbacks.
+   */
   static async open(options: GraceServiceOptions): Promise<GraceService> {
-    const { model } = options.servedModel;
-    await options.store.open({
-      model: options.servedModel.name,
+    const { servedModel, store } = options;
+    const { model } = servedModel;
+    await store.open({
+      model: servedModel.name,
       layerId: model.layerId,
       keyDimension: model.keyDimension,
       valueDimension: model.valueDimension,
     });
-    const entries = await options.store.read();
-    const replayed = await replayEditLog(options.servedModel, options.store, entries);
-    return new GraceService(options, replayed.codebook, replayed.lastPosition, replayed.history);
+    const lastPosition = await store.lastPosition();
+    const warn = options.warn ?? ((message: string) => console.warn(message));
+    const checkpoint = await latestCheckpoint(servedModel, store, lastPosition, warn);
+    // The whole history without vectors; with vectors only the tail the codebook still needs.
+    const [summaries, tail] = await Promise.all([
+      store.readSummaries(),
+      store.read(checkpoint?.position ?? 0),
+    ]);
+    const replayed = await replayEditLog(servedModel, store, summaries, tail, checkpoint);
+    const service = new GraceService(options, replayed, checkpoint?.position ?? null);
+    service.checkpointLater(tail.some((entry) => entry.kind !== 'edit'));
+    return service;
   }
 
   /** The committed codebook (read it, never change it). */
@@ -119,14 +155,48 @@ export class GraceService {
     return this.serving.codebook;
   }
 
+  /** The last log position the committed codebook includes. */
+  get logPosition(): number {
+    return this.position;
+  }
+
   get queueDepth(): number {
     return this.queue.depth;
   }
 
+  /** Slices of predictions waiting for a worker (0 without a pool). */
+  get predictionQueueDepth(): number {
+    return this.pool?.queued ?? 0;
+  }
+
+  /** Whether edits can be taken now, and if not why (for `/readyz`). */
+  readiness(): Readiness {
+    return this.guard.readiness();
+  }
+
+  /** Answers predictions in worker threads from now on (the pool reads {@link published}). */
+  attachPredictionPool(pool: PredictionPool): void {
+    this.pool = pool;
+  }
+
+  /** The committed codebook with its version and key owners, for prediction workers. */
+  published(): PublishedCodebook {
+    return { version: this.committedVersion, codebook: this.serving.codebook, owners: this.keyOwners() };
+  }
+
+  /** Predicts JSON inputs (refusing a bad one by its field); in the pool's workers when there is a pool. */
+  async predictJson(inputs: readonly unknown[], client: string): Promise<ServedPrediction[]> {
+    const modelInputs = inputs.map((json, index) => this.servedModel.toModelInput(json, `/inputs/${index}`));
+    if (this.pool === undefined) return this.predict(modelInputs);
+    const predictions = await this.pool.predict(client, inputs);
+    this.metrics.predictions += inputs.length;
+    return predictions;
+  }
+
+  /** Predicts model inputs on this thread, from the committed codebook. */
   async predict(inputs: readonly unknown[]): Promise<ServedPrediction[]> {
-    const codebook = this.serving.codebook;
+    const owners = this.keyOwners();
     const { labels, keyIndices } = await this.serving.predictWithDetails(inputs);
-    const owners = this.keyOwners(codebook);
     this.metrics.predictions += inputs.length;
     return labels.map((label, index) => {
       const keyIndex = keyIndices[index] as number;
@@ -140,69 +210,95 @@ export class GraceService {
   }
 
   /** Trains, logs and applies a batch of edits, all or nothing, behind every earlier mutation. */
-  edit(examples: readonly EditInput[]): Promise<AcceptedEdit[]> {
+  async edit(examples: readonly EditInput[]): Promise<AcceptedEdit[]> {
+    return (await this.editOnce(examples)).edits;
+  }
+
+  /**
+   * {@link edit}, at most once per `idempotencyKey`: a request whose key the log already holds is answered
+   * from the log (`replayed`), so a client that retries after a lost answer never applies its edits twice.
+   */
+  editOnce(examples: readonly EditInput[], idempotencyKey?: string): Promise<EditBatchResult> {
     for (const [index, example] of examples.entries()) {
       if (!this.servedModel.labels.includes(example.label)) {
         throw new InputError('UNKNOWN_LABEL', `/edits/${index}/label`, 'is not a label of the model');
       }
     }
-    return this.queue.run(() => this.editNow(examples));
+    // Refused at once, not queued behind a write that waits on the disk.
+    this.guard.ensureWritable();
+    return this.queue.run(async () => {
+      const logged = idempotencyKey === undefined ? undefined : this.idempotency.get(idempotencyKey);
+      if (logged !== undefined) return { edits: answerFromLog(logged, examples), replayed: true };
+      this.guard.ensureWritable();
+      return { edits: await this.editNow(examples, idempotencyKey), replayed: false };
+    });
   }
 
   rollback(editId: string): Promise<{ id: string; keys: number }> {
+    this.guard.ensureWritable();
     return this.queue.run(async () => {
       if (!this.serving.codebook.records.some((record) => record.id === editId)) {
         throw new InputError('UNKNOWN_EDIT', '/id', `no active edit ${JSON.stringify(editId)}`, 404);
       }
+      this.guard.ensureWritable();
+      const bytes = await this.codebookWorker.call<Uint8Array>(
+        'rollback',
+        encodeCodebook(this.serving.codebook),
+        editId,
+      );
       const entry: EditLogEntry = {
         kind: 'rollback',
         position: this.position + 1,
         time: new Date().toISOString(),
         editId,
       };
-      await this.store.append([entry]);
-      this.position = entry.position;
-      this.serving.codebook.rollback(editId);
-      this.training.codebook.rollback(editId);
+      await this.appendToLog([entry]);
+      this.replaceEditors(decodeCodebook(bytes));
       const item = this.history.get(editId);
       if (item !== undefined) item.rolledBackAt = entry.time;
       this.metrics.rollbacks++;
+      this.checkpointLater(true);
       return { id: editId, keys: this.serving.codebook.size };
     });
   }
 
-  /** Stores the committed codebook under a new id; a later restore logs that id. */
+  /** Stores the committed codebook under a new id (unique by construction); a later restore logs that id. */
   snapshot(): Promise<{ id: string; logPosition: number; keys: number }> {
+    this.guard.ensureWritable();
     return this.queue.run(async () => {
-      const id = `snapshot-${this.position}-${Date.now().toString(36)}`;
-      const codebook = encodeCodebook(this.serving.codebook);
-      await this.store.saveSnapshot({
-        id,
-        time: new Date().toISOString(),
-        logPosition: this.position,
-        codebook,
-      });
+      this.guard.ensureWritable();
+      const id = `snapshot-${this.position}-${randomUUID()}`;
+      await this.guard.write((store) =>
+        store.saveSnapshot({
+          id,
+          time: new Date().toISOString(),
+          logPosition: this.position,
+          codebook: encodeCodebook(this.serving.codebook),
+        }),
+      );
       return { id, logPosition: this.position, keys: this.serving.codebook.size };
     });
   }
 
   restore(snapshotId: string): Promise<{ id: string; keys: number }> {
+    this.guard.ensureWritable();
     return this.queue.run(async () => {
+      this.guard.ensureWritable();
       const snapshot = await this.store.loadSnapshot(snapshotId);
       if (snapshot === undefined) {
         throw new InputError('UNKNOWN_SNAPSHOT', '/id', `no snapshot ${JSON.stringify(snapshotId)}`, 404);
       }
-      const codebook = decodeCodebook(snapshot.codebook, this.serving.codebook.options);
+      const codebook = decodeCodebook(snapshot.codebook, codebookExpectations(this.servedModel));
       const entry: EditLogEntry = {
         kind: 'restore',
         position: this.position + 1,
         time: new Date().toISOString(),
         snapshotId,
       };
-      await this.store.append([entry]);
-      this.position = entry.position;
+      await this.appendToLog([entry]);
       this.replaceEditors(codebook);
       this.metrics.restores++;
+      this.checkpointLater(true);
       return { id: snapshotId, keys: codebook.size };
     });
   }
@@ -212,42 +308,13 @@ export class GraceService {
   }
 
   /** Active edits, newest first. */
-  listEdits(offset: number, limit: number): { total: number; edits: object[] } {
-    const records = this.serving.codebook.records;
-    const page = records
-      .slice()
-      .reverse()
-      .slice(offset, offset + limit);
-    return {
-      total: records.length,
-      edits: page.map((record) => ({
-        id: record.id,
-        sequence: record.sequence,
-        time: record.time,
-        label: record.label,
-        operation: record.operation,
-        keyIndex: record.keyIndex,
-        distance: record.distance,
-        finalLoss: record.loss.at(-1) ?? null,
-        input: this.history.get(record.id)?.input ?? null,
-      })),
-    };
+  listEdits(offset: number, limit: number): EditPage {
+    return listActiveEdits(this.serving.codebook, this.history, offset, limit);
   }
 
-  /**
-   * Every edit ever accepted, newest first, with its status: `active`, `rolled-back`, or `replaced` (dropped by
-   * a snapshot restore).
-   */
-  listHistory(offset: number, limit: number): { total: number; edits: object[] } {
-    const active = new Set(this.serving.codebook.records.map((record) => record.id));
-    const items = [...this.history.values()].reverse();
-    return {
-      total: items.length,
-      edits: items.slice(offset, offset + limit).map((item) => ({
-        ...item,
-        status: active.has(item.id) ? 'active' : item.rolledBackAt !== null ? 'rolled-back' : 'replaced',
-      })),
-    };
+  /** Every edit ever accepted, newest first, with its status (active, rolled-back, replaced). */
+  listHistory(offset: number, limit: number): EditPage {
+    return listEditHistory(this.serving.codebook, this.history, offset, limit);
   }
 
   /** Resolves when every mutation submitted so far has finished. */
@@ -258,11 +325,34 @@ export class GraceService {
   async close(): Promise<void> {
     await this.queue.idle();
     this.serving.dispose();
-    this.training.dispose();
+    this.dropTrainingCopy();
+    await this.codebookWorker.terminate();
     await this.store.close();
   }
 
-  private async editNow(examples: readonly EditInput[]): Promise<AcceptedEdit[]> {
+  private async appendToLog(entries: readonly EditLogEntry[]): Promise<void> {
+    await this.guard.write((store) => store.append(entries));
+    this.entriesSinceCheckpoint += entries.length;
+    this.position = entries.at(-1)?.position ?? this.position;
+  }
+
+  /** Queues a checkpoint of the committed codebook when due (or `now`), behind the running mutation. */
+  private checkpointLater(now = false): void {
+    const interval = this.options.checkpointInterval ?? 1000;
+    if (!now && this.entriesSinceCheckpoint < interval) return;
+    if (this.entriesSinceCheckpoint === 0) return;
+    this.entriesSinceCheckpoint = 0;
+    void this.queue
+      .run(() =>
+        this.store.saveCheckpoint({
+          position: this.position,
+          codebook: encodeCodebook(this.serving.codebook),
+        }),
+      )
+      .catch((error: unknown) => console.error(`checkpoint failed: ${String(error)}`));
+  }
+
+  private async editNow(examples: readonly EditInput[], idempotencyKey?: string): Promise<AcceptedEdit[]> {
     const started = performance.now();
     const entries: EditLogEntry[] = [];
     const accepted: AcceptedEdit[] = [];
@@ -270,7 +360,7 @@ export class GraceService {
       for (const example of examples) {
         const position = this.position + entries.length + 1;
         const id = `edit-${position}`;
-        const result = await this.training.edit({ input: example.input, label: example.label, id });
+        const result = await this.training().edit({ input: example.input, label: example.label, id });
         const { record } = result;
         const edit: LoggedEdit = {
           editId: id,
@@ -282,6 +372,8 @@ export class GraceService {
           loss: record.loss,
           ...(record.inputDigest === undefined ? {} : { inputDigest: record.inputDigest }),
           input: example.json,
+          fixed: result.fixed,
+          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
         };
         entries.push({ kind: 'edit', position, time: record.time, edit });
         accepted.push({
@@ -293,61 +385,61 @@ export class GraceService {
           milliseconds: result.milliseconds,
         });
       }
-      await this.store.append(entries);
+      await this.appendToLog(entries);
     } catch (error) {
       // Nothing was acknowledged: the working copy goes back to the committed codebook.
-      this.training.dispose();
-      this.training = this.makeEditor(copyCodebook(this.serving.codebook), cooperativeBackend(this.backend));
+      this.dropTrainingCopy();
       this.metrics.failedEdits += examples.length;
       if (isGraceError(error, 'INVALID_ARGUMENT') || isGraceError(error, 'SHAPE_MISMATCH')) {
         throw new InputError(error.code, '/edits', error.message);
       }
       throw error;
     }
+    const logged: LoggedEdit[] = [];
     for (const entry of entries) {
       if (entry.kind !== 'edit') continue;
       applyLoggedEdit(this.serving.codebook, entry.edit, entry.time);
       this.history.set(entry.edit.editId, historyItem(entry.edit, entry.time));
       this.metrics.countEdit(entry.edit.operation);
+      logged.push(entry.edit);
     }
-    this.position += entries.length;
+    if (idempotencyKey !== undefined) this.idempotency.set(idempotencyKey, logged);
+    this.committedVersion++;
     this.metrics.editSeconds += (performance.now() - started) / 1000;
+    this.checkpointLater();
     return accepted;
   }
 
-  /** For each key, the id of the last active edit routed to it; cached per codebook version. */
-  private keyOwners(codebook: Codebook): ReadonlyMap<number, string> {
-    if (this.owners?.codebook !== codebook || this.owners.version !== codebook.version) {
-      this.owners = { codebook, version: codebook.version, owners: keyOwners(codebook) };
+  /** For each key, the id of the last active edit routed to it; cached per committed version. */
+  private keyOwners(): ReadonlyMap<number, string> {
+    if (this.owners?.version !== this.committedVersion) {
+      this.owners = { version: this.committedVersion, owners: keyOwners(this.serving.codebook) };
     }
     return this.owners.owners;
   }
 
   private replaceEditors(codebook: Codebook): void {
     this.serving.dispose();
-    this.training.dispose();
+    this.dropTrainingCopy();
     this.serving = this.makeEditor(codebook, this.backend);
-    this.training = this.makeEditor(copyCodebook(codebook), cooperativeBackend(this.backend));
+    this.committedVersion++;
+  }
+
+  /** The training editor over a copy of the committed codebook, made on first use. */
+  private training(): GraceEditor<unknown> {
+    this.trainingEditor ??= this.makeEditor(
+      copyCodebook(this.serving.codebook),
+      cooperativeBackend(this.backend),
+    );
+    return this.trainingEditor;
+  }
+
+  private dropTrainingCopy(): void {
+    this.trainingEditor?.dispose();
+    this.trainingEditor = undefined;
   }
 
   private makeEditor(codebook: Codebook, backend: GraceBackend): GraceEditor<unknown> {
-    const { editorOptions, model } = this.servedModel;
-    const training =
-      this.trainingIterations === undefined
-        ? editorOptions.training
-        : { ...editorOptions.training, iterations: this.trainingIterations };
-    return new GraceEditor(model, {
-      ...editorOptions,
-      ...(training === undefined ? {} : { training }),
-      backend,
-      codebook,
-    });
+    return servedEditor(this.servedModel, codebook, backend, this.options.trainingIterations);
   }
-}
-
-/** For each key, the id of the last active edit routed to it (whose training produced its value). */
-function keyOwners(codebook: Codebook): Map<number, string> {
-  const owners = new Map<number, string>();
-  for (const record of codebook.records) owners.set(record.keyIndex, record.id);
-  return owners;
 }

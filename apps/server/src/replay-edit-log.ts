@@ -1,5 +1,11 @@
 import { Codebook, decodeCodebook, type EditRecord, encodeCodebook } from '@grace/core';
-import type { EditLogEntry, EditLogStore, LoggedEdit } from './edit-log-store.js';
+import type {
+  EditLogEntry,
+  EditLogStore,
+  EditLogSummary,
+  LoggedEdit,
+  LoggedEditSummary,
+} from './edit-log-store.js';
 import type { ServedModel } from './served-model.js';
 
 /** The codebook a log describes, plus what the service keeps beside it. */
@@ -7,6 +13,10 @@ export interface ReplayedLog {
   readonly codebook: Codebook;
   readonly lastPosition: number;
   readonly history: Map<string, EditHistoryItem>;
+  /** Logged edits by the `Idempotency-Key` of the request that made them, in log order. */
+  readonly idempotency: Map<string, LoggedEditSummary[]>;
+  /** Entries applied to the codebook (after the checkpoint, if one was used). */
+  readonly replayedEntries: number;
 }
 
 /** Every edit the log ever accepted, for `GET /v1/edits?status=all`; rolled-back edits keep their entry. */
@@ -20,8 +30,20 @@ export interface EditHistoryItem {
   rolledBackAt: string | null;
 }
 
+/** The log cannot be replayed as it stands: start-up stops with this message (it names the recovery flag). */
+export class DamagedLogError extends Error {
+  override readonly name = 'DamagedLogError';
+  /** The log position of the entry that cannot be replayed. */
+  readonly position: number;
+
+  constructor(position: number, message: string) {
+    super(message);
+    this.position = position;
+  }
+}
+
 /** The history entry of a logged edit. */
-export function historyItem(edit: LoggedEdit, time: string): EditHistoryItem {
+export function historyItem(edit: LoggedEditSummary, time: string): EditHistoryItem {
   return {
     id: edit.editId,
     time,
@@ -36,36 +58,73 @@ export function historyItem(edit: LoggedEdit, time: string): EditHistoryItem {
  * Rebuilds the codebook from the log, in order, without any training: edits apply their logged deltas,
  * rollbacks re-run the codebook's own exact rollback, restores load the stored snapshot. This is how a
  * restarted server (or, scaled out, a replica following the log) reaches the identical codebook.
+ *
+ * `tail` holds the entries after `checkpoint` (the codebook after some position), or the whole log without
+ * one; `summaries` (the whole log without vectors) give the history. A restore of a missing or damaged
+ * snapshot throws a {@link DamagedLogError} naming its position.
  */
 export async function replayEditLog(
   servedModel: ServedModel,
   store: EditLogStore,
-  entries: readonly EditLogEntry[],
+  summaries: readonly EditLogSummary[],
+  tail: readonly EditLogEntry[],
+  checkpoint?: { readonly position: number; readonly codebook: Codebook },
 ): Promise<ReplayedLog> {
-  const { model } = servedModel;
-  let codebook = emptyCodebook(servedModel);
+  let codebook = checkpoint?.codebook ?? emptyCodebook(servedModel);
+  const startPosition = checkpoint?.position ?? 0;
   const history = new Map<string, EditHistoryItem>();
-  let lastPosition = 0;
-  for (const entry of entries) {
+  const idempotency = new Map<string, LoggedEditSummary[]>();
+  for (const entry of summaries) {
     if (entry.kind === 'edit') {
-      applyLoggedEdit(codebook, entry.edit, entry.time);
       history.set(entry.edit.editId, historyItem(entry.edit, entry.time));
+      const key = entry.edit.idempotencyKey;
+      if (key !== undefined) idempotency.set(key, [...(idempotency.get(key) ?? []), entry.edit]);
     } else if (entry.kind === 'rollback') {
-      codebook.rollback(entry.editId);
       const item = history.get(entry.editId);
       if (item !== undefined) item.rolledBackAt = entry.time;
-    } else {
-      const snapshot = await store.loadSnapshot(entry.snapshotId);
-      if (snapshot === undefined) throw new Error(`the log restores a missing snapshot ${entry.snapshotId}`);
-      codebook = decodeCodebook(snapshot.codebook, {
-        keyDimension: model.keyDimension,
-        valueDimension: model.valueDimension,
-        layerId: model.layerId,
-      });
     }
-    lastPosition = entry.position;
   }
-  return { codebook, lastPosition, history };
+  let replayedEntries = 0;
+  for (const entry of tail) {
+    if (entry.position <= startPosition) continue;
+    replayedEntries++;
+    if (entry.kind === 'edit') applyLoggedEdit(codebook, entry.edit, entry.time);
+    else if (entry.kind === 'rollback') codebook.rollback(entry.editId);
+    else codebook = await loadRestoredSnapshot(servedModel, store, entry);
+  }
+  const lastPosition = Math.max(summaries.at(-1)?.position ?? 0, tail.at(-1)?.position ?? 0);
+  return { codebook, lastPosition, history, idempotency, replayedEntries };
+}
+
+async function loadRestoredSnapshot(
+  servedModel: ServedModel,
+  store: EditLogStore,
+  entry: Extract<EditLogEntry, { kind: 'restore' }>,
+): Promise<Codebook> {
+  const snapshot = await store.loadSnapshot(entry.snapshotId);
+  const problem =
+    snapshot === undefined
+      ? 'is missing'
+      : (() => {
+          try {
+            return decodeCodebook(snapshot.codebook, codebookExpectations(servedModel));
+          } catch (error) {
+            return `is damaged (${error instanceof Error ? error.message : String(error)})`;
+          }
+        })();
+  if (typeof problem !== 'string') return problem;
+  throw new DamagedLogError(
+    entry.position,
+    `the edit log restores snapshot ${entry.snapshotId} at position ${entry.position}, and that snapshot ` +
+      `${problem}. Restore the data directory from a backup, or start once with --discard-log-after ` +
+      `${entry.position - 1} to drop that entry and every later one (a copy of the log is kept first)`,
+  );
+}
+
+/** What a codebook file of this model must match (dimensions and layer). */
+export function codebookExpectations(servedModel: ServedModel) {
+  const { model } = servedModel;
+  return { keyDimension: model.keyDimension, valueDimension: model.valueDimension, layerId: model.layerId };
 }
 
 /** The codebook a fresh editor of this model would make (same options, so files are byte-identical). */

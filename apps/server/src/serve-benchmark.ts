@@ -5,9 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCpuBackend } from '@grace/backend-cpu';
 import autocannon from 'autocannon';
-import type { EditLogEntry } from './edit-log-store.js';
-import { emptyCodebook } from './replay-edit-log.js';
-import { SqliteEditLogStore } from './sqlite-edit-log-store.js';
+import { seedEditLog } from './seed-edit-log.js';
 import { createSyntheticServedModel } from './synthetic-served-model.js';
 
 /**
@@ -44,10 +42,26 @@ async function startServer(
   dataDirectory: string,
 ): Promise<{ child: ChildProcess; url: string; readyMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [serverCli, '--port', '0', '--data-dir', dataDirectory], {
-    env: { ...process.env, GRACE_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      serverCli,
+      '--model',
+      'synthetic',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDirectory,
+      '--rate-limit',
+      '0',
+      '--log-level',
+      'silent',
+    ],
+    {
+      env: { ...process.env, GRACE_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let output = '';
     const read = (chunk: Buffer): void => {
@@ -64,46 +78,9 @@ async function startServer(
 /** 1,000 ADD edits on a 40 × 25 grid with spacing 2 (balls of radius 0.45 never meet), written to the log. */
 async function seedLog(dataDirectory: string, keys: number): Promise<void> {
   const servedModel = await createSyntheticServedModel({ backend: createCpuBackend(), seed: 7 });
-  const codebook = emptyCodebook(servedModel);
-  const store = new SqliteEditLogStore(join(dataDirectory, `${servedModel.name}.edit-log.sqlite`));
-  const { model } = servedModel;
-  await store.open({
-    model: servedModel.name,
-    layerId: model.layerId,
-    keyDimension: model.keyDimension,
-    valueDimension: model.valueDimension,
-  });
-  const entries: EditLogEntry[] = [];
-  for (let index = 0; index < keys; index++) {
-    const query = Float32Array.of(-40 + 2 * (index % 40), 10 + 2 * Math.floor(index / 40));
-    const value = Float32Array.from(
-      { length: model.valueDimension },
-      (_, column) => ((index + column) % 7) / 7,
-    );
-    const label = index % 2;
-    const time = new Date(Date.UTC(2026, 0, 1, 0, 0, 0, index)).toISOString();
-    const record = codebook.applyEdit(
-      { query, label, id: `edit-${index + 1}`, time: new Date(time) },
-      { value },
-    );
-    entries.push({
-      kind: 'edit',
-      position: index + 1,
-      time,
-      edit: {
-        editId: record.id,
-        label,
-        query,
-        value,
-        operation: record.operation,
-        keyIndex: record.keyIndex,
-        loss: [],
-        input: Array.from(query),
-      },
-    });
-  }
-  await store.append(entries);
-  await store.close();
+  await seedEditLog(dataDirectory, servedModel, keys, (index) =>
+    Float32Array.of(-40 + 2 * (index % 40), 10 + 2 * Math.floor(index / 40)),
+  );
 }
 
 /** One autocannon run against POST /v1/predict, after a 1 s warm-up (JIT, connection set-up) that is not counted. */

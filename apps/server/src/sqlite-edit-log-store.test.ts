@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EditLogEntry } from './edit-log-store.js';
+import { type EditLogEntry, StoreUnavailableError } from './edit-log-store.js';
 import { SqliteEditLogStore } from './sqlite-edit-log-store.js';
 
 const identity = { model: 'synthetic', layerId: 'layer0', keyDimension: 2, valueDimension: 3 };
@@ -37,9 +37,58 @@ describe('SqliteEditLogStore', () => {
     for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
   });
 
-  it('runs in WAL mode with synchronous FULL', async () => {
+  it('runs in WAL mode with synchronous FULL and exclusive locking (no memory-mapped -shm file)', async () => {
     const store = open();
-    expect(store.pragmas()).toEqual({ journalMode: 'wal', synchronous: 2 });
+    expect(await store.pragmas()).toEqual({ journalMode: 'wal', synchronous: 2, lockingMode: 'exclusive' });
+    await store.open(identity);
+    await store.append([editEntry(1)]);
+    expect(existsSync(`${store.path}-shm`)).toBe(false);
+    await store.close();
+  });
+
+  it('notices a deleted or replaced log file and refuses every later write', async () => {
+    for (const fault of ['delete', 'replace'] as const) {
+      const store = open();
+      await store.open(identity);
+      await store.append([editEntry(1)]);
+      expect(store.health()).toMatchObject({ healthy: true, reason: null });
+      if (fault === 'delete') unlinkSync(store.path);
+      else renameSync(store.path, `${store.path}.moved`);
+      if (fault === 'replace') writeFileSync(store.path, '');
+      await expect(store.append([editEntry(2)])).rejects.toThrow(StoreUnavailableError);
+      expect(store.health().healthy).toBe(false);
+      expect(store.health().reason).toMatch(fault === 'delete' ? /deleted/ : /replaced/);
+      await expect(store.saveCheckpoint({ position: 1, codebook: Uint8Array.of(1) })).rejects.toThrow(
+        StoreUnavailableError,
+      );
+      await store.close();
+    }
+  });
+
+  it('notices a deleted log file between writes, by its periodic identity check', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'grace-log-'));
+    directories.push(directory);
+    const store = new SqliteEditLogStore(join(directory, 'log.sqlite'), { identityCheckMilliseconds: 20 });
+    await store.open(identity);
+    unlinkSync(store.path);
+    await expect.poll(() => store.health().healthy, { timeout: 10_000 }).toBe(false);
+    await store.close();
+  });
+
+  it('keeps the two newest checkpoints and truncates the log with its checkpoints', async () => {
+    const store = open();
+    await store.open(identity);
+    await store.append([editEntry(1), editEntry(2), editEntry(3)]);
+    for (const position of [1, 2, 3]) {
+      await store.saveCheckpoint({ position, codebook: Uint8Array.of(position) });
+    }
+    expect(await store.checkpoints()).toEqual([
+      { position: 3, codebook: Uint8Array.of(3) },
+      { position: 2, codebook: Uint8Array.of(2) },
+    ]);
+    await store.truncateAfter(2);
+    expect((await store.read()).map((entry) => entry.position)).toEqual([1, 2]);
+    expect((await store.checkpoints()).map((checkpoint) => checkpoint.position)).toEqual([2]);
     await store.close();
   });
 

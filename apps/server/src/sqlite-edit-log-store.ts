@@ -1,183 +1,128 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type {
   EditLogEntry,
   EditLogIdentity,
   EditLogStore,
-  LoggedEdit,
+  EditLogSummary,
+  StoredCheckpoint,
   StoredSnapshot,
+  StoreHealth,
 } from './edit-log-store.js';
+import { StoreUnavailableError } from './edit-log-store.js';
+import { WorkerClient, workerScript } from './worker-client.js';
 
-interface LogRow {
-  position: number;
-  kind: EditLogEntry['kind'];
-  time: string;
-  edit_id: string | null;
-  snapshot_id: string | null;
-  details: string;
-  query: Buffer | null;
-  value: Buffer | null;
-}
-
-interface SnapshotRow {
-  id: string;
-  time: string;
-  log_position: number;
-  codebook?: Buffer;
+export interface SqliteEditLogStoreOptions {
+  /** How often the file's identity is checked between writes, in milliseconds; default 1,000. */
+  readonly identityCheckMilliseconds?: number;
 }
 
 /**
- * The edit log in one SQLite file. WAL with `synchronous = FULL`, so an append is on disk when `append`
- * returns (a power cut keeps every acknowledged edit), and readers never block the writer. Vectors are stored
- * as little-endian float32 blobs, bit for bit what the codebook holds, so a replay is byte-exact.
+ * The edit log in one SQLite file (see {@link SqliteEditLogFile}), driven from a worker thread so that disk
+ * I/O never blocks the event loop: while a write waits on a stuck disk, predictions and health checks are
+ * still answered, and `health()` reports the wait.
+ *
+ * Faults are sticky: once the file is found deleted or replaced, or a write fails, the store refuses every
+ * later write with {@link StoreUnavailableError} (the log's state on disk is no longer known) until the
+ * server is restarted and replays what is really on disk.
  */
 export class SqliteEditLogStore implements EditLogStore {
   readonly path: string;
-  private readonly database: Database.Database;
+  private readonly worker: WorkerClient;
+  private readonly writesStarted = new Map<number, number>();
+  private nextWrite = 1;
+  private failure: string | null = null;
+  private readonly identityTimer: NodeJS.Timeout;
 
-  constructor(path: string) {
+  constructor(path: string, options: SqliteEditLogStoreOptions = {}) {
     this.path = path;
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.database = new Database(path);
-    this.database.pragma('journal_mode = WAL');
-    this.database.pragma('synchronous = FULL');
-    this.database.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS edit_log (
-        position INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL CHECK (kind IN ('edit', 'rollback', 'restore')),
-        time TEXT NOT NULL,
-        edit_id TEXT,
-        snapshot_id TEXT,
-        details TEXT NOT NULL,
-        query BLOB,
-        value BLOB
-      );
-      CREATE TABLE IF NOT EXISTS snapshots (
-        id TEXT PRIMARY KEY,
-        time TEXT NOT NULL,
-        log_position INTEGER NOT NULL,
-        codebook BLOB NOT NULL
-      );`);
+    this.worker = new WorkerClient(workerScript('sqlite-store-worker'), path);
+    this.identityTimer = setInterval(() => {
+      if (this.failure === null && this.writesStarted.size === 0) {
+        void this.write('verifyIdentity').catch(() => undefined);
+      }
+    }, options.identityCheckMilliseconds ?? 1000);
+    this.identityTimer.unref();
   }
 
-  /** The journal mode and synchronous level in force, for tests and the start-up banner. */
-  pragmas(): { journalMode: string; synchronous: number } {
+  /** The journal mode, synchronous level and locking mode in force, for tests and the start-up banner. */
+  pragmas(): Promise<{ journalMode: string; synchronous: number; lockingMode: string }> {
+    return this.worker.call('pragmas');
+  }
+
+  health(): StoreHealth {
+    const oldest = Math.min(...this.writesStarted.values());
     return {
-      journalMode: this.database.pragma('journal_mode', { simple: true }) as string,
-      synchronous: this.database.pragma('synchronous', { simple: true }) as number,
+      healthy: this.failure === null,
+      reason: this.failure,
+      writeWaitingMilliseconds: this.writesStarted.size === 0 ? 0 : performance.now() - oldest,
     };
   }
 
-  async open(identity: EditLogIdentity): Promise<void> {
-    const text = JSON.stringify(identity);
-    const row = this.database.prepare("SELECT value FROM meta WHERE key = 'identity'").get() as
-      | { value: string }
-      | undefined;
-    if (row === undefined) {
-      this.database.prepare("INSERT INTO meta (key, value) VALUES ('identity', ?)").run(text);
-    } else if (row.value !== text) {
-      throw new Error(`the edit log ${this.path} was written for ${row.value}, not ${text}`);
-    }
+  open(identity: EditLogIdentity): Promise<void> {
+    return this.worker.call('open', identity);
   }
 
-  async lastPosition(): Promise<number> {
-    const row = this.database.prepare('SELECT MAX(position) AS last FROM edit_log').get() as {
-      last: number | null;
-    };
-    return row.last ?? 0;
+  lastPosition(): Promise<number> {
+    return this.worker.call('lastPosition');
   }
 
-  async append(entries: readonly EditLogEntry[]): Promise<void> {
-    const insert = this.database.prepare(
-      `INSERT INTO edit_log (position, kind, time, edit_id, snapshot_id, details, query, value)
-       VALUES (@position, @kind, @time, @editId, @snapshotId, @details, @query, @value)`,
-    );
-    const appendAll = this.database.transaction((rows: readonly EditLogEntry[]) => {
-      for (const entry of rows) insert.run(toRow(entry));
-    });
-    appendAll(entries);
+  append(entries: readonly EditLogEntry[]): Promise<void> {
+    return this.write('append', entries);
   }
 
-  async read(afterPosition = 0): Promise<EditLogEntry[]> {
-    const rows = this.database
-      .prepare('SELECT * FROM edit_log WHERE position > ? ORDER BY position')
-      .all(afterPosition) as LogRow[];
-    return rows.map(fromRow);
+  read(afterPosition = 0): Promise<EditLogEntry[]> {
+    return this.worker.call('read', afterPosition);
   }
 
-  async saveSnapshot(snapshot: StoredSnapshot): Promise<void> {
-    this.database
-      .prepare('INSERT INTO snapshots (id, time, log_position, codebook) VALUES (?, ?, ?, ?)')
-      .run(snapshot.id, snapshot.time, snapshot.logPosition, Buffer.from(snapshot.codebook));
+  readSummaries(): Promise<EditLogSummary[]> {
+    return this.worker.call('readSummaries');
   }
 
-  async loadSnapshot(id: string): Promise<StoredSnapshot | undefined> {
-    const row = this.database.prepare('SELECT * FROM snapshots WHERE id = ?').get(id) as
-      | SnapshotRow
-      | undefined;
-    if (row === undefined) return undefined;
-    return {
-      id: row.id,
-      time: row.time,
-      logPosition: row.log_position,
-      codebook: Uint8Array.from(row.codebook as Buffer),
-    };
+  saveSnapshot(snapshot: StoredSnapshot): Promise<void> {
+    return this.write('saveSnapshot', snapshot);
   }
 
-  async listSnapshots(): Promise<Omit<StoredSnapshot, 'codebook'>[]> {
-    const rows = this.database
-      .prepare('SELECT id, time, log_position FROM snapshots ORDER BY log_position, time')
-      .all() as SnapshotRow[];
-    return rows.map((row) => ({ id: row.id, time: row.time, logPosition: row.log_position }));
+  loadSnapshot(id: string): Promise<StoredSnapshot | undefined> {
+    return this.worker.call('loadSnapshot', id);
+  }
+
+  listSnapshots(): Promise<Omit<StoredSnapshot, 'codebook'>[]> {
+    return this.worker.call('listSnapshots');
+  }
+
+  saveCheckpoint(checkpoint: StoredCheckpoint): Promise<void> {
+    return this.write('saveCheckpoint', checkpoint);
+  }
+
+  checkpoints(): Promise<StoredCheckpoint[]> {
+    return this.worker.call('checkpoints');
+  }
+
+  truncateAfter(position: number): Promise<void> {
+    return this.write('truncateAfter', position);
   }
 
   async close(): Promise<void> {
-    if (this.database.open) this.database.close();
+    clearInterval(this.identityTimer);
+    try {
+      await this.worker.call('close');
+    } catch {
+      // A worker that already died has nothing left to close.
+    }
+    await this.worker.terminate();
   }
-}
 
-function toRow(entry: EditLogEntry): Record<string, unknown> {
-  const common = { position: entry.position, kind: entry.kind, time: entry.time };
-  if (entry.kind === 'edit') {
-    const { query, value, editId, ...details } = entry.edit;
-    return {
-      ...common,
-      editId,
-      snapshotId: null,
-      details: JSON.stringify(details),
-      query: float32Bytes(query),
-      value: float32Bytes(value),
-    };
+  /** A write: refused once the store has failed; a failure makes the store unhealthy for good. */
+  private async write(method: string, ...args: unknown[]): Promise<void> {
+    if (this.failure !== null) throw new StoreUnavailableError(this.failure);
+    const write = this.nextWrite++;
+    this.writesStarted.set(write, performance.now());
+    try {
+      await this.worker.call(method, ...args);
+    } catch (error) {
+      this.failure ??= error instanceof Error ? error.message : String(error);
+      throw new StoreUnavailableError(this.failure);
+    } finally {
+      this.writesStarted.delete(write);
+    }
   }
-  if (entry.kind === 'rollback') {
-    return { ...common, editId: entry.editId, snapshotId: null, details: '{}', query: null, value: null };
-  }
-  return { ...common, editId: null, snapshotId: entry.snapshotId, details: '{}', query: null, value: null };
-}
-
-function fromRow(row: LogRow): EditLogEntry {
-  const common = { position: row.position, time: row.time };
-  if (row.kind === 'edit') {
-    const details = JSON.parse(row.details) as Omit<LoggedEdit, 'editId' | 'query' | 'value'>;
-    const edit: LoggedEdit = {
-      ...details,
-      editId: row.edit_id as string,
-      query: float32Array(row.query as Buffer),
-      value: float32Array(row.value as Buffer),
-    };
-    return { kind: 'edit', ...common, edit };
-  }
-  if (row.kind === 'rollback') return { kind: 'rollback', ...common, editId: row.edit_id as string };
-  return { kind: 'restore', ...common, snapshotId: row.snapshot_id as string };
-}
-
-/** Little-endian float32 bytes (every platform Node runs on here is little-endian, as safetensors assumes). */
-function float32Bytes(vector: Float32Array): Buffer {
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-}
-
-function float32Array(bytes: Buffer): Float32Array {
-  return new Float32Array(Uint8Array.from(bytes).buffer);
 }

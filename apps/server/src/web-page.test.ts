@@ -64,6 +64,7 @@ describe.skipIf(!existsSync(chromiumPath))('the web page in headless Chromium', 
     expect(server.service.codebook.size).toBe(0);
 
     await page.fill('#token', testToken);
+    await page.dispatchEvent('#token', 'change');
     await page.click('#correct');
     await waitForText('#prediction', /^1$/);
     await expect(page.textContent('#fired')).resolves.toMatch(/^key 0 fired \(edit-\d+\)$/);
@@ -77,5 +78,30 @@ describe.skipIf(!existsSync(chromiumPath))('the web page in headless Chromium', 
     await waitForText('#stats', /^0 keys, 0 edits/);
     await expect(page.locator('#edits tr').count()).resolves.toBe(0);
     expect(failures).toEqual([]);
+  }, 60_000);
+
+  it('shows an input with a right-to-left override as escapes, not reversed', async () => {
+    const text = 'abc\u202Eevil\u202C';
+    await server.request('POST', '/v1/edits', { edits: [{ input: [-3.3, 0.9], label: 1 }] });
+    const id = server.service.codebook.records.at(-1)?.id as string;
+    // The synthetic model takes points, so the edit list is rewritten on its way into the browser to carry a
+    // text with an override, as a lande user could send one.
+    const page = await browser.newPage();
+    await page.route('**/v1/edits?limit=100', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { edits: { id: string; input: unknown }[] };
+      for (const edit of body.edits) if (edit.id === id) edit.input = text;
+      await route.fulfill({ response, json: body });
+    });
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.fill('#token', testToken);
+    await page.dispatchEvent('#token', 'change');
+    const cell = page.locator('#edits tr td:nth-child(3)').first();
+    await cell.filter({ hasText: 'abc' }).waitFor();
+    const shown = (await cell.textContent()) ?? '';
+    expect(shown).toBe('"abc\\u202eevil\\u202c"');
+    expect(shown).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    await page.close();
   }, 60_000);
 });

@@ -1,23 +1,16 @@
 /**
- * The page at `/`: plain HTML and a little JavaScript over the JSON API (no framework, nothing fetched from
- * elsewhere), so an operator can try an input, correct the model, browse and roll back edits, and watch the
- * codebook. The token lives only in the page's memory and goes out as a bearer header.
+ * The page at `/`: plain HTML, a style sheet and a little JavaScript over the JSON API (no framework, nothing
+ * fetched from elsewhere, nothing inline, so the Content-Security-Policy can forbid inline scripts), so an
+ * operator can try an input, correct the model, browse and roll back edits, and watch the codebook. The token
+ * lives only in the page's memory and goes out as a bearer header.
  */
-export const webPage = `<!doctype html>
+export const webPageHtml = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>GRACE server</title>
-<style>
-  body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #222; }
-  section { border: 1px solid #ddd; border-radius: 6px; padding: 0.8rem 1rem; margin: 1rem 0; }
-  h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin: 0 0 0.5rem; }
-  input, select, button { font: inherit; padding: 0.25rem 0.5rem; }
-  #input { width: 28rem; } table { border-collapse: collapse; width: 100%; }
-  td, th { border-bottom: 1px solid #eee; padding: 0.2rem 0.4rem; text-align: left; font-size: 0.9rem; }
-  .fired { color: #a50; font-weight: bold; } .error { color: #b00; } code { background: #f4f4f4; }
-</style>
+<link rel="stylesheet" href="/page.css">
 </head>
 <body>
 <h1>GRACE server</h1>
@@ -44,11 +37,30 @@ export const webPage = `<!doctype html>
   <table><thead><tr><th>id</th><th>time</th><th>input</th><th>label</th><th>operation</th><th>key</th><th></th></tr></thead>
   <tbody id="edits"></tbody></table>
 </section>
-<script>
-'use strict';
+<script src="/page.js"></script>
+</body>
+</html>
+`;
+
+/** The page's style sheet, served at `/page.css`. */
+export const webPageStyle = `  body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #222; }
+  section { border: 1px solid #ddd; border-radius: 6px; padding: 0.8rem 1rem; margin: 1rem 0; }
+  h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin: 0 0 0.5rem; }
+  input, select, button { font: inherit; padding: 0.25rem 0.5rem; }
+  #input { width: 28rem; } table { border-collapse: collapse; width: 100%; }
+  td, th { border-bottom: 1px solid #eee; padding: 0.2rem 0.4rem; text-align: left; font-size: 0.9rem; }
+  td, #prediction, #status { unicode-bidi: isolate; }
+  .fired { color: #a50; font-weight: bold; } .error { color: #b00; } code { background: #f4f4f4; }
+`;
+
+/** The page's script, served at `/page.js`. */
+export const webPageScript = String.raw`'use strict';
 let model = null;
 const $ = (id) => document.getElementById(id);
-const show = (message, isError) => { $('status').textContent = message; $('status').className = isError ? 'error' : ''; };
+// Bidirectional controls (an RTL override in an input) are shown as escapes, never obeyed: a text must not
+// reorder what is displayed after it.
+const visible = (text) => String(text).replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (character) => '\\u' + character.charCodeAt(0).toString(16).padStart(4, '0'));
+const show = (message, isError) => { $('status').textContent = visible(message); $('status').className = isError ? 'error' : ''; };
 
 function readInput() {
   const text = $('input').value;
@@ -105,7 +117,7 @@ async function refresh() {
     const row = document.createElement('tr');
     for (const text of [edit.id, edit.time, JSON.stringify(edit.input), JSON.stringify(edit.label), edit.operation, edit.keyIndex]) {
       const cell = document.createElement('td');
-      cell.textContent = String(text);
+      cell.textContent = visible(text);
       row.append(cell);
     }
     const button = document.createElement('button');
@@ -132,11 +144,10 @@ async function start() {
   $('predict').addEventListener('click', predict);
   $('correct').addEventListener('click', correct);
   $('input').addEventListener('keydown', (event) => { if (event.key === 'Enter') predict(); });
-  await refresh();
+  // Edits and the codebook are read-protected: without a token the page shows predictions only.
+  await refresh().catch((error) => show(String(error.message), true));
+  $('token').addEventListener('change', () => refresh().catch((error) => show(String(error.message), true)));
   document.body.dataset.ready = 'true';
 }
 start().catch((error) => show(String(error.message), true));
-</script>
-</body>
-</html>
 `;

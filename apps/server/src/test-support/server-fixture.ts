@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { createCpuBackend } from '@grace/backend-cpu';
 import type { GraceBackend } from '@grace/core';
 import type { FastifyInstance } from 'fastify';
-import { createServer } from '../create-server.js';
-import { GraceService } from '../grace-service.js';
+import { type CreateServerOptions, createServer } from '../create-server.js';
+import type { EditLogStore } from '../edit-log-store.js';
+import { GraceService, type GraceServiceOptions } from '../grace-service.js';
+import { PredictionPool, type PredictionPoolOptions } from '../prediction-pool.js';
 import type { ServedModel } from '../served-model.js';
 import { SqliteEditLogStore } from '../sqlite-edit-log-store.js';
 import { createSyntheticServedModel } from '../synthetic-served-model.js';
@@ -38,20 +40,44 @@ export async function startTestServer(options: {
   readonly readOnly?: boolean;
   readonly bodyLimit?: number;
   readonly trainingIterations?: number;
+  /** Predictions on the event loop instead of in a worker thread (for tests that time the loop itself). */
+  readonly inProcessPredictions?: boolean;
+  /** Anything else `createServer` takes (token, scopes, limits, timeouts). */
+  readonly server?: Partial<Omit<CreateServerOptions, 'service'>>;
+  readonly store?: EditLogStore;
+  /** Prediction pool settings (bounds, slice cost). */
+  readonly pool?: Partial<Omit<PredictionPoolOptions, 'published'>>;
+  readonly serviceOptions?: Partial<GraceServiceOptions>;
 }): Promise<RunningServer> {
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'grace-server-'));
-  const store = new SqliteEditLogStore(join(directory, 'edit-log.sqlite'));
+  const store = options.store ?? new SqliteEditLogStore(join(directory, 'edit-log.sqlite'));
   const service = await GraceService.open({
     servedModel: options.servedModel,
     backend: options.backend,
     store,
+    ...options.serviceOptions,
     ...(options.trainingIterations === undefined ? {} : { trainingIterations: options.trainingIterations }),
   });
+  const pool =
+    options.inProcessPredictions === true
+      ? undefined
+      : new PredictionPool({
+          model: options.servedModel.name,
+          seed: 7,
+          workers: 1,
+          ...options.pool,
+          published: () => service.published(),
+        });
+  if (pool !== undefined) {
+    service.attachPredictionPool(pool);
+    await pool.ready();
+  }
   const app = await createServer({
     service,
     token: testToken,
     ...(options.readOnly === undefined ? {} : { readOnly: options.readOnly }),
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    ...options.server,
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
@@ -71,6 +97,7 @@ export async function startTestServer(options: {
     },
     async stop(remove = false) {
       await app.close();
+      await pool?.close();
       await service.close();
       if (remove) rmSync(directory, { recursive: true, force: true });
     },
