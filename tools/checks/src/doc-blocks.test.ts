@@ -18,7 +18,8 @@ import { checkShellCommand, type ShellCommandContext, shellCommandContext } from
  * imports the workspace's built packages exactly as a user's project imports installed ones), compiled with
  * `tsc --strict` under `nodenext`, and run with Node in a fresh working directory. A block that imports vitest
  * is a test file and runs under vitest. Shell blocks are not run (the demos take minutes); each command in them
- * must name a real root script, workspace package, benchmark, demo or file.
+ * must name a real root script, workspace package, benchmark, demo or file. A block that starts with the comment
+ * `// Run from the repository root` (it reads a test fixture the packages do not ship) runs there instead.
  */
 const blocks = await documentationCodeBlocks();
 const typeScriptBlocks = blocks.filter(isTypeScript);
@@ -29,6 +30,9 @@ const require = createRequire(import.meta.url);
 const isVitestBlock = (block: CodeBlock) => /from '(vitest|@grace\/core\/testing\/vitest)'/.test(block.code);
 const sourceName = (block: CodeBlock) => blockFileName(block, isVitestBlock(block) ? '.test.ts' : '.ts');
 const label = (block: CodeBlock) => `${block.file}:${block.line}`;
+/** The repository's root: a block whose text says it runs from there reads files the repository holds. */
+const repositoryRoot = join(import.meta.dirname, '..', '..', '..');
+const runsFromRepositoryRoot = (block: CodeBlock) => block.code.startsWith('// Run from the repository root');
 
 describe('TypeScript blocks of the docs', () => {
   let compilation: { code: number | null; output: string };
@@ -85,7 +89,7 @@ describe('TypeScript blocks of the docs', () => {
       try {
         const script = join(outputFolder, 'out', sourceName(block).replace(/\.ts$/, '.js'));
         const result = await runProcess(process.execPath, [script], {
-          cwd: workingDirectory,
+          cwd: runsFromRepositoryRoot(block) ? repositoryRoot : workingDirectory,
           timeoutMs: 170_000,
         });
         expect(result.code, result.output).toBe(0);

@@ -27,6 +27,7 @@ const publishedPackages = [
   'onnx',
   'models',
   'models-use',
+  'search-onnxruntime',
 ] as const;
 const require = createRequire(import.meta.url);
 const typescript = require.resolve('typescript/bin/tsc');

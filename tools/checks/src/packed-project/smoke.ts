@@ -14,6 +14,7 @@ import type { RunBackendConformanceOptions } from '@grace/core/testing/vitest';
 import { landeEditableModel, loadLandeModel } from '@grace/models';
 import { loadUseLiteModel, UseTokenizer } from '@grace/models-use';
 import { listEditPoints, loadOnnxModel } from '@grace/onnx';
+import { createOnnxruntimeDotProducts } from '@grace/search-onnxruntime';
 
 for (const entry of [createTfjsBackend, createWebGpuBackend, listEditPoints, loadOnnxModel, UseTokenizer]) {
   assert.equal(typeof entry, 'function');
@@ -40,6 +41,14 @@ const path = join(await mkdtemp(join(tmpdir(), 'grace-smoke-')), 'lande.grace');
 await saveCodebook(editor.codebook, path);
 assert.ok((await loadCodebook(path)) instanceof Codebook);
 assert.throws(() => editor.rollback('no-such-edit'), GraceError);
+
+// The exact search on onnxruntime's matrix product, from the installed package: keys 1 and 2 tie, 1 wins.
+const searching = createCpuBackend({ dotProducts: createOnnxruntimeDotProducts(), dotProductMinimumPairs: 0 });
+const nearest = searching.nearestKey(
+  searching.upload(new Float32Array([3, 3.9]), [1, 2]),
+  searching.upload(new Float32Array([0, 0, 3, 4, 3, 4]), [3, 2]),
+);
+assert.deepEqual([...((await searching.download(nearest.index)) as Int32Array)], [1]);
 
 // USE-lite on tfjs wasm, with its own tokenizer, from the installed packages.
 const encoder = await loadUseLiteModel();
