@@ -30,7 +30,11 @@ function weight(layer: ImportableLayer, suffix: string): GraphInitializer | unde
   const variable = layer.weights.find((entry) => entry.name.endsWith(`/${suffix}`));
   if (variable === undefined) return undefined;
   const tensor = variable.read();
-  return { name: `${layer.name}/${suffix}`, data: tensor.dataSync() as Float32Array, shape: [...tensor.shape] };
+  return {
+    name: `${layer.name}/${suffix}`,
+    data: tensor.dataSync() as Float32Array,
+    shape: [...tensor.shape],
+  };
 }
 
 function unsupported(layer: ImportableLayer, why: string): GraceError {
@@ -109,7 +113,9 @@ function dense(entry: LayerToImport): ImportedLayer {
   if (bias !== undefined)
     nodes.push({ name: biased, opType: 'Add', inputs: [product, bias.name], outputs: [linearOutput] });
   const activated =
-    activation === 'linear' ? { nodes: [], initializers: [] } : activationNodes(layer, activation, linearOutput, output);
+    activation === 'linear'
+      ? { nodes: [], initializers: [] }
+      : activationNodes(layer, activation, linearOutput, output);
   const width = kernel.shape[1] as number;
   const outerShape = [...(entry.inputShapes[0] ?? []).slice(0, -1), width];
   return {
@@ -163,13 +169,23 @@ function merge(entry: LayerToImport, opType: 'Add' | 'Sub' | 'Mul', average: boo
   inputs.slice(1).forEach((input, index) => {
     const last = index === inputs.length - 2 && !average;
     const name = last ? output : `${layer.name}/${opType}_${index}`;
-    nodes.push({ name: `${layer.name}/${opType}_${index}`, opType, inputs: [accumulated, input], outputs: [name] });
+    nodes.push({
+      name: `${layer.name}/${opType}_${index}`,
+      opType,
+      inputs: [accumulated, input],
+      outputs: [name],
+    });
     accumulated = name;
   });
   if (average) {
     const scale = { name: `${layer.name}/reciprocal`, data: Float32Array.of(1 / inputs.length), shape: [1] };
     initializers.push(scale);
-    nodes.push({ name: `${layer.name}/scale`, opType: 'Mul', inputs: [accumulated, scale.name], outputs: [output] });
+    nodes.push({
+      name: `${layer.name}/scale`,
+      opType: 'Mul',
+      inputs: [accumulated, scale.name],
+      outputs: [output],
+    });
   }
   return { nodes, initializers, innerShapes: new Map() };
 }
@@ -201,7 +217,12 @@ export function importLayer(entry: LayerToImport): ImportedLayer {
     case 'Dense':
       return dense(entry);
     case 'Activation': {
-      const activated = activationNodes(layer, String(config.activation), entry.inputs[0] as string, entry.output);
+      const activated = activationNodes(
+        layer,
+        String(config.activation),
+        entry.inputs[0] as string,
+        entry.output,
+      );
       return { ...activated, innerShapes: new Map() };
     }
     case 'ReLU':

@@ -1,4 +1,11 @@
+export type { TfjsGraphCut, TfjsGraphEditAt } from './cut-tfjs-graph-model.js';
+export type { GraphModelLike } from './graph-model-topology.js';
 export { type HostTensor, lengthsFromMask } from './host-tensor.js';
+export {
+  type LoadTfjsGraphModelOptions,
+  loadTfjsGraphModel,
+  type TfjsGraphEditableModel,
+} from './load-tfjs-graph-model.js';
 export {
   type LayersModelLike,
   type LoadTfjsLayersModelOptions,

@@ -23,9 +23,26 @@ const randomBias = (seed: number) => tf.initializers.randomNormal({ seed, stddev
 function classifier(): tf.Sequential {
   return tf.sequential({
     layers: [
-      tf.layers.dense({ name: 'hidden', inputShape: [6], units: 16, activation: 'relu', kernelInitializer: seeded(1), biasInitializer: randomBias(2) }),
-      tf.layers.layerNormalization({ name: 'norm', gammaInitializer: randomBias(3), betaInitializer: randomBias(4) }),
-      tf.layers.dense({ name: 'inner', units: 12, activation: 'gelu', kernelInitializer: seeded(5), biasInitializer: randomBias(6) }),
+      tf.layers.dense({
+        name: 'hidden',
+        inputShape: [6],
+        units: 16,
+        activation: 'relu',
+        kernelInitializer: seeded(1),
+        biasInitializer: randomBias(2),
+      }),
+      tf.layers.layerNormalization({
+        name: 'norm',
+        gammaInitializer: randomBias(3),
+        betaInitializer: randomBias(4),
+      }),
+      tf.layers.dense({
+        name: 'inner',
+        units: 12,
+        activation: 'gelu',
+        kernelInitializer: seeded(5),
+        biasInitializer: randomBias(6),
+      }),
       tf.layers.dropout({ name: 'drop', rate: 0.5 }),
       tf.layers.dense({ name: 'logits', units: 3, activation: 'softmax', kernelInitializer: seeded(7) }),
     ],
@@ -38,13 +55,29 @@ function classifier(): tf.Sequential {
  */
 function tokenModel(): tf.LayersModel {
   const tokens = tf.input({ name: 'tokens', shape: [null, 8] });
-  const embedded = tf.layers.dense({ name: 'embed', units: 8, kernelInitializer: seeded(11) }).apply(tokens) as tf.SymbolicTensor;
-  const up = tf.layers.dense({ name: 'up', units: 16, activation: 'relu', kernelInitializer: seeded(12), biasInitializer: randomBias(13) }).apply(embedded) as tf.SymbolicTensor;
-  const down = tf.layers.dense({ name: 'down', units: 8, kernelInitializer: seeded(14), biasInitializer: randomBias(15) }).apply(up) as tf.SymbolicTensor;
+  const embedded = tf.layers
+    .dense({ name: 'embed', units: 8, kernelInitializer: seeded(11) })
+    .apply(tokens) as tf.SymbolicTensor;
+  const up = tf.layers
+    .dense({
+      name: 'up',
+      units: 16,
+      activation: 'relu',
+      kernelInitializer: seeded(12),
+      biasInitializer: randomBias(13),
+    })
+    .apply(embedded) as tf.SymbolicTensor;
+  const down = tf.layers
+    .dense({ name: 'down', units: 8, kernelInitializer: seeded(14), biasInitializer: randomBias(15) })
+    .apply(up) as tf.SymbolicTensor;
   const residual = tf.layers.add({ name: 'residual' }).apply([embedded, down]) as tf.SymbolicTensor;
-  const normed = tf.layers.layerNormalization({ name: 'ln', epsilon: 1e-5 }).apply(residual) as tf.SymbolicTensor;
+  const normed = tf.layers
+    .layerNormalization({ name: 'ln', epsilon: 1e-5 })
+    .apply(residual) as tf.SymbolicTensor;
   const pooled = tf.layers.globalAveragePooling1d({ name: 'pool' }).apply(normed) as tf.SymbolicTensor;
-  const logits = tf.layers.dense({ name: 'head', units: 2, activation: 'softmax', kernelInitializer: seeded(16) }).apply(pooled) as tf.SymbolicTensor;
+  const logits = tf.layers
+    .dense({ name: 'head', units: 2, activation: 'softmax', kernelInitializer: seeded(16) })
+    .apply(pooled) as tf.SymbolicTensor;
   return tf.model({ inputs: tokens, outputs: logits });
 }
 
@@ -56,7 +89,15 @@ describe('loadTfjsLayersModel', () => {
     expect(loaded.keyDimension).toBe(6);
     expect(loaded.valueDimension).toBe(16);
     expect(loaded.suffix.nodes.map((node) => node.opType)).toEqual([
-      'LayerNormalization', 'MatMul', 'Add', 'Gelu', 'Identity', 'MatMul', 'Add', 'Softmax', 'SoftmaxCrossEntropyLoss',
+      'LayerNormalization',
+      'MatMul',
+      'Add',
+      'Gelu',
+      'Identity',
+      'MatMul',
+      'Add',
+      'Softmax',
+      'SoftmaxCrossEntropyLoss',
     ]);
     const random = new SeededRandom(3);
     const inputs = Array.from({ length: 9 }, () => random.normals(6));
@@ -65,7 +106,7 @@ describe('loadTfjsLayersModel', () => {
     loaded.dispose();
   });
 
-  it('edits a token model inside its residual block: the residual crosses the cut, lengths come from a mask', async () => {
+  it('edits a token model inside its residual block, with the residual stream crossing the cut', async () => {
     const model = tokenModel();
     const backend = createTfjsBackend(tf);
     const random = new SeededRandom(5);
@@ -73,7 +114,7 @@ describe('loadTfjsLayersModel', () => {
     const toTensors = (inputs: readonly Float32Array[]) => {
       const tokens = Math.max(...inputs.map((row) => row.length / 8));
       const data = new Float32Array(inputs.length * tokens * 8);
-      inputs.forEach((row, index) => data.set(row, index * tokens * 8));
+      for (const [index, row] of inputs.entries()) data.set(row, index * tokens * 8);
       return [tf.tensor3d(data, [inputs.length, tokens, 8])];
     };
     const loaded = await loadTfjsLayersModel<Float32Array>(tf, model, {
@@ -106,6 +147,8 @@ describe('loadTfjsLayersModel', () => {
       code: 'UNSUPPORTED_OP',
       message: expect.stringContaining("layer 'odd' (Dense): activation 'elu'"),
     });
-    await expect(loadTfjsLayersModel(tf, model, { editAt: 'nope' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(loadTfjsLayersModel(tf, model, { editAt: 'nope' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 });

@@ -1,4 +1,10 @@
-import { GraceError, type GraphInitializer, type GraphNode, SeededRandom, type SymbolicShape } from '@grace/core';
+import {
+  GraceError,
+  type GraphInitializer,
+  type GraphNode,
+  SeededRandom,
+  type SymbolicShape,
+} from '@grace/core';
 import type * as tfjs from '@tensorflow/tfjs-core';
 import { type HostTensor, lengthsFromMask, readHostTensors } from './host-tensor.js';
 import { type ImportableLayer, importLayer } from './import-layer.js';
@@ -37,7 +43,9 @@ export interface TensorFlowWithLayers {
 }
 
 /** How to load a LayersModel for editing. */
-export interface LoadTfjsLayersModelOptions<Input> extends TfjsSuffixLossOptions, TfjsLoadCommonOptions<Input> {
+export interface LoadTfjsLayersModelOptions<Input>
+  extends TfjsSuffixLossOptions,
+    TfjsLoadCommonOptions<Input> {
   /** The layer GRACE wraps (its name): keys are its input, values replace its output. */
   readonly editAt: string;
   /**
@@ -54,7 +62,9 @@ export interface LoadTfjsLayersModelOptions<Input> extends TfjsSuffixLossOptions
   readonly examples?: readonly Input[];
 }
 
-const outputsOf = (value: SymbolicTensorLike | readonly SymbolicTensorLike[]): readonly SymbolicTensorLike[] =>
+const outputsOf = (
+  value: SymbolicTensorLike | readonly SymbolicTensorLike[],
+): readonly SymbolicTensorLike[] =>
   Array.isArray(value) ? (value as readonly SymbolicTensorLike[]) : [value as SymbolicTensorLike];
 
 /** tfjs's `null` dimensions as named ones: the batch, then the sequence, then by axis. */
@@ -93,7 +103,11 @@ export async function loadTfjsLayersModel<Input = Float32Array | readonly number
   }
   const [modelOutput] = model.outputs;
   if (model.outputs.length !== 1 || modelOutput === undefined) {
-    throw new GraceError('INVALID_ARGUMENT', `the model has ${model.outputs.length} outputs; one is supported`, {});
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `the model has ${model.outputs.length} outputs; one is supported`,
+      {},
+    );
   }
 
   // Forward closure from the layer output, in the model's (topological) layer order.
@@ -151,7 +165,9 @@ export async function loadTfjsLayersModel<Input = Float32Array | readonly number
   });
   const toTensors = options.toTensors ?? defaultToTensors(tf, model);
   const maskIndex =
-    options.sequenceMask === undefined ? -1 : model.inputs.findIndex((input) => isNamed(input, options.sequenceMask));
+    options.sequenceMask === undefined
+      ? -1
+      : model.inputs.findIndex((input) => isNamed(input, options.sequenceMask));
   if (options.sequenceMask !== undefined && maskIndex === -1) {
     throw new GraceError('INVALID_ARGUMENT', `the model has no input named '${options.sequenceMask}'`, {
       sequenceMask: options.sequenceMask,
@@ -173,7 +189,10 @@ export async function loadTfjsLayersModel<Input = Float32Array | readonly number
         try {
           const outputs = prefixModel.predict(tensors.length === 1 ? (tensors[0] as tfjs.Tensor) : tensors);
           const values = await readHostTensors(Array.isArray(outputs) ? outputs : [outputs]);
-          const mask = maskIndex === -1 ? undefined : (await readHostTensors([(tensors[maskIndex] as tfjs.Tensor).clone()]))[0];
+          const mask =
+            maskIndex === -1
+              ? undefined
+              : (await readHostTensors([(tensors[maskIndex] as tfjs.Tensor).clone()]))[0];
           return {
             values: new Map(prefixNames.map((name, index) => [name, values[index] as HostTensor])),
             ...(mask === undefined ? {} : { lengths: lengthsFromMask(mask, options.sequenceMask as string) }),
@@ -245,10 +264,14 @@ function defaultToTensors<Input>(
     inputs.forEach((example, row) => {
       const values = example as unknown as ArrayLike<number>;
       if (values.length !== width) {
-        throw new GraceError('SHAPE_MISMATCH', `input ${row} has ${values.length} values; the model takes ${width}`, {
-          row,
-          expected: width,
-        });
+        throw new GraceError(
+          'SHAPE_MISMATCH',
+          `input ${row} has ${values.length} values; the model takes ${width}`,
+          {
+            row,
+            expected: width,
+          },
+        );
       }
       data.set(values, row * width);
     });

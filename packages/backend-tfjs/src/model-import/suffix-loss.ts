@@ -99,7 +99,9 @@ export function encodeLossTargets(
       [labels.length],
     );
   }
-  const rows = labels.map((label) => (typeof label === 'number' ? [label] : [...(label as readonly number[])]));
+  const rows = labels.map((label) =>
+    typeof label === 'number' ? [label] : [...(label as readonly number[])],
+  );
   return backend.upload(Float32Array.from(rows.flat()), [labels.length, rows[0]?.length ?? 1]);
 }
 
@@ -109,7 +111,8 @@ export function argMaxLabels(prediction: Float32Array, shape: Shape): EditLabel[
   return Array.from({ length: prediction.length / width }, (_, row) => {
     let best = 0;
     for (let index = 1; index < width; index++)
-      if ((prediction[row * width + index] as number) > (prediction[row * width + best] as number)) best = index;
+      if ((prediction[row * width + index] as number) > (prediction[row * width + best] as number))
+        best = index;
     return best;
   });
 }
