@@ -7,9 +7,15 @@ import { lookupCommand } from './lookup-command.js';
 import { onnxCommand } from './onnx-command.js';
 import { formatOptionHelp, parseOptions } from './parse-arguments.js';
 import { UsageError } from './usage-error.js';
+import { useTokenCommand } from './use-token-command.js';
 
 /** Every benchmark the CLI runs, in the order the help text lists them. */
-export const benchmarkCommands: readonly BenchmarkCommand[] = [lookupCommand, editCommand, onnxCommand];
+export const benchmarkCommands: readonly BenchmarkCommand[] = [
+  lookupCommand,
+  editCommand,
+  onnxCommand,
+  useTokenCommand,
+];
 
 /** Exit codes: 0 done, 1 a benchmark failed (e.g. a kernel disagreed with the oracle), 2 a usage mistake. */
 export type ExitCode = 0 | 1 | 2;

@@ -1,0 +1,236 @@
+import { type GraceBackend, type KeyToken, type ReplacementMode, SeededRandom } from '@grace/core';
+import {
+  createPooledEmbeddingCache,
+  loadSpamAssassinEmails,
+  loadUseLiteModel,
+  type SpamAssassinEmail,
+  spamEmailText,
+  spamFilterEditableModel,
+  spamFilterTokenModel,
+  trainSpamFilter,
+} from '@grace/models';
+import { graceMethod, uneditedMethod } from './grace-method.js';
+import {
+  type LabelledInput,
+  type LifelongData,
+  type MethodRun,
+  runLifelongProtocol,
+} from './lifelong-protocol.js';
+import { editScore } from './method-comparison.js';
+import { readPooledEmbeddingFile, writePooledEmbeddingFile } from './pooled-embedding-file.js';
+
+/**
+ * Spam drift edited INSIDE the transformer: the same filter, data split and stream as the pooled SpamAssassin
+ * run, edited at the feed-forward output of USE-lite's last block at token level (keys: that block's normalised
+ * token states), for each replacement mode (`all`, `last`, `prompt`) and key token (`last`, `mean`), side by
+ * side with GRACE at the pooled edit point (USE-lite's hidden dense layer) on the same stream.
+ */
+export interface SpamTokenExperimentOptions {
+  readonly backend: GraceBackend;
+  readonly words?: number;
+  readonly seed?: number;
+  readonly trainSize?: number;
+  readonly upstreamSize?: number;
+  readonly deployedSize?: number;
+  readonly heldOutSize?: number;
+  readonly edits?: number;
+  /** Radii at token level, as multiples of the median nearest-neighbour distance between stream keys. */
+  readonly epsScales?: readonly number[];
+  readonly replacements?: readonly ReplacementMode[];
+  readonly keyTokens?: readonly ('last' | 'mean')[];
+  /** eps_init of the pooled edit point, in pooled-state units (default 5, the pooled run's best). */
+  readonly pooledEps?: number;
+  readonly checkpoints?: number;
+  readonly headEpochs?: number;
+  /** A file of pooled states shared with the pooled run (the head is trained on them). */
+  readonly embeddingFile?: string;
+  readonly onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface SpamTokenExperimentResult {
+  readonly config: Omit<Required<SpamTokenExperimentOptions>, 'backend' | 'onProgress' | 'embeddingFile'> & {
+    readonly backend: string;
+  };
+  readonly sizes: { readonly stream: number; readonly upstream: number; readonly holdout: number };
+  /** Median nearest-neighbour distance between the stream's token keys, per key token. */
+  readonly keyScale: Readonly<Record<string, number>>;
+  /** Seconds spent running the transformer for the token-level prefixes. */
+  readonly tokenPrefixSeconds: number;
+  readonly runs: readonly MethodRun[];
+  readonly best: string;
+}
+
+function shuffled<T>(items: readonly T[], random: SeededRandom): T[] {
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = random.integer(0, index + 1);
+    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
+  }
+  return copy;
+}
+
+/** The median distance from each row to its nearest other row, `[rows, width]`. */
+function medianNearestNeighbour(rows: readonly Float32Array[]): number {
+  const nearest = rows.map((row, index) => {
+    let best = Number.POSITIVE_INFINITY;
+    rows.forEach((other, otherIndex) => {
+      if (otherIndex === index) return;
+      let sum = 0;
+      for (let column = 0; column < row.length; column++)
+        sum += ((row[column] as number) - (other[column] as number)) ** 2;
+      if (sum > 0) best = Math.min(best, sum);
+    });
+    return Math.sqrt(best);
+  });
+  return nearest.sort((left, right) => left - right)[Math.floor(nearest.length / 2)] as number;
+}
+
+export async function runSpamTokenExperiment(
+  options: SpamTokenExperimentOptions,
+): Promise<SpamTokenExperimentResult> {
+  const config = {
+    words: options.words ?? 32,
+    seed: options.seed ?? 1,
+    trainSize: options.trainSize ?? 800,
+    upstreamSize: options.upstreamSize ?? 400,
+    deployedSize: options.deployedSize ?? 1000,
+    heldOutSize: options.heldOutSize ?? 500,
+    edits: options.edits ?? Number.POSITIVE_INFINITY,
+    epsScales: options.epsScales ?? [0.5, 1],
+    replacements: options.replacements ?? (['all', 'last', 'prompt'] as const),
+    keyTokens: options.keyTokens ?? (['last', 'mean'] as const),
+    pooledEps: options.pooledEps ?? 5,
+    checkpoints: options.checkpoints ?? 5,
+    headEpochs: options.headEpochs ?? 30,
+  };
+  const { backend } = options;
+  const progress = options.onProgress ?? (() => undefined);
+  // The same split as the pooled SpamAssassin run (same seed, same order of draws).
+  const random = new SeededRandom(config.seed);
+  const emails = loadSpamAssassinEmails();
+  const early = shuffled(
+    emails.filter((email) => email.period === 'early'),
+    random,
+  );
+  const late = shuffled(
+    emails.filter((email) => email.period === 'late'),
+    random,
+  );
+  const training = early.slice(0, config.trainSize);
+  const upstream = early.slice(config.trainSize, config.trainSize + config.upstreamSize);
+  const deployed = late.slice(0, config.deployedSize);
+  const heldOut = late.slice(config.deployedSize, config.deployedSize + config.heldOutSize);
+  const textOf = (email: SpamAssassinEmail): string => spamEmailText(email, config.words);
+  const labelled = (items: readonly SpamAssassinEmail[]): LabelledInput<string>[] =>
+    items.map((email) => ({ input: textOf(email), label: email.label }));
+
+  const encoder = await loadUseLiteModel();
+  const pooling = createPooledEmbeddingCache(encoder);
+  const texts = [...training, ...upstream, ...deployed, ...heldOut].map(textOf);
+  if (options.embeddingFile !== undefined)
+    await readPooledEmbeddingFile(options.embeddingFile, pooling, texts);
+  const before = pooling.size;
+  await pooling.prime(texts, (done, total) => progress('embedding e-mails (pooled)', done, total));
+  if (options.embeddingFile !== undefined && pooling.size > before)
+    await writePooledEmbeddingFile(options.embeddingFile, pooling);
+  const filter = await trainSpamFilter({
+    backend,
+    encoder,
+    pooling,
+    texts: training.map(textOf),
+    labels: training.map((email) => email.label),
+    epochs: config.headEpochs,
+    seed: config.seed,
+  });
+  const pooledModel = spamFilterEditableModel(filter);
+  // The stream is the deployed filter's mistakes, found at the pooled cut (the same function as the token cut).
+  const unedited = uneditedMethod(pooledModel, { backend });
+  const mistakes = async (items: readonly SpamAssassinEmail[]) => {
+    const predictions = await unedited.predict(items.map(textOf));
+    return items.filter((email, index) => predictions[index] !== email.label);
+  };
+  const data: LifelongData<string> = {
+    stream: labelled((await mistakes(deployed)).slice(0, config.edits)),
+    upstream: labelled(upstream),
+    holdout: labelled(await mistakes(heldOut)),
+  };
+  unedited.dispose();
+
+  // Token level: the cut is verified against the GraphModel on this backend at load; each text runs once.
+  const tokenModel = await spamFilterTokenModel(filter, { backend });
+  const prefixStarted = performance.now();
+  await tokenModel.prefixCache.prime(
+    [...data.stream, ...data.upstream, ...data.holdout].map((item) => item.input),
+    (done, total) => progress('token-level prefixes', done, total),
+  );
+  const tokenPrefixSeconds = (performance.now() - prefixStarted) / 1000;
+  const streamPrefix = await tokenModel.prefixCache.values(data.stream.map((item) => item.input));
+  const keyInput = streamPrefix.values.get(tokenModel.cut.editPoint.input);
+  const keyScale: Record<string, number> = {};
+  if (keyInput !== undefined) {
+    const [, tokens = 1, width = 1] = keyInput.shape;
+    for (const keyToken of config.keyTokens) {
+      const queries = (streamPrefix.lengths ?? []).map((length, row) => {
+        const query = new Float32Array(width);
+        const first = keyToken === 'last' ? length - 1 : 0;
+        for (let token = first; token < length; token++)
+          for (let column = 0; column < width; column++)
+            query[column] =
+              (query[column] as number) +
+              (keyInput.data[(row * tokens + token) * width + column] as number) / (length - first);
+        return query;
+      });
+      keyScale[keyToken] = medianNearestNeighbour(queries);
+    }
+  }
+
+  const protocol = {
+    checkpointEvery: Math.max(1, Math.ceil(data.stream.length / config.checkpoints)),
+    onProgress: progress,
+  };
+  const runs: MethodRun[] = [
+    await runLifelongProtocol(() => uneditedMethod(tokenModel, { backend }), data, protocol),
+    await runLifelongProtocol(
+      () =>
+        graceMethod(`GRACE pooled (hidden) ε ${config.pooledEps}`, pooledModel, {
+          backend,
+          epsInit: config.pooledEps,
+          seed: config.seed,
+        }),
+      data,
+      protocol,
+    ),
+  ];
+  for (const keyToken of config.keyTokens) {
+    for (const replacement of config.replacements) {
+      for (const scale of config.epsScales) {
+        const epsInit = Number(((keyScale[keyToken] ?? 1) * scale).toPrecision(2));
+        const name = `GRACE token ffn ${replacement} key ${keyToken} ε ${epsInit}`;
+        runs.push(
+          await runLifelongProtocol(
+            () =>
+              graceMethod(name, tokenModel, {
+                backend,
+                epsInit,
+                replacement,
+                keyToken: keyToken as KeyToken,
+                seed: config.seed,
+              }),
+            data,
+            protocol,
+          ),
+        );
+      }
+    }
+  }
+  const tokenRuns = runs.filter((run) => run.method.startsWith('GRACE token'));
+  const best = tokenRuns.reduce((winner, run) => (editScore(run) > editScore(winner) ? run : winner));
+  return {
+    config: { ...config, edits: Number.isFinite(config.edits) ? config.edits : -1, backend: backend.name },
+    sizes: { stream: data.stream.length, upstream: data.upstream.length, holdout: data.holdout.length },
+    keyScale,
+    tokenPrefixSeconds,
+    runs,
+    best: best.method,
+  };
+}
