@@ -8,6 +8,7 @@ import { runMnistCommand } from './experiments/lifelong/mnist-command.js';
 import { runSpamCommand } from './experiments/lifelong/spam-command.js';
 import { runSpamTokenCommand } from './experiments/lifelong/spam-token-command.js';
 import { runSyntheticCommand } from './experiments/synthetic-command.js';
+import { createTfjsBenchmarkBackend } from './tfjs-backends.js';
 
 /**
  * `pnpm demo [lande|mnist|spam|spam-token|synthetic|codebook]`: the project's main job is `lande`, GRACE fixing
@@ -20,7 +21,8 @@ const demos: Record<string, () => Promise<unknown>> = {
   lande: () => runLandeCommand(createCpuBackend(), resultsDirectory),
   mnist: () => runMnistCommand(createCpuBackend(), resultsDirectory),
   spam: () => runSpamCommand(createCpuBackend(), resultsDirectory),
-  'spam-token': () => runSpamTokenCommand(createCpuBackend(), resultsDirectory),
+  // Token-level value training makes a pass over every token per step: on tfjs wasm, like the transformer.
+  'spam-token': async () => runSpamTokenCommand(await createTfjsBenchmarkBackend('wasm'), resultsDirectory),
   synthetic: () => runSyntheticCommand(createCpuBackend(), resultsDirectory),
   codebook: () => runCodebookDemo(createCpuBackend(), (line) => console.log(line)),
 };

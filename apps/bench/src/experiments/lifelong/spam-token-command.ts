@@ -8,7 +8,7 @@ import { runSpamTokenExperiment, type SpamTokenExperimentOptions } from './spam-
 /**
  * `pnpm demo spam-token`: the SpamAssassin drift run edited inside USE-lite's last transformer block at token
  * level, every replacement mode and key token side by side with the pooled edit point. Shares the pooled run's
- * cache of pooled states (the head is trained on them); the token-level prefixes of the ~550 evaluated e-mails
+ * cache of pooled states (the head is trained on them); the token-level prefixes of the evaluated e-mails
  * are computed once per run.
  */
 export async function runSpamTokenCommand(
