@@ -82,7 +82,7 @@ describe('loadTfjsGraphModel on USE-lite', () => {
     expect(verification.maximumAbsoluteDifference).toBeLessThanOrEqual(1e-4);
   }, 60_000);
 
-  it('edits one sentence at token level; only that sentence's key fires', async () => {
+  it('edits one sentence at token level, and only its own key fires', async () => {
     const backend = createTfjsBackend(tf);
     const loaded = await loadTfjsGraphModel(model, {
       editAt: { input: nodes.ffnInput, output: nodes.ffnOutput },
