@@ -236,6 +236,21 @@ export function importGraphNode(node: GraphDefNode, context: GraphNodeContext, o
         },
       ];
     }
+    case 'ConcatV2': {
+      // Inputs: the N values, then the axis.
+      const values = node.inputs.slice(0, -1);
+      const rank = context.shapeOf(values[0] as string).length;
+      const [axis = 0] = context.integersOf(node.inputs.at(-1) as string, node);
+      return [
+        {
+          name: node.name,
+          opType: 'Concat',
+          inputs: values.map((value) => context.dataInput(value)),
+          outputs: [output],
+          attributes: { axis: axis < 0 ? axis + rank : axis },
+        },
+      ];
+    }
     case 'Transpose': {
       const perm = context.integersOf(node.inputs[1] as string, node);
       return [

@@ -246,6 +246,23 @@ export function importLayer(entry: LayerToImport): ImportedLayer {
       return single(entry, 'Transpose', { perm: [0, ...(config.dims as number[])] });
     case 'GlobalAveragePooling1D':
       return single(entry, 'ReduceMean', { axes: [1], keepdims: 0 });
+    case 'Concatenate': {
+      const rank = (entry.inputShapes[0] ?? []).length;
+      const axis = Number(config.axis ?? -1);
+      return {
+        nodes: [
+          {
+            name: layer.name,
+            opType: 'Concat',
+            inputs: [...entry.inputs],
+            outputs: [entry.output],
+            attributes: { axis: axis < 0 ? axis + rank : axis },
+          },
+        ],
+        initializers: [],
+        innerShapes: new Map(),
+      };
+    }
     case 'Add':
       return merge(entry, 'Add', false);
     case 'Subtract':

@@ -48,7 +48,7 @@ function disposeFeeds(feeds: tfjs.NamedTensorMap): void {
  * Loads a `tf.GraphModel` cut at `editAt`, for `GraceEditor`: the graph runs on tfjs up to the cut (its own
  * `executeAsync`, fetching the layer input, the layer output and whatever else the tail reads), and the tail is
  * imported into core's suffix IR (MatMul/BatchMatMul/_FusedMatMul, BiasAdd, element-wise ops, activations,
- * Mean/Sum, Rsqrt, Maximum, Softmax, Reshape/ExpandDims/Squeeze, Transpose). With `backend`, the import is
+ * Mean/Sum, Rsqrt, Maximum, Softmax, Reshape/ExpandDims/Squeeze, Transpose, ConcatV2). With `backend`, the import is
  * checked against the whole graph at load (`GRAPH_INVALID` over 1e-4). An op outside that set is
  * `UNSUPPORTED_OP`, naming its node, before anything is trained.
  */

@@ -134,6 +134,30 @@ describe('loadTfjsLayersModel', () => {
     expect(after[0]).toBe(wanted);
     editor.dispose();
     loaded.dispose();
+  }, 60_000);
+
+  it('imports a Concatenate of two branches after the cut', async () => {
+    const input = tf.input({ shape: [5] });
+    const trunk = tf.layers
+      .dense({ name: 'trunk', units: 8, activation: 'tanh', kernelInitializer: seeded(21) })
+      .apply(input) as tf.SymbolicTensor;
+    const left = tf.layers
+      .dense({ name: 'left', units: 3, activation: 'relu', kernelInitializer: seeded(22) })
+      .apply(trunk) as tf.SymbolicTensor;
+    const right = tf.layers
+      .dense({ name: 'right', units: 4, activation: 'sigmoid', kernelInitializer: seeded(23) })
+      .apply(trunk) as tf.SymbolicTensor;
+    const joined = tf.layers.concatenate({ name: 'joined' }).apply([left, right, trunk]) as tf.SymbolicTensor;
+    const output = tf.layers
+      .dense({ name: 'out', units: 2, activation: 'softmax', kernelInitializer: seeded(24) })
+      .apply(joined) as tf.SymbolicTensor;
+    const backend = createTfjsBackend(tf);
+    const loaded = await loadTfjsLayersModel(tf, tf.model({ inputs: input, outputs: output }), {
+      editAt: 'trunk',
+      backend,
+    });
+    expect(loaded.suffix.nodes.map((node) => node.opType)).toContain('Concat');
+    loaded.dispose();
   });
 
   it('names an unsupported layer after the cut before anything runs', async () => {
