@@ -35,7 +35,10 @@ export const concatOp: HostOp<SuffixOpAttributes['Concat']> = {
       const start = widths.slice(0, index).reduce((sum, before) => sum + before, 0);
       const gradient = new Float32Array(outer * width);
       for (let block = 0; block < outer; block++)
-        gradient.set(outputGradient.data.subarray(block * total + start, block * total + start + width), block * width);
+        gradient.set(
+          outputGradient.data.subarray(block * total + start, block * total + start + width),
+          block * width,
+        );
       return floatTensor(gradient, input.shape);
     });
   },

@@ -53,7 +53,9 @@ export function concatKernel(context: WebGpuContext): OpKernel<SuffixOpAttribute
   };
   return {
     forward(inputs, attributes, outputShape) {
-      const parts = inputs.map((tensor, index) => context.read(tensor as WebGpuTensor, `Concat input ${index}`));
+      const parts = inputs.map((tensor, index) =>
+        context.read(tensor as WebGpuTensor, `Concat input ${index}`),
+      );
       const result = context.allocate('float32', outputShape);
       const total = outputShape[attributes.axis] as number;
       const offsets = starts(parts, attributes.axis);
@@ -74,9 +76,15 @@ export function concatKernel(context: WebGpuContext): OpKernel<SuffixOpAttribute
         if (!needed[index]) return undefined;
         const { size, inner } = slab(part.shape, attributes.axis);
         const result = context.allocate('float32', part.shape);
-        runMap(context, takeSlabProgram, [gradient.buffer, result.buffer], shapeSize(part.shape), (params) => {
-          params.u32(inner, total, offsets[index] as number, size);
-        });
+        runMap(
+          context,
+          takeSlabProgram,
+          [gradient.buffer, result.buffer],
+          shapeSize(part.shape),
+          (params) => {
+            params.u32(inner, total, offsets[index] as number, size);
+          },
+        );
         return result;
       });
     },
