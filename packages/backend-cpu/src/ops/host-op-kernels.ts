@@ -97,6 +97,7 @@ export function createHostOpKernels(adapter: HostTensorAdapter): SuffixKernels {
     ReduceSum: hostKernel('ReduceSum', hostOps.ReduceSum, adapter),
     Reshape: hostKernel('Reshape', hostOps.Reshape, adapter),
     Transpose: hostKernel('Transpose', hostOps.Transpose, adapter),
+    Concat: hostKernel('Concat', hostOps.Concat, adapter),
     SoftmaxCrossEntropyLoss: hostKernel('SoftmaxCrossEntropyLoss', hostOps.SoftmaxCrossEntropyLoss, adapter),
     SigmoidCrossEntropyLoss: hostKernel('SigmoidCrossEntropyLoss', hostOps.SigmoidCrossEntropyLoss, adapter),
     MeanSquaredErrorLoss: hostKernel('MeanSquaredErrorLoss', hostOps.MeanSquaredErrorLoss, adapter),

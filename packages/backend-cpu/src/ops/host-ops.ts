@@ -1,5 +1,6 @@
 import type { SuffixOpAttributes, SuffixOpType } from '@grace/core';
 import { binaryHostOp } from './binary-ops.js';
+import { concatOp } from './concat.js';
 import { gemmOp } from './gemm.js';
 import type { HostOp } from './host-tensor.js';
 import { layerNormalizationOp } from './layer-normalization.js';
@@ -36,6 +37,7 @@ export const hostOps: HostOps = Object.freeze({
   ReduceSum: reduceHostOp('ReduceSum'),
   Reshape: reshapeOp,
   Transpose: transposeOp,
+  Concat: concatOp,
   SoftmaxCrossEntropyLoss: softmaxCrossEntropyLossOp,
   SigmoidCrossEntropyLoss: sigmoidCrossEntropyLossOp,
   MeanSquaredErrorLoss: meanSquaredErrorLossOp,

@@ -1,5 +1,6 @@
 import type { SuffixKernels } from '@grace/core';
 import type { WebGpuContext } from '../webgpu-context.js';
+import { concatKernel } from './concat-op.js';
 import { binaryKernel, unaryKernel } from './elementwise-ops.js';
 import { gemmKernel, matMulKernel } from './linear-ops.js';
 import { elementLossKernel, softmaxCrossEntropyKernel } from './loss-ops.js';
@@ -33,6 +34,7 @@ export function createWebGpuOpKernels(context: WebGpuContext): SuffixKernels {
     ReduceSum: reduceKernel(context, 'ReduceSum'),
     Reshape: reshapeKernel(context),
     Transpose: transposeKernel(context),
+    Concat: concatKernel(context),
     SoftmaxCrossEntropyLoss: softmaxCrossEntropyKernel(context),
     SigmoidCrossEntropyLoss: elementLossKernel(context, 'SigmoidCrossEntropyLoss'),
     MeanSquaredErrorLoss: elementLossKernel(context, 'MeanSquaredErrorLoss'),

@@ -6,6 +6,7 @@ import {
   powDefinition,
   subDefinition,
 } from './ops/binary-ops.js';
+import { concatDefinition } from './ops/concat.js';
 import { gemmDefinition } from './ops/gemm.js';
 import { layerNormalizationDefinition } from './ops/layer-normalization.js';
 import {
@@ -53,6 +54,7 @@ export const opDefinitions: OpDefinitions = {
   ReduceSum: reduceSumDefinition,
   Reshape: reshapeDefinition,
   Transpose: transposeDefinition,
+  Concat: concatDefinition,
   SoftmaxCrossEntropyLoss: softmaxCrossEntropyLossDefinition,
   SigmoidCrossEntropyLoss: sigmoidCrossEntropyLossDefinition,
   MeanSquaredErrorLoss: meanSquaredErrorLossDefinition,

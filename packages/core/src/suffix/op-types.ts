@@ -43,6 +43,8 @@ export interface SuffixOpAttributes {
   Reshape: Record<string, never>;
   /** A permutation of the input's axes. */
   Transpose: { readonly perm: readonly number[] };
+  /** Joins its inputs along `axis` (non-negative); all other dimensions agree. */
+  Concat: { readonly axis: number };
   /**
    * ONNX SoftmaxCrossEntropyLoss: scores `[N, C]`, int32 labels `[N]`; rows whose label equals `ignoreIndex`
    * count neither in the sum nor in the mean's denominator; with `mean` and every row ignored the loss is 0
@@ -80,6 +82,7 @@ export const suffixOpTypes: readonly SuffixOpType[] = Object.freeze([
   'ReduceSum',
   'Reshape',
   'Transpose',
+  'Concat',
   'SoftmaxCrossEntropyLoss',
   'SigmoidCrossEntropyLoss',
   'MeanSquaredErrorLoss',

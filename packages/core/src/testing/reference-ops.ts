@@ -6,7 +6,12 @@ import {
   referenceBinary,
   referenceUnary,
 } from './reference-ops/reference-elementwise.js';
-import { referenceReduce, referenceReshape, referenceTranspose } from './reference-ops/reference-layout.js';
+import {
+  referenceConcat,
+  referenceReduce,
+  referenceReshape,
+  referenceTranspose,
+} from './reference-ops/reference-layout.js';
 import { referenceGemm, referenceMatMul } from './reference-ops/reference-linear.js';
 import {
   referenceMeanSquaredErrorLoss,
@@ -66,6 +71,11 @@ export const referenceOps: ReferenceOps = {
   ReduceSum: (inputs, attributes) => referenceReduce('ReduceSum', required(inputs, 0), attributes),
   Reshape: (inputs, _attributes, outputShape) => referenceReshape(required(inputs, 0), outputShape),
   Transpose: (inputs, attributes) => referenceTranspose(required(inputs, 0), attributes.perm),
+  Concat: (inputs, attributes) =>
+    referenceConcat(
+      inputs.map((_, index) => required(inputs, index)),
+      attributes.axis,
+    ),
   SoftmaxCrossEntropyLoss: (inputs, attributes) =>
     referenceSoftmaxCrossEntropyLoss(required(inputs, 0), required(inputs, 1).data, attributes),
   SigmoidCrossEntropyLoss: (inputs, attributes) =>

@@ -2,30 +2,13 @@ import {
   type GraceBackend,
   type GraphTask,
   graphFineTuningMethod,
-  type LabelledExample,
-  type LifelongData,
   type LifelongRun,
-  SeededRandom,
   type SplitPolicy,
   softMemoryMethod,
 } from '@grace/core';
-import {
-  createPooledEmbeddingCache,
-  loadSpamAssassinEmails,
-  loadUseLiteModel,
-  type SpamAssassinEmail,
-  type SpamFilter,
-  spamClasses,
-  spamClassOf,
-  spamEmailText,
-  spamFilterEditableModel,
-  spamFilterGraph,
-  trainSpamFilter,
-  useLiteHiddenParameters,
-} from '@grace/models-use';
-import { uneditedMethod } from './grace-method.js';
+import { spamClasses, spamClassOf, spamFilterGraph, useLiteHiddenParameters } from '@grace/models-use';
 import { compareMethods } from './method-comparison.js';
-import { readPooledEmbeddingFile, writePooledEmbeddingFile } from './pooled-embedding-file.js';
+import { prepareSpamDrift } from './spam-drift-setup.js';
 
 /**
  * Spam drift: a filter (USE-lite embeddings + a head trained on the early SpamAssassin corpora) is deployed on
@@ -84,15 +67,6 @@ export interface SpamDriftExperimentResult {
   readonly best: string;
 }
 
-function shuffled<T>(items: readonly T[], random: SeededRandom): T[] {
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index--) {
-    const other = random.integer(0, index + 1);
-    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
-  }
-  return copy;
-}
-
 /** Median norm and nearest-neighbour distance quantiles of `[rows, width]` pooled states. */
 function distanceScale(rows: Float32Array, width: number): SpamDriftExperimentResult['keyDistances'] {
   const count = rows.length / width;
@@ -142,66 +116,20 @@ export async function runSpamDriftExperiment(
   };
   const { backend } = options;
   const progress = options.onProgress ?? (() => undefined);
-  const random = new SeededRandom(config.seed);
-  const emails = loadSpamAssassinEmails();
-  const early = shuffled(
-    emails.filter((email) => email.period === 'early'),
-    random,
-  );
-  const late = shuffled(
-    emails.filter((email) => email.period === 'late'),
-    random,
-  );
-  const training = early.slice(0, config.trainSize);
-  const upstream = early.slice(config.trainSize, config.trainSize + config.upstreamSize);
-  const deployed = late.slice(0, config.deployedSize);
-  const heldOut = late.slice(config.deployedSize, config.deployedSize + config.heldOutSize);
-  const textOf = (email: SpamAssassinEmail): string => spamEmailText(email, config.words);
-  const labelled = (items: readonly SpamAssassinEmail[]): LabelledExample<string>[] =>
-    items.map((email) => ({ input: textOf(email), label: email.label }));
-
-  // Embed every text once, up front (the transformer is frozen), reusing a file of earlier runs if given.
-  const encoder = await loadUseLiteModel();
-  const pooling = createPooledEmbeddingCache(encoder);
-  const texts = [...training, ...upstream, ...deployed, ...heldOut].map(textOf);
-  if (options.embeddingFile !== undefined)
-    await readPooledEmbeddingFile(options.embeddingFile, pooling, texts);
-  const embeddingStarted = performance.now();
-  const before = pooling.size;
-  await pooling.prime(texts, (done, total) => progress('embedding e-mails', done, total));
-  const embeddingSeconds = pooling.size === before ? 0 : (performance.now() - embeddingStarted) / 1000;
-  if (options.embeddingFile !== undefined && pooling.size > before) {
-    await writePooledEmbeddingFile(options.embeddingFile, pooling);
-  }
-
-  progress('training the head', 0, 1);
-  const filter: SpamFilter = await trainSpamFilter({
-    backend,
+  const {
     encoder,
     pooling,
-    texts: training.map(textOf),
-    labels: training.map((email) => email.label),
-    hiddenUnits: config.hiddenUnits,
-    epochs: config.headEpochs,
-    seed: config.seed,
+    filter,
+    pooledModel: model,
+    data,
+    counts,
+    embeddingSeconds,
+  } = await prepareSpamDrift({
+    ...config,
+    backend,
+    embeddingFile: options.embeddingFile,
+    onProgress: progress,
   });
-  progress('training the head', 1, 1);
-  const model = spamFilterEditableModel(filter);
-  const editorOptions = { backend };
-  const unedited = uneditedMethod(model, editorOptions);
-  const mistakes = async (items: readonly SpamAssassinEmail[]) => {
-    const predictions = await unedited.predict(items.map(textOf));
-    return items.filter((email, index) => predictions[index] !== email.label);
-  };
-  const deployedMistakes = await mistakes(deployed);
-  const heldOutMistakes = await mistakes(heldOut);
-  const upstreamMistakes = await mistakes(upstream);
-  unedited.dispose?.();
-  const data: LifelongData<string> = {
-    stream: labelled(deployedMistakes.slice(0, config.edits)),
-    upstream: labelled(upstream),
-    holdout: labelled(heldOutMistakes),
-  };
   const keyDistances = distanceScale(
     await pooling.pool(data.stream.map((item) => item.input)),
     encoder.width,
@@ -235,10 +163,11 @@ export async function runSpamDriftExperiment(
     config: { ...config, backend: backend.name },
     sizes: { stream: data.stream.length, upstream: data.upstream.length, holdout: data.holdout.length },
     drift: {
-      earlyAccuracy: 1 - upstreamMistakes.length / Math.max(1, upstream.length),
+      earlyAccuracy: 1 - counts.upstream.mistakes / Math.max(1, counts.upstream.emails),
       lateAccuracy:
         1 -
-        (deployedMistakes.length + heldOutMistakes.length) / Math.max(1, deployed.length + heldOut.length),
+        (counts.deployed.mistakes + counts.heldOut.mistakes) /
+          Math.max(1, counts.deployed.emails + counts.heldOut.emails),
     },
     keyDistances,
     embeddingSeconds,
