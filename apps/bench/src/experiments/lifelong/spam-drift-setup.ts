@@ -35,8 +35,12 @@ export interface SpamDriftSetupOptions {
   readonly headEpochs: number;
   /** A file the pooled states are read from and saved to between runs (optional). */
   readonly embeddingFile?: string;
-  readonly onProgress: (stage: string, done: number, total: number) => void;
+  readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
+
+/** The split options of a SpamAssassin drift run: each run names its own defaults. */
+export type SpamDriftSplitOptions = Pick<SpamDriftSetupOptions, 'backend'> &
+  Partial<Omit<SpamDriftSetupOptions, 'backend'>>;
 
 /** The encoder, its pooled states, the trained filter and the lifelong data built from its mistakes. */
 export interface SpamDriftSetup {
@@ -70,7 +74,8 @@ function shuffled<T>(items: readonly T[], random: SeededRandom): T[] {
  * the same split, filter and stream, so runs at different edit points compare on the same data.
  */
 export async function prepareSpamDrift(options: SpamDriftSetupOptions): Promise<SpamDriftSetup> {
-  const { backend, onProgress: progress } = options;
+  const { backend } = options;
+  const progress = options.onProgress ?? (() => undefined);
   const random = new SeededRandom(options.seed);
   const emails = loadSpamAssassinEmails();
   const early = shuffled(

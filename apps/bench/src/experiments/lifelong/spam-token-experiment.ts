@@ -1,7 +1,6 @@
 import {
   type EditingMethod,
   editScore,
-  type GraceBackend,
   type KeyToken,
   type LifelongRun,
   type ReplacementMode,
@@ -9,23 +8,18 @@ import {
 import { spamFilterTokenModel } from '@grace/models-use';
 import { graceMethod, uneditedMethod } from './grace-method.js';
 import { runFreshMethod } from './method-comparison.js';
-import { prepareSpamDrift } from './spam-drift-setup.js';
+import { prepareSpamDrift, type SpamDriftSplitOptions } from './spam-drift-setup.js';
 
 /**
  * Spam drift edited INSIDE the transformer: the pooled SpamAssassin run's filter and split (on a subset by
- * default: embedding e-mails on tfjs wasm is slow), edited at the feed-forward output of USE-lite's last block at token level (keys: that block's normalised
- * token states), for each replacement mode (`all`, `last`, `prompt`) and key token (`last`, `mean`), side by
- * side with GRACE at the pooled edit point (USE-lite's hidden dense layer) on the same stream.
+ * default: embedding e-mails on tfjs wasm is slow), edited at the feed-forward output of USE-lite's last block
+ * at token level (keys: that block's normalised token states), for each replacement mode (`all`, `last`,
+ * `prompt`) and key token (`last`, `mean`), side by side with GRACE at the pooled edit point (USE-lite's hidden
+ * dense layer) on the same stream. Split defaults: 32 body words, a linear head trained on 300 early e-mails for
+ * 30 epochs, TRR on 150, 500 later e-mails deployed (the stream: every mistake among them), 200 held out; the
+ * pooled states are shared with the pooled run through `embeddingFile`.
  */
-export interface SpamTokenExperimentOptions {
-  readonly backend: GraceBackend;
-  readonly words?: number;
-  readonly seed?: number;
-  readonly trainSize?: number;
-  readonly upstreamSize?: number;
-  readonly deployedSize?: number;
-  readonly heldOutSize?: number;
-  readonly edits?: number;
+export interface SpamTokenExperimentOptions extends Omit<SpamDriftSplitOptions, 'hiddenUnits'> {
   /** Radii at token level, as multiples of the median nearest-neighbour distance between stream keys. */
   readonly epsScales?: readonly number[];
   /**
@@ -38,10 +32,6 @@ export interface SpamTokenExperimentOptions {
   /** eps_init of the pooled edit point, in pooled-state units (default 5, the pooled run's best). */
   readonly pooledEps?: number;
   readonly checkpoints?: number;
-  readonly headEpochs?: number;
-  /** A file of pooled states shared with the pooled run (the head is trained on them). */
-  readonly embeddingFile?: string;
-  readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
 
 export interface SpamTokenExperimentResult {
