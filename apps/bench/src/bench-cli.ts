@@ -10,6 +10,7 @@ import { onnxCommand } from './onnx-command.js';
 import { formatOptionHelp, parseOptions } from './parse-arguments.js';
 import { searchStudyCommand } from './search-study-command.js';
 import { UsageError } from './usage-error.js';
+import { useTokenCommand } from './use-token-command.js';
 
 /** Every benchmark the CLI runs, in the order the help text lists them. */
 export const benchmarkCommands: readonly BenchmarkCommand[] = [
@@ -19,6 +20,7 @@ export const benchmarkCommands: readonly BenchmarkCommand[] = [
   growthCommand,
   onnxCommand,
   searchStudyCommand,
+  useTokenCommand,
 ];
 
 /** Exit codes: 0 done, 1 a benchmark failed (e.g. a kernel disagreed with the oracle), 2 a usage mistake. */

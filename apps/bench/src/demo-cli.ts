@@ -6,18 +6,23 @@ import { runCodebookDemo } from './codebook-demo.js';
 import { runLandeCommand } from './experiments/lifelong/lande-command.js';
 import { runMnistCommand } from './experiments/lifelong/mnist-command.js';
 import { runSpamCommand } from './experiments/lifelong/spam-command.js';
+import { runSpamTokenCommand } from './experiments/lifelong/spam-token-command.js';
 import { runSyntheticCommand } from './experiments/synthetic-command.js';
+import { createTfjsBenchmarkBackend } from './tfjs-backends.js';
 
 /**
- * `pnpm demo [lande|mnist|spam|synthetic|codebook]`: the project's main job is `lande`, GRACE fixing a real
- * deployed model's real mistakes; `mnist` is the label-shift run; `spam` is the SpamAssassin drift run with
- * a sentence encoder; `synthetic` is the paper's small 2-D experiment; `codebook` walks the rules.
+ * `pnpm demo [lande|mnist|spam|spam-token|synthetic|codebook]`: the project's main job is `lande`, GRACE fixing
+ * a real deployed model's real mistakes; `mnist` is the label-shift run; `spam` is the SpamAssassin drift run
+ * with a sentence encoder (`spam-token`: edited inside its transformer at token level); `synthetic` is the
+ * paper's small 2-D experiment; `codebook` walks the rules.
  */
 const resultsDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 const demos: Record<string, () => Promise<unknown>> = {
   lande: () => runLandeCommand(createCpuBackend(), resultsDirectory),
   mnist: () => runMnistCommand(createCpuBackend(), resultsDirectory),
   spam: () => runSpamCommand(createCpuBackend(), resultsDirectory),
+  // Token-level value training makes a pass over every token per step: on tfjs wasm, like the transformer.
+  'spam-token': async () => runSpamTokenCommand(await createTfjsBenchmarkBackend('wasm'), resultsDirectory),
   synthetic: () => runSyntheticCommand(createCpuBackend(), resultsDirectory),
   codebook: () => runCodebookDemo(createCpuBackend(), (line) => console.log(line)),
 };

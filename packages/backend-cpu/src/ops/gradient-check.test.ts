@@ -176,6 +176,14 @@ const cases: GradientCase[] = [
     outputShape: [2, 3, 3],
   },
   {
+    type: 'Concat',
+    title: 'three inputs along the middle axis',
+    attributes: { axis: 1 },
+    inputs: [floats([2, 3, 2]), floats([2, 1, 2]), floats([2, 2, 2])],
+    needed: [true, false, true],
+    outputShape: [2, 6, 2],
+  },
+  {
     type: 'SoftmaxCrossEntropyLoss',
     title: 'mean, one row ignored',
     attributes: { reduction: 'mean', ignoreIndex: -1 },

@@ -98,6 +98,7 @@ export function createHostOpKernels(adapter: HostTensorAdapter): SuffixKernels {
     Reshape: hostKernel('Reshape', hostOps.Reshape, adapter),
     Transpose: hostKernel('Transpose', hostOps.Transpose, adapter),
     Gather: hostKernel('Gather', hostOps.Gather, adapter),
+    Concat: hostKernel('Concat', hostOps.Concat, adapter),
     SoftmaxCrossEntropyLoss: hostKernel('SoftmaxCrossEntropyLoss', hostOps.SoftmaxCrossEntropyLoss, adapter),
     SigmoidCrossEntropyLoss: hostKernel('SigmoidCrossEntropyLoss', hostOps.SigmoidCrossEntropyLoss, adapter),
     MeanSquaredErrorLoss: hostKernel('MeanSquaredErrorLoss', hostOps.MeanSquaredErrorLoss, adapter),

@@ -1,5 +1,6 @@
 import type { SuffixOpAttributes, SuffixOpType } from '@grace/core';
 import { binaryHostOp } from './binary-ops.js';
+import { concatOp } from './concat.js';
 import { gatherOp } from './gather.js';
 import { gemmOp } from './gemm.js';
 import type { HostOp } from './host-tensor.js';
@@ -38,6 +39,7 @@ export const hostOps: HostOps = Object.freeze({
   Reshape: reshapeOp,
   Transpose: transposeOp,
   Gather: gatherOp,
+  Concat: concatOp,
   SoftmaxCrossEntropyLoss: softmaxCrossEntropyLossOp,
   SigmoidCrossEntropyLoss: sigmoidCrossEntropyLossOp,
   MeanSquaredErrorLoss: meanSquaredErrorLossOp,

@@ -93,6 +93,11 @@ export const autodiffForwards = {
     tf.sum(inputAt(inputs, 0), [...attributes.axes], attributes.keepDims),
   Reshape: (tf, inputs, _attributes, outputShape) => tf.reshape(inputAt(inputs, 0), [...outputShape]),
   Transpose: (tf, inputs, attributes) => tf.transpose(inputAt(inputs, 0), [...attributes.perm]),
+  Concat: (tf, inputs, attributes) =>
+    tf.concat(
+      inputs.map((_, index) => inputAt(inputs, index)),
+      attributes.axis,
+    ),
 } satisfies { [Op in AutodiffOpType]: OpForward<SuffixOpAttributes[Op]> };
 
 /** The ops whose gradient is `tf.grads` of their forward. */

@@ -1,5 +1,6 @@
 import type { SuffixKernels } from '@grace/core';
 import type { WebGpuContext } from '../webgpu-context.js';
+import { concatKernel } from './concat-op.js';
 import { binaryKernel, unaryKernel } from './elementwise-ops.js';
 import { gatherKernel } from './gather-ops.js';
 import { gemmKernel, matMulKernel } from './linear-ops.js';
@@ -35,6 +36,7 @@ export function createWebGpuOpKernels(context: WebGpuContext): SuffixKernels {
     Reshape: reshapeKernel(context),
     Transpose: transposeKernel(context),
     Gather: gatherKernel(context),
+    Concat: concatKernel(context),
     SoftmaxCrossEntropyLoss: softmaxCrossEntropyKernel(context),
     SigmoidCrossEntropyLoss: elementLossKernel(context, 'SigmoidCrossEntropyLoss'),
     MeanSquaredErrorLoss: elementLossKernel(context, 'MeanSquaredErrorLoss'),

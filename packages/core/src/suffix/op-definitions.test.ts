@@ -148,6 +148,56 @@ describe('opDefinitions', () => {
     }
   });
 
+  it('Concat joins along its required axis and names a run-time joined size', () => {
+    expect(
+      resolve(
+        'Concat',
+        [
+          [2, 3],
+          [2, 4],
+        ],
+        { axis: -1 },
+      ),
+    ).toEqual({ attributes: { axis: 1 }, outputShape: [2, 7] });
+    expect(
+      resolve(
+        'Concat',
+        [
+          ['batch', 'tokens', 8],
+          ['batch', 1, 8],
+        ],
+        { axis: 1 },
+      ).outputShape,
+    ).toEqual(['batch', 'the-node:concat', 8]);
+    expectFailure(
+      () =>
+        resolve(
+          'Concat',
+          [
+            [2, 3],
+            [3, 3],
+          ],
+          { axis: 1 },
+        ),
+      'SHAPE_MISMATCH',
+      'outside axis 1',
+    );
+    expectFailure(
+      () =>
+        resolve(
+          'Concat',
+          [
+            [2, 3],
+            [2, 3, 1],
+          ],
+          { axis: 0 },
+        ),
+      'SHAPE_MISMATCH',
+    );
+    expectFailure(() => resolve('Concat', [[2, 3]]), 'INVALID_ARGUMENT', 'required');
+    expectFailure(() => resolve('Concat', [[2, 3]], { axis: 2 }), 'INVALID_ARGUMENT');
+  });
+
   it('SoftmaxCrossEntropyLoss: [N, C] scores and [N] labels to a scalar', () => {
     expect(resolve('SoftmaxCrossEntropyLoss', [['batch', 5], ['batch']], {}, ['float32', 'int32'])).toEqual({
       attributes: { reduction: 'mean', ignoreIndex: null },

@@ -6,6 +6,7 @@ import {
   powDefinition,
   subDefinition,
 } from './ops/binary-ops.js';
+import { concatDefinition } from './ops/concat.js';
 import { gatherDefinition } from './ops/gather.js';
 import { gemmDefinition } from './ops/gemm.js';
 import { layerNormalizationDefinition } from './ops/layer-normalization.js';
@@ -55,6 +56,7 @@ export const opDefinitions: OpDefinitions = {
   Reshape: reshapeDefinition,
   Transpose: transposeDefinition,
   Gather: gatherDefinition,
+  Concat: concatDefinition,
   SoftmaxCrossEntropyLoss: softmaxCrossEntropyLossDefinition,
   SigmoidCrossEntropyLoss: sigmoidCrossEntropyLossDefinition,
   MeanSquaredErrorLoss: meanSquaredErrorLossDefinition,

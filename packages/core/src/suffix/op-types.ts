@@ -43,6 +43,8 @@ export interface SuffixOpAttributes {
   Reshape: Record<string, never>;
   /** A permutation of the input's axes. */
   Transpose: { readonly perm: readonly number[] };
+  /** Joins its inputs along `axis` (non-negative); all other dimensions agree. */
+  Concat: { readonly axis: number };
   /**
    * Entries of float `data` along `axis` picked by int32 `indices` in `[-n, n)` (negative from the end);
    * output `data.shape[:axis] + indices.shape + data.shape[axis+1:]`.
@@ -86,6 +88,7 @@ export const suffixOpTypes: readonly SuffixOpType[] = Object.freeze([
   'Reshape',
   'Transpose',
   'Gather',
+  'Concat',
   'SoftmaxCrossEntropyLoss',
   'SigmoidCrossEntropyLoss',
   'MeanSquaredErrorLoss',

@@ -7,6 +7,7 @@ import {
   referenceUnary,
 } from './reference-ops/reference-elementwise.js';
 import {
+  referenceConcat,
   referenceGather,
   referenceReduce,
   referenceReshape,
@@ -72,6 +73,11 @@ export const referenceOps: ReferenceOps = {
   Reshape: (inputs, _attributes, outputShape) => referenceReshape(required(inputs, 0), outputShape),
   Transpose: (inputs, attributes) => referenceTranspose(required(inputs, 0), attributes.perm),
   Gather: (inputs, attributes) => referenceGather(required(inputs, 0), required(inputs, 1), attributes.axis),
+  Concat: (inputs, attributes) =>
+    referenceConcat(
+      inputs.map((_, index) => required(inputs, index)),
+      attributes.axis,
+    ),
   SoftmaxCrossEntropyLoss: (inputs, attributes) =>
     referenceSoftmaxCrossEntropyLoss(required(inputs, 0), required(inputs, 1).data, attributes),
   SigmoidCrossEntropyLoss: (inputs, attributes) =>

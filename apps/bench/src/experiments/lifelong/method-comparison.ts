@@ -20,6 +20,32 @@ export interface GraceSetting<Input> {
 }
 
 /**
+ * Runs one method through core's lifelong protocol with `checkpoints` evenly spaced checkpoints, reporting
+ * per-input progress under the method's name, and disposes of it afterwards (even when the run throws).
+ */
+export async function runFreshMethod<Input>(
+  makeMethod: () => EditingMethod<Input>,
+  data: LifelongData<Input>,
+  options: {
+    readonly checkpoints: number;
+    readonly onProgress?: (stage: string, done: number, total: number) => void;
+  },
+): Promise<LifelongRun> {
+  const checkpointEvery = Math.max(1, Math.ceil(data.stream.length / options.checkpoints));
+  const method = makeMethod();
+  try {
+    return await runLifelongProtocol(method, data, {
+      checkpointEvery,
+      onProgress: (event) => {
+        if (event.kind === 'input') options.onProgress?.(event.method, event.processed, event.total);
+      },
+    });
+  } finally {
+    method.dispose?.();
+  }
+}
+
+/**
  * Runs the unedited model, every GRACE setting of a sweep and the baselines on the same stream, one after
  * another (fresh state each), and names the GRACE setting with the best Edit Score.
  */
@@ -35,20 +61,8 @@ export async function compareMethods<Input>(options: {
   readonly onProgress?: (stage: string, done: number, total: number) => void;
 }): Promise<{ readonly runs: readonly LifelongRun[]; readonly best: string }> {
   const { backend, data } = options;
-  const checkpointEvery = Math.max(1, Math.ceil(data.stream.length / options.checkpoints));
-  const run = async (makeMethod: () => EditingMethod<Input>): Promise<LifelongRun> => {
-    const method = makeMethod();
-    try {
-      return await runLifelongProtocol(method, data, {
-        checkpointEvery,
-        onProgress: (event) => {
-          if (event.kind === 'input') options.onProgress?.(event.method, event.processed, event.total);
-        },
-      });
-    } finally {
-      method.dispose?.();
-    }
-  };
+  const run = (makeMethod: () => EditingMethod<Input>): Promise<LifelongRun> =>
+    runFreshMethod(makeMethod, data, options);
   const runs: LifelongRun[] = [await run(() => uneditedMethod(options.reference, { backend }))];
   const graceRuns: LifelongRun[] = [];
   for (const setting of options.settings) {

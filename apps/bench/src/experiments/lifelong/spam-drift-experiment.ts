@@ -1,59 +1,26 @@
 import {
-  type GraceBackend,
   type GraphTask,
   graphFineTuningMethod,
-  type LabelledExample,
-  type LifelongData,
   type LifelongRun,
-  SeededRandom,
   type SplitPolicy,
   softMemoryMethod,
 } from '@grace/core';
-import {
-  createPooledEmbeddingCache,
-  loadSpamAssassinEmails,
-  loadUseLiteModel,
-  type SpamAssassinEmail,
-  type SpamFilter,
-  spamClasses,
-  spamClassOf,
-  spamEmailText,
-  spamFilterEditableModel,
-  spamFilterGraph,
-  trainSpamFilter,
-  useLiteHiddenParameters,
-} from '@grace/models-use';
-import { uneditedMethod } from './grace-method.js';
+import { spamClasses, spamClassOf, spamFilterGraph, useLiteHiddenParameters } from '@grace/models-use';
 import { compareMethods } from './method-comparison.js';
-import { readPooledEmbeddingFile, writePooledEmbeddingFile } from './pooled-embedding-file.js';
+import { prepareSpamDrift, type SpamDriftSplitOptions } from './spam-drift-setup.js';
 
 /**
  * Spam drift: a filter (USE-lite embeddings + a head trained on the early SpamAssassin corpora) is deployed on
  * mail collected later, where spam has changed. Its mistakes on the later mail are streamed and edited at
  * USE-lite's own hidden dense layer (keys: the pooled sentence states). GRACE (a sweep of eps_init, in the
  * units of the pooled states' distances) against the unedited filter and continual fine-tuning of that layer.
+ * Split defaults: 32 body words, head trained on 800 early e-mails for 30 epochs (linear, 512 → 2), TRR on 400,
+ * 1,000 later e-mails deployed (the stream: every mistake among them), 500 held out.
  */
-export interface SpamDriftExperimentOptions {
-  readonly backend: GraceBackend;
-  /** Body words per e-mail after the subject (default 32): the transformer's cost grows with tokens. */
-  readonly words?: number;
-  readonly seed?: number;
-  /** Early e-mails the head is trained on (default 800). */
-  readonly trainSize?: number;
-  /** Other early e-mails, for TRR (default 400). */
-  readonly upstreamSize?: number;
-  /** Later e-mails deployed in arrival order; the filter's mistakes among them are the stream (default 1000). */
-  readonly deployedSize?: number;
-  /** Other later e-mails, never streamed; the filter's mistakes among them are the holdout set (default 500). */
-  readonly heldOutSize?: number;
-  /** Longest stream (default: every mistake among the deployed e-mails). */
-  readonly edits?: number;
+export interface SpamDriftExperimentOptions extends SpamDriftSplitOptions {
   readonly epsValues?: readonly number[];
   readonly splitPolicies?: readonly SplitPolicy[];
   readonly checkpoints?: number;
-  /** ReLU units of the head's hidden layer; 0 (default) for a linear head 512 → 2. */
-  readonly hiddenUnits?: number;
-  readonly headEpochs?: number;
   /**
    * Adam steps per error and learning rate (default 10 and 1e-5, the best of 1e-4, 3e-5 and 1e-5 by Edit
    * Score: larger rates fix errors in fewer edits but wreck the early mail).
@@ -61,9 +28,6 @@ export interface SpamDriftExperimentOptions {
   readonly fineTuning?: { readonly steps: number; readonly learningRate: number };
   /** Radius of the soft-memory baseline's null slot, in pooled-state units (default 4). */
   readonly softMemoryRadius?: number;
-  /** A file the pooled states are read from and saved to between runs (optional). */
-  readonly embeddingFile?: string;
-  readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
 
 export interface SpamDriftExperimentResult {
@@ -82,15 +46,6 @@ export interface SpamDriftExperimentResult {
   readonly embeddingSeconds: number;
   readonly runs: readonly LifelongRun[];
   readonly best: string;
-}
-
-function shuffled<T>(items: readonly T[], random: SeededRandom): T[] {
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index--) {
-    const other = random.integer(0, index + 1);
-    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
-  }
-  return copy;
 }
 
 /** Median norm and nearest-neighbour distance quantiles of `[rows, width]` pooled states. */
@@ -142,66 +97,20 @@ export async function runSpamDriftExperiment(
   };
   const { backend } = options;
   const progress = options.onProgress ?? (() => undefined);
-  const random = new SeededRandom(config.seed);
-  const emails = loadSpamAssassinEmails();
-  const early = shuffled(
-    emails.filter((email) => email.period === 'early'),
-    random,
-  );
-  const late = shuffled(
-    emails.filter((email) => email.period === 'late'),
-    random,
-  );
-  const training = early.slice(0, config.trainSize);
-  const upstream = early.slice(config.trainSize, config.trainSize + config.upstreamSize);
-  const deployed = late.slice(0, config.deployedSize);
-  const heldOut = late.slice(config.deployedSize, config.deployedSize + config.heldOutSize);
-  const textOf = (email: SpamAssassinEmail): string => spamEmailText(email, config.words);
-  const labelled = (items: readonly SpamAssassinEmail[]): LabelledExample<string>[] =>
-    items.map((email) => ({ input: textOf(email), label: email.label }));
-
-  // Embed every text once, up front (the transformer is frozen), reusing a file of earlier runs if given.
-  const encoder = await loadUseLiteModel();
-  const pooling = createPooledEmbeddingCache(encoder);
-  const texts = [...training, ...upstream, ...deployed, ...heldOut].map(textOf);
-  if (options.embeddingFile !== undefined)
-    await readPooledEmbeddingFile(options.embeddingFile, pooling, texts);
-  const embeddingStarted = performance.now();
-  const before = pooling.size;
-  await pooling.prime(texts, (done, total) => progress('embedding e-mails', done, total));
-  const embeddingSeconds = pooling.size === before ? 0 : (performance.now() - embeddingStarted) / 1000;
-  if (options.embeddingFile !== undefined && pooling.size > before) {
-    await writePooledEmbeddingFile(options.embeddingFile, pooling);
-  }
-
-  progress('training the head', 0, 1);
-  const filter: SpamFilter = await trainSpamFilter({
-    backend,
+  const {
     encoder,
     pooling,
-    texts: training.map(textOf),
-    labels: training.map((email) => email.label),
-    hiddenUnits: config.hiddenUnits,
-    epochs: config.headEpochs,
-    seed: config.seed,
+    filter,
+    pooledModel: model,
+    data,
+    counts,
+    embeddingSeconds,
+  } = await prepareSpamDrift({
+    ...config,
+    backend,
+    embeddingFile: options.embeddingFile,
+    onProgress: progress,
   });
-  progress('training the head', 1, 1);
-  const model = spamFilterEditableModel(filter);
-  const editorOptions = { backend };
-  const unedited = uneditedMethod(model, editorOptions);
-  const mistakes = async (items: readonly SpamAssassinEmail[]) => {
-    const predictions = await unedited.predict(items.map(textOf));
-    return items.filter((email, index) => predictions[index] !== email.label);
-  };
-  const deployedMistakes = await mistakes(deployed);
-  const heldOutMistakes = await mistakes(heldOut);
-  const upstreamMistakes = await mistakes(upstream);
-  unedited.dispose?.();
-  const data: LifelongData<string> = {
-    stream: labelled(deployedMistakes.slice(0, config.edits)),
-    upstream: labelled(upstream),
-    holdout: labelled(heldOutMistakes),
-  };
   const keyDistances = distanceScale(
     await pooling.pool(data.stream.map((item) => item.input)),
     encoder.width,
@@ -235,10 +144,11 @@ export async function runSpamDriftExperiment(
     config: { ...config, backend: backend.name },
     sizes: { stream: data.stream.length, upstream: data.upstream.length, holdout: data.holdout.length },
     drift: {
-      earlyAccuracy: 1 - upstreamMistakes.length / Math.max(1, upstream.length),
+      earlyAccuracy: 1 - counts.upstream.mistakes / Math.max(1, counts.upstream.emails),
       lateAccuracy:
         1 -
-        (deployedMistakes.length + heldOutMistakes.length) / Math.max(1, deployed.length + heldOut.length),
+        (counts.deployed.mistakes + counts.heldOut.mistakes) /
+          Math.max(1, counts.deployed.emails + counts.heldOut.emails),
     },
     keyDistances,
     embeddingSeconds,

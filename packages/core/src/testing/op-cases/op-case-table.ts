@@ -250,6 +250,26 @@ export const opCaseTable: readonly OpCaseSpec[] = [
     inputs: [input([3, 4]), { shape: [3], labels: { classes: 4, ignoredRows: [1], ignoredLabel: -1 } }],
     attributes: { axis: -1 },
   },
+  },
+  {
+    op: 'Concat',
+    name: '[2,3] [2,4] [2,1] axis -1',
+    inputs: [input([2, 3]), input([2, 4]), input([2, 1])],
+    attributes: { axis: -1 },
+  },
+  {
+    op: 'Concat',
+    name: '[2,3,4] [2,1,4] axis 1',
+    inputs: [input([2, 3, 4]), input([2, 1, 4])],
+    attributes: { axis: 1 },
+  },
+  {
+    op: 'Concat',
+    name: '[1,5] [3,5] axis 0',
+    inputs: [input([1, 5]), input([3, 5])],
+    attributes: { axis: 0 },
+  },
+  { op: 'Concat', name: '[2,3] alone axis 1', inputs: [input([2, 3])], attributes: { axis: 1 } },
 
   {
     op: 'SoftmaxCrossEntropyLoss',

@@ -69,3 +69,24 @@ export function referenceGather(
   }
   return { data: result, shape };
 }
+
+/** ONNX Concat along a non-negative `axis`: each input's block in turn, for every index of the outer axes. */
+export function referenceConcat(inputs: readonly ReferenceArray[], axis: number): ReferenceResult {
+  const [first] = inputs;
+  if (first === undefined) throw new RangeError('reference Concat: no inputs');
+  const shape = first.shape.map((dimension, position) =>
+    position === axis ? inputs.reduce((total, input) => total + (input.shape[axis] as number), 0) : dimension,
+  );
+  const outer = elementCount(first.shape.slice(0, axis));
+  const data = new Float64Array(elementCount(shape));
+  let offset = 0;
+  for (let block = 0; block < outer; block++) {
+    for (const input of inputs) {
+      const width = elementCount(input.shape.slice(axis));
+      for (let index = 0; index < width; index++)
+        data[offset + index] = input.data[block * width + index] as number;
+      offset += width;
+    }
+  }
+  return { data, shape };
+}
