@@ -43,7 +43,10 @@ assert.ok((await loadCodebook(path)) instanceof Codebook);
 assert.throws(() => editor.rollback('no-such-edit'), GraceError);
 
 // The exact search on onnxruntime's matrix product, from the installed package: keys 1 and 2 tie, 1 wins.
-const searching = createCpuBackend({ dotProducts: createOnnxruntimeDotProducts(), dotProductMinimumPairs: 0 });
+const searching = createCpuBackend({
+  dotProducts: createOnnxruntimeDotProducts(),
+  dotProductMinimumPairs: 0,
+});
 const nearest = searching.nearestKey(
   searching.upload(new Float32Array([3, 3.9]), [1, 2]),
   searching.upload(new Float32Array([0, 0, 3, 4, 3, 4]), [3, 2]),

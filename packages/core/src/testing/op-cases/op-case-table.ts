@@ -250,7 +250,6 @@ export const opCaseTable: readonly OpCaseSpec[] = [
     inputs: [input([3, 4]), { shape: [3], labels: { classes: 4, ignoredRows: [1], ignoredLabel: -1 } }],
     attributes: { axis: -1 },
   },
-  },
   {
     op: 'Concat',
     name: '[2,3] [2,4] [2,1] axis -1',
