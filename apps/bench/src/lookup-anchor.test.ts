@@ -1,8 +1,9 @@
 import { createCpuBackend } from '@grace/backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { lookupAnchorPython, startLookupAnchor } from './lookup-anchor.js';
+import { startLookupAnchor } from './lookup-anchor.js';
 import { runLookupBenchmark } from './lookup-benchmark.js';
 import { formatBlasTargets, formatLookupTable } from './lookup-report.js';
+import { anchorPython } from './torch-anchor.js';
 
 describe('the PyTorch lookup anchor', () => {
   it('is skipped with a reason when the Python does not exist', async () => {
@@ -12,13 +13,13 @@ describe('the PyTorch lookup anchor', () => {
   });
 
   it('takes --python first, then GRACE_ANCHOR_PYTHON, then python3', () => {
-    expect(lookupAnchorPython('/opt/python')).toBe('/opt/python');
+    expect(anchorPython('/opt/python')).toBe('/opt/python');
     const saved = process.env.GRACE_ANCHOR_PYTHON;
     try {
       process.env.GRACE_ANCHOR_PYTHON = '/env/python';
-      expect(lookupAnchorPython(undefined)).toBe('/env/python');
+      expect(anchorPython(undefined)).toBe('/env/python');
       delete process.env.GRACE_ANCHOR_PYTHON;
-      expect(lookupAnchorPython(undefined)).toBe('python3');
+      expect(anchorPython(undefined)).toBe('python3');
     } finally {
       if (saved !== undefined) process.env.GRACE_ANCHOR_PYTHON = saved;
     }

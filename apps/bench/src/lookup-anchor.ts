@@ -24,14 +24,6 @@ export type LookupAnchorOutcome =
   | { readonly available: true; readonly anchor: LookupAnchor }
   | { readonly available: false; readonly reason: string };
 
-/**
- * The Python the anchor runs with: `--python`, else `GRACE_ANCHOR_PYTHON`, else `python3`. The product never
- * needs Python; without torch the anchor column is skipped with a note.
- */
-export function lookupAnchorPython(option: string | undefined): string {
-  return option ?? process.env.GRACE_ANCHOR_PYTHON ?? 'python3';
-}
-
 /** Starts `tools/anchors/torch-lookup-anchor.py` with `python` and checks that it answers. Never throws. */
 export async function startLookupAnchor(python: string): Promise<LookupAnchorOutcome> {
   const child = spawn(python, [torchLookupAnchorScript], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -7,7 +7,7 @@ import {
   helpOption,
   jsonReportOption,
 } from './common-options.js';
-import { lookupAnchorPython, startLookupAnchor } from './lookup-anchor.js';
+import { startLookupAnchor } from './lookup-anchor.js';
 import {
   defaultLookupConfig,
   type LookupBenchmarkConfig,
@@ -23,6 +23,7 @@ import {
 } from './parse-arguments.js';
 import { createProgressDisplay } from './progress-display.js';
 import { createBenchmarkReport, writeJsonReport, writeReportCompanions } from './report.js';
+import { anchorPython } from './torch-anchor.js';
 
 /** What the `lookup` command runs, resolved from its options. */
 export interface LookupCommandSettings {
@@ -104,7 +105,7 @@ export const lookupCommand: BenchmarkCommand = {
     );
     const anchorOutcome = options.flags.has('no-anchor')
       ? { available: false as const, reason: '--no-anchor' }
-      : await startLookupAnchor(lookupAnchorPython(options.values.get('python')));
+      : await startLookupAnchor(anchorPython(options.values.get('python')));
     const anchor = anchorOutcome.available ? anchorOutcome.anchor : undefined;
     const anchorNote = anchorOutcome.available
       ? 'anchor: one-thread PyTorch addmm + argmin, timed alternately with the backends'
