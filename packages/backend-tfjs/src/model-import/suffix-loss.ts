@@ -5,7 +5,6 @@ import {
   GraceError,
   type GraphInput,
   type GraphNode,
-  type Shape,
   type SymbolicShape,
   type Tensor,
 } from '@grace/core';
@@ -103,16 +102,4 @@ export function encodeLossTargets(
     typeof label === 'number' ? [label] : [...(label as readonly number[])],
   );
   return backend.upload(Float32Array.from(rows.flat()), [labels.length, rows[0]?.length ?? 1]);
-}
-
-/** Class ids by arg-max over the last axis of `[B, C]` predictions. */
-export function argMaxLabels(prediction: Float32Array, shape: Shape): EditLabel[] {
-  const width = shape.at(-1) as number;
-  return Array.from({ length: prediction.length / width }, (_, row) => {
-    let best = 0;
-    for (let index = 1; index < width; index++)
-      if ((prediction[row * width + index] as number) > (prediction[row * width + best] as number))
-        best = index;
-    return best;
-  });
 }

@@ -4,13 +4,14 @@ import {
   type GraceBackend,
   GraceError,
   type PrefixOutput,
+  predictionDecoderFor,
   type Shape,
   SuffixExecutor,
   type SuffixGraph,
   type Tensor,
 } from '@grace/core';
 import { type HostTensor, maximumAbsoluteDifference } from './host-tensor.js';
-import { argMaxLabels, encodeLossTargets, type TfjsModelLoss } from './suffix-loss.js';
+import { encodeLossTargets, type TfjsModelLoss } from './suffix-loss.js';
 
 /** The layer GRACE wraps: its input (where keys come from) and output (what a firing key replaces). */
 export interface TfjsEditPoint {
@@ -107,6 +108,10 @@ export function assembleTfjsEditableModel<Input>(
       { editAt: parts.editPoint.name },
     );
   }
+  // Decoding follows the loss (a one-output sigmoid head thresholds), on logits when the loss reads the
+  // prediction output itself, on probabilities when the prediction is the head's final activation.
+  const lossNode = parts.suffix.nodes.find((node) => node.outputs[0] === parts.lossOutput);
+  const scale = lossNode?.inputs[0] === parts.predictionOutput ? 'logits' : 'probabilities';
   const upload = (backend: GraceBackend, host: HostTensor): Tensor<'float32'> =>
     backend.upload(host.data, [...host.shape]) as Tensor<'float32'>;
   return {
@@ -138,7 +143,7 @@ export function assembleTfjsEditableModel<Input>(
       };
     },
     encodeTargets: (backend, labels) => encodeLossTargets(backend, parts.loss, labels),
-    decodePredictions: options.decodePredictions ?? argMaxLabels,
+    decodePredictions: options.decodePredictions ?? predictionDecoderFor(parts.loss, scale),
     ...(options.digestInput === undefined ? {} : { digestInput: options.digestInput }),
   };
 }
