@@ -6,12 +6,11 @@ import {
   type SuffixGraph,
   type Tensor,
 } from '@grace/core';
-import { textDigest } from '@grace/models';
 import { createTokenPrefixCache, type TokenPrefixCache } from '../use/token-prefix-cache.js';
 import { loadUseLiteTokenCut, useLiteTokenNodes } from '../use/use-lite-token-cut.js';
 import {
   checkClassifierHead,
-  classIdOf,
+  classifierLabelCodec,
   type SentenceClassifier,
   sentenceClassifierSuffix,
 } from './sentence-classifier.js';
@@ -67,7 +66,7 @@ export async function sentenceClassifierTokenModel<Label extends string>(
   filter: SentenceClassifier<Label>,
   options: { readonly backend?: GraceBackend; readonly batchSize?: number } = {},
 ): Promise<SentenceClassifierTokenModel> {
-  const { encoder, head, classes } = filter;
+  const { encoder } = filter;
   checkClassifierHead(filter);
   const cut = await loadUseLiteTokenCut(encoder, options.backend);
   const prefixCache = createTokenPrefixCache((texts) => cut.runPrefixOnTfjs(texts), {
@@ -99,12 +98,6 @@ export async function sentenceClassifierTokenModel<Label extends string>(
         extras,
       };
     },
-    encodeTargets(backend, labels) {
-      const { data, shape } = head.encodeTargets(labels.map((label) => classIdOf(classes, label)));
-      return backend.upload(data, shape);
-    },
-    decodePredictions: (prediction, shape) =>
-      head.decodePredictions(prediction, shape).map((id) => classes[id as number] as Label),
-    digestInput: (text) => textDigest(text),
+    ...classifierLabelCodec(filter),
   };
 }

@@ -124,6 +124,25 @@ export function checkClassifierHead(classifier: SentenceClassifier): void {
 }
 
 /**
+ * How a classifier's labels become loss targets and its predictions labels, on any edit point (the head is
+ * the same after the pooled and the token-level cut); inputs are digested as text.
+ */
+export function classifierLabelCodec<Label extends string>(
+  classifier: SentenceClassifier<Label>,
+): Pick<EditableModel<string>, 'encodeTargets' | 'decodePredictions' | 'digestInput'> {
+  const { head, classes } = classifier;
+  return {
+    encodeTargets(backend, labels) {
+      const { data, shape } = head.encodeTargets(labels.map((label) => classIdOf(classes, label)));
+      return backend.upload(data, shape);
+    },
+    decodePredictions: (prediction, shape) =>
+      head.decodePredictions(prediction, shape).map((id) => classes[id as number] as Label),
+    digestInput: (text) => textDigest(text),
+  };
+}
+
+/**
  * The classifier as an {@link EditableModel} over raw text, cut at USE-lite's own hidden dense layer
  * (`tanh_layer_0`, 512 → 512): keys are the pooled sentence states (`KonaTransformer/div`), values replace
  * the layer's pre-tanh output. The transformer runs frozen on tfjs; the hidden layer, tail and head run on the
@@ -132,7 +151,7 @@ export function checkClassifierHead(classifier: SentenceClassifier): void {
 export function sentenceClassifierEditableModel<Label extends string>(
   filter: SentenceClassifier<Label>,
 ): EditableModel<string> {
-  const { encoder, head, classes } = filter;
+  const { encoder } = filter;
   checkClassifierHead(filter);
   const hidden = useLiteHidden(encoder, 'pooled', 'activation');
   const hiddenGraph: SuffixGraph = {
@@ -174,12 +193,6 @@ export function sentenceClassifierEditableModel<Label extends string>(
         throw error;
       }
     },
-    encodeTargets(backend, labels) {
-      const { data, shape } = head.encodeTargets(labels.map((label) => classIdOf(classes, label)));
-      return backend.upload(data, shape);
-    },
-    decodePredictions: (prediction, shape) =>
-      head.decodePredictions(prediction, shape).map((id) => classes[id as number] as Label),
-    digestInput: (text) => textDigest(text),
+    ...classifierLabelCodec(filter),
   };
 }

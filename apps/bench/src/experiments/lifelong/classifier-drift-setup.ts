@@ -1,4 +1,4 @@
-import type { GraceBackend, LabelledExample, LifelongData, SeededRandom } from '@grace/core';
+import type { GraceBackend, LabelledExample, LifelongData } from '@grace/core';
 import {
   createPooledEmbeddingCache,
   loadUseLiteModel,
@@ -56,16 +56,6 @@ export interface ClassifierDriftSetup<Label extends string> {
   readonly counts: Readonly<Record<'upstream' | 'deployed' | 'heldOut', { texts: number; mistakes: number }>>;
   /** Seconds spent embedding (0 when every state came from the file). */
   readonly embeddingSeconds: number;
-}
-
-/** A seeded Fisher–Yates shuffle (a copy; the input is left as it is). */
-export function shuffled<T>(items: readonly T[], random: SeededRandom): T[] {
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index--) {
-    const other = random.integer(0, index + 1);
-    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
-  }
-  return copy;
 }
 
 /**

@@ -19,7 +19,8 @@ import {
   sentenceClassifierTokenModel,
   useLiteHiddenParameters,
 } from '@grace/models-use';
-import { type ClassifierDriftSplit, prepareClassifierDrift, shuffled } from './classifier-drift-setup.js';
+import { shuffled } from '../../lande-ball-tree-benchmark.js';
+import { type ClassifierDriftSplit, prepareClassifierDrift } from './classifier-drift-setup.js';
 import { graceMethod, uneditedMethod } from './grace-method.js';
 import { medianNearestNeighbour } from './median-nearest-neighbour.js';
 import { runFreshMethod } from './method-comparison.js';
@@ -215,14 +216,10 @@ export async function runSotuPartyExperiment(
     // The cut is verified against the GraphModel on this backend at load; each text runs through it once.
     const tokenModel = await sentenceClassifierTokenModel(classifier, { backend });
     const sweep = await runTokenLevelSweep({
+      ...config,
       backend,
       model: tokenModel,
       data,
-      replacements: config.replacements,
-      keyTokens: config.keyTokens,
-      epsScales: config.epsScales,
-      seed: config.seed,
-      training: config.training,
       run,
       onProgress: progress,
     });

@@ -7,7 +7,8 @@ import {
   spamClasses,
   spamEmailText,
 } from '@grace/models-use';
-import { type ClassifierDriftSetup, prepareClassifierDrift, shuffled } from './classifier-drift-setup.js';
+import { shuffled } from '../../lande-ball-tree-benchmark.js';
+import { type ClassifierDriftSetup, prepareClassifierDrift } from './classifier-drift-setup.js';
 
 /** The split and the deployed filter that the SpamAssassin drift runs (pooled and token level) share. */
 export interface SpamDriftSetupOptions {

@@ -88,14 +88,10 @@ export async function runSpamTokenExperiment(
     ),
   ];
   const sweep = await runTokenLevelSweep({
+    ...config,
     backend,
     model: tokenModel,
     data,
-    replacements: config.replacements,
-    keyTokens: config.keyTokens,
-    epsScales: config.epsScales,
-    seed: config.seed,
-    training: config.training,
     run,
     onProgress: progress,
   });
