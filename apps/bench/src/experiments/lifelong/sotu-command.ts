@@ -19,7 +19,7 @@ export const sotuOptions: readonly OptionSpecification[] = [
     description:
       'where GRACE edits USE-lite (default both: the pooled dense layer and inside the last block)',
   },
-  { name: 'edits', valueName: 'N', description: 'longest stream of mistakes (default 100)' },
+  { name: 'edits', valueName: 'N', description: 'longest stream of mistakes (default 80)' },
 ];
 
 /** Reads `--edit-point` and `--edits` into experiment options. */
@@ -31,7 +31,7 @@ export function parseSotuArguments(argumentList: readonly string[]): Partial<Sot
   const edits = options.values.get('edits');
   return {
     editPoints: editPoint === 'both' ? ['pooled', 'token'] : [editPoint as SotuEditPoint],
-    edits: edits === undefined ? 100 : parsePositiveInteger(edits, 'edits'),
+    edits: edits === undefined ? 80 : parsePositiveInteger(edits, 'edits'),
   };
 }
 

@@ -34,7 +34,7 @@ export type SotuEditPoint = 'pooled' | 'token';
  * a linear head) trained on sentences of addresses up to `splitYear` is deployed on later addresses, where what
  * each party says has drifted; its mistakes, in the order the addresses were given, are the stream. Split
  * defaults: sentences of 8–40 words from 1861 on, a head trained on 1,000 early sentences (half per party) for
- * 30 epochs, TRR on 200 other early sentences (half per party), 240 later sentences deployed, 200 held out.
+ * 30 epochs, TRR on 200 other early sentences (half per party), 200 later sentences deployed, 200 held out.
  */
 export interface SotuPartyExperimentOptions {
   readonly backend: GraceBackend;
@@ -133,7 +133,7 @@ export async function runSotuPartyExperiment(
     splitYear: options.splitYear ?? 1960,
     trainSize: options.trainSize ?? 1000,
     upstreamSize: options.upstreamSize ?? 200,
-    deployedSize: options.deployedSize ?? 240,
+    deployedSize: options.deployedSize ?? 200,
     heldOutSize: options.heldOutSize ?? 200,
     edits: options.edits ?? Number.POSITIVE_INFINITY,
     headEpochs: options.headEpochs ?? 30,
