@@ -17,11 +17,11 @@ describe('State of the Union sentences', () => {
     }
     const lincoln = sentences.find((sentence) => sentence.year === 1862);
     expect(lincoln).toMatchObject({ president: 'Abraham Lincoln', party: 'Republican' });
-  });
+  }, 60_000);
 
   it('keeps only sentences within the word bounds asked for', () => {
     const short = loadSotuSentences({ minimumWords: 3, maximumWords: 6 });
     expect(short.length).toBeGreaterThan(0);
     expect(short.every((sentence) => sentence.text.split(' ').length <= 6)).toBe(true);
-  });
+  }, 60_000);
 });
