@@ -1,5 +1,4 @@
-import { createTfjsBackend } from '@grace/backend-tfjs';
-import * as tf from '@tensorflow/tfjs';
+import { createCpuBackend } from '@grace/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../usage-error.js';
 import { finalCheckpoint } from './lifelong-report.js';
@@ -8,9 +7,8 @@ import { runSotuPartyExperiment } from './sotu-party-experiment.js';
 
 describe('State of the Union sentences by party (a short stream)', () => {
   it('edits the classifier at both edit points, and token-level GRACE fixes every edit without hurting TRR', async () => {
-    await tf.setBackend('cpu');
     const result = await runSotuPartyExperiment({
-      backend: createTfjsBackend(tf),
+      backend: createCpuBackend(),
       trainSize: 200,
       upstreamSize: 40,
       deployedSize: 30,
