@@ -109,23 +109,25 @@ export async function loadTfjsGraphModel<Input>(
   const tensorNames = [...new Set(prefixNames)];
   const runTensors = async (inputs: readonly Input[]): Promise<TfjsPrefixTensors> => {
     const feeds = options.toFeeds(inputs);
-    let outputs: tfjs.Tensor[];
+    let tensors: Map<string, tfjs.Tensor>;
     try {
       const result = await model.executeAsync(feeds, tensorNames);
-      outputs = Array.isArray(result) ? result : [result];
+      const outputs = Array.isArray(result) ? result : [result];
+      // A fetched feed comes back as the feed itself, a weight as the model's own (kept) tensor, and two names
+      // of one node as one tensor: each name gets a tensor of its own, which the feeds' disposal below and the
+      // editor's disposal later leave the model's intact.
+      const taken = new Set<tfjs.Tensor>(Object.values(feeds));
+      tensors = new Map(
+        tensorNames.map((name, index) => {
+          const tensor = outputs[index] as tfjs.Tensor;
+          if (taken.has(tensor) || tensor.kept) return [name, tensor.clone()] as const;
+          taken.add(tensor);
+          return [name, tensor] as const;
+        }),
+      );
     } finally {
       disposeFeeds(feeds);
     }
-    // Two names of one node come back as one tensor: each name gets a tensor of its own to be disposed.
-    const seen = new Set<tfjs.Tensor>();
-    const tensors = new Map(
-      tensorNames.map((name, index) => {
-        const tensor = outputs[index] as tfjs.Tensor;
-        if (seen.has(tensor)) return [name, tensor.clone()] as const;
-        seen.add(tensor);
-        return [name, tensor] as const;
-      }),
-    );
     const maskName = options.sequenceMask;
     if (maskName === undefined) return { tensors };
     const mask = tensors.get(maskName) as tfjs.Tensor;
