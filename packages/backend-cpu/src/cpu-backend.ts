@@ -12,6 +12,7 @@ import {
 import { createCpuRowMirror } from './cpu-row-mirror.js';
 import { CpuTensor, readCpuTensor, resolveCpuTensor } from './cpu-tensor.js';
 import { adamStep } from './kernels/adam-step.js';
+import { compileCpuValueStep } from './kernels/compiled-value-step.js';
 import { gatherTokens } from './kernels/gather-tokens.js';
 import { createKeySearch, type KeySearchOptions } from './kernels/key-search.js';
 import { lookup } from './kernels/lookup.js';
@@ -63,6 +64,7 @@ export function createCpuBackend(options: CpuBackendOptions = {}): GraceBackend 
     nearestKey: (queries, keys) => nearestKey(backend, search, queries, keys),
     lookup: (args) => lookup(backend, search, args),
     adamStep: (args) => adamStep(backend, args),
+    compileValueStep: (program, parameter) => compileCpuValueStep(backend, program, parameter),
     ops: createHostOpKernels({
       read: (tensor, name) => ({ data: readCpuTensor(tensor, backend, name), shape: tensor.shape }),
       make: (data, shape) => new CpuTensor(backend, 'float32', data, shape),

@@ -1,5 +1,7 @@
 import type { RowMirror } from './row-mirror.js';
+import type { CompiledValueStep } from './suffix/compiled-value-step.js';
 import type { SuffixKernels } from './suffix/op-kernel.js';
+import type { SuffixProgram } from './suffix/suffix-program.js';
 import type { DType, Shape, Tensor, TensorData, TensorDataOf } from './tensor.js';
 
 /**
@@ -73,6 +75,15 @@ export interface GraceBackend {
 
   /** One Adam update of `parameter` and its moment estimates, in place (PyTorch's formulation). */
   adamStep(args: AdamStepArguments): void;
+
+  /**
+   * Optional fast path for value training: compiles a planned suffix pass (`SuffixExecutor.prepare`, with a
+   * gradient with respect to `parameter`, one of its fed inputs) into one call per training step — forward,
+   * gradient and Adam together — or returns `undefined` for a program it does not handle, and core falls back
+   * to calling the op kernels one by one. A backend offering it must train the same values as that path;
+   * `@grace/core/testing` checks it.
+   */
+  compileValueStep?(program: SuffixProgram, parameter: string): CompiledValueStep | undefined;
 
   /**
    * Forward and gradient (VJP) kernels of every op of the suffix graph (op set v1), which core's executor

@@ -1,5 +1,6 @@
 import { adamStepCases } from './adam-step-cases.js';
 import { argumentErrorCases } from './argument-error-cases.js';
+import { compiledValueStepCases } from './compiled-value-step-cases.js';
 import {
   type ConformanceCase,
   type ConformanceOptions,
@@ -41,6 +42,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   graceScenarioCases,
   routingCases,
   executorCases,
+  compiledValueStepCases,
   editorCases,
   evaluationCases,
 ];
