@@ -25,6 +25,13 @@ export function apiSchemas(servedModel: ServedModel) {
         additionalProperties: false,
         properties: {
           inputs: { type: 'array', minItems: 1, maxItems: maximumPredictionBatch, items: input },
+          minimumLogPosition: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              'answer only from a codebook that includes this log position (read-your-writes after an edit ' +
+              'answered with it); a replica behind waits up to 2 s, then answers 503 LOG_BEHIND',
+          },
         },
       },
     },

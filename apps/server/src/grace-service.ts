@@ -15,14 +15,16 @@ import { answerFromLog } from './idempotent-answer.js';
 import { InputError } from './input-error.js';
 import { keyOwners } from './key-owners.js';
 import { latestCheckpoint } from './latest-checkpoint.js';
+import { LogPositionWaiters } from './log-position-waiters.js';
 import type { PredictionPool, PublishedCodebook, ServedPrediction } from './prediction-pool.js';
 import {
   applyLoggedEdit,
   codebookExpectations,
   copyCodebook,
   type EditHistoryItem,
-  historyItem,
+  loadRestoredSnapshot,
   type ReplayedLog,
+  recordHistory,
   replayEditLog,
 } from './replay-edit-log.js';
 import { SerialQueue } from './serial-queue.js';
@@ -31,6 +33,7 @@ import type { ServedLabel, ServedModel } from './served-model.js';
 import { ServiceMetrics } from './service-metrics.js';
 import { type Readiness, StoreGuard } from './store-guard.js';
 import { WorkerClient, workerScript } from './worker-client.js';
+import { NotWriterError, soleWriter, type WriterRole } from './writer-role.js';
 
 export type { ServedPrediction } from './prediction-pool.js';
 
@@ -47,6 +50,8 @@ export interface GraceServiceOptions {
   readonly stalledWriteMilliseconds?: number;
   /** Where start-up warnings go (a skipped damaged checkpoint); default `console.warn`. */
   readonly warn?: (message: string) => void;
+  /** Whether this process takes edits (replicas on a shared log take them only as the writer); default always. */
+  readonly role?: WriterRole;
 }
 
 /** One correction: a model input (already converted from JSON) and the label it should get. */
@@ -91,6 +96,8 @@ export class GraceService {
   private readonly options: GraceServiceOptions;
   private readonly queue = new SerialQueue();
   private readonly guard: StoreGuard;
+  private readonly role: WriterRole;
+  private readonly positionWaiters = new LogPositionWaiters();
   private readonly codebookWorker = new WorkerClient(workerScript('codebook-worker'), null);
   private serving: GraceEditor<unknown>;
   /** The working copy edits train on; made when the first edit comes (a copy costs seconds at 10,000 keys). */
@@ -116,6 +123,7 @@ export class GraceService {
     this.backend = options.backend;
     this.store = options.store;
     this.guard = new StoreGuard(options.store, options.stalledWriteMilliseconds ?? 2000);
+    this.role = options.role ?? soleWriter;
     this.position = replayed.lastPosition;
     this.entriesSinceCheckpoint = replayed.replayedEntries;
     this.history = replayed.history;
@@ -139,11 +147,10 @@ export class GraceService {
     const lastPosition = await store.lastPosition();
     const warn = options.warn ?? ((message: string) => console.warn(message));
     const checkpoint = await latestCheckpoint(servedModel, store, lastPosition, warn);
-    // The whole history without vectors; with vectors only the tail the codebook still needs.
-    const [summaries, tail] = await Promise.all([
-      store.readSummaries(),
-      store.read(checkpoint?.position ?? 0),
-    ]);
+    // With vectors only the tail the codebook still needs, then the whole history without vectors (read
+    // second, so on a shared log it covers at least the tail).
+    const tail = await store.read(checkpoint?.position ?? 0);
+    const summaries = await store.readSummaries();
     const replayed = await replayEditLog(servedModel, store, summaries, tail, checkpoint);
     const service = new GraceService(options, replayed, checkpoint?.position ?? null);
     service.checkpointLater(tail.some((entry) => entry.kind !== 'edit'));
@@ -225,37 +232,31 @@ export class GraceService {
       }
     }
     // Refused at once, not queued behind a write that waits on the disk.
-    this.guard.ensureWritable();
+    this.ensureWritable();
     return this.queue.run(async () => {
       const logged = idempotencyKey === undefined ? undefined : this.idempotency.get(idempotencyKey);
       if (logged !== undefined) return { edits: answerFromLog(logged, examples), replayed: true };
-      this.guard.ensureWritable();
+      this.ensureWritable();
       return { edits: await this.editNow(examples, idempotencyKey), replayed: false };
     });
   }
 
   rollback(editId: string): Promise<{ id: string; keys: number }> {
-    this.guard.ensureWritable();
+    this.ensureWritable();
     return this.queue.run(async () => {
       if (!this.serving.codebook.records.some((record) => record.id === editId)) {
         throw new InputError('UNKNOWN_EDIT', '/id', `no active edit ${JSON.stringify(editId)}`, 404);
       }
-      this.guard.ensureWritable();
-      const bytes = await this.codebookWorker.call<Uint8Array>(
-        'rollback',
-        encodeCodebook(this.serving.codebook),
-        editId,
-      );
+      this.ensureWritable();
+      const codebook = await this.rolledBack(editId);
       const entry: EditLogEntry = {
         kind: 'rollback',
         position: this.position + 1,
         time: new Date().toISOString(),
         editId,
       };
-      await this.appendToLog([entry]);
-      this.replaceEditors(decodeCodebook(bytes));
-      const item = this.history.get(editId);
-      if (item !== undefined) item.rolledBackAt = entry.time;
+      await this.appendToLog([entry], () => this.replaceEditors(codebook));
+      recordHistory(this.history, this.idempotency, entry);
       this.metrics.rollbacks++;
       this.checkpointLater(true);
       return { id: editId, keys: this.serving.codebook.size };
@@ -264,9 +265,9 @@ export class GraceService {
 
   /** Stores the committed codebook under a new id (unique by construction); a later restore logs that id. */
   snapshot(): Promise<{ id: string; logPosition: number; keys: number }> {
-    this.guard.ensureWritable();
+    this.ensureWritable();
     return this.queue.run(async () => {
-      this.guard.ensureWritable();
+      this.ensureWritable();
       const id = `snapshot-${this.position}-${randomUUID()}`;
       await this.guard.write((store) =>
         store.saveSnapshot({
@@ -281,9 +282,9 @@ export class GraceService {
   }
 
   restore(snapshotId: string): Promise<{ id: string; keys: number }> {
-    this.guard.ensureWritable();
+    this.ensureWritable();
     return this.queue.run(async () => {
-      this.guard.ensureWritable();
+      this.ensureWritable();
       const snapshot = await this.store.loadSnapshot(snapshotId);
       if (snapshot === undefined) {
         throw new InputError('UNKNOWN_SNAPSHOT', '/id', `no snapshot ${JSON.stringify(snapshotId)}`, 404);
@@ -295,12 +296,46 @@ export class GraceService {
         time: new Date().toISOString(),
         snapshotId,
       };
-      await this.appendToLog([entry]);
-      this.replaceEditors(codebook);
+      await this.appendToLog([entry], () => this.replaceEditors(codebook));
       this.metrics.restores++;
       this.checkpointLater(true);
       return { id: snapshotId, keys: codebook.size };
     });
+  }
+
+  /**
+   * Reads the log after the committed position and applies it in order, behind every earlier mutation: a
+   * replica following the writer, or a new writer catching up before it takes edits. Edits apply their
+   * logged deltas, rollbacks and restores run as on the writer, so the codebook is the writer's, byte for byte.
+   */
+  catchUp(): Promise<number> {
+    return this.queue.run(async () => {
+      const entries = await this.store.read(this.position);
+      for (const entry of entries) {
+        if (entry.position !== this.position + 1) {
+          throw new Error(`the edit log skips from ${this.position} to ${entry.position}`);
+        }
+        if (entry.kind === 'edit') {
+          // Someone else's edit: a working copy made before it is stale.
+          this.dropTrainingCopy();
+          this.applyLoggedEdits([entry]);
+        } else {
+          const codebook =
+            entry.kind === 'rollback'
+              ? await this.rolledBack(entry.editId)
+              : await loadRestoredSnapshot(this.servedModel, this.store, entry);
+          this.replaceEditors(codebook);
+          recordHistory(this.history, this.idempotency, entry);
+        }
+        this.advanceTo(entry.position, 1);
+      }
+      return entries.length;
+    });
+  }
+
+  /** Resolves true once the committed codebook includes log position `position`, false after the timeout. */
+  waitForLogPosition(position: number, timeoutMilliseconds: number): Promise<boolean> {
+    return this.positionWaiters.wait(position, this.position, timeoutMilliseconds);
   }
 
   listSnapshots(): ReturnType<EditLogStore['listSnapshots']> {
@@ -330,15 +365,40 @@ export class GraceService {
     await this.store.close();
   }
 
-  private async appendToLog(entries: readonly EditLogEntry[]): Promise<void> {
+  /** Appends durably, then `apply`s the entries to the committed codebook and moves the position past them. */
+  private async appendToLog(entries: readonly EditLogEntry[], apply: () => void): Promise<void> {
     await this.guard.write((store) => store.append(entries));
-    this.entriesSinceCheckpoint += entries.length;
-    this.position = entries.at(-1)?.position ?? this.position;
+    apply();
+    this.advanceTo(entries.at(-1)?.position ?? this.position, entries.length);
+  }
+
+  private advanceTo(position: number, entries: number): void {
+    this.entriesSinceCheckpoint += entries;
+    this.position = position;
+    this.positionWaiters.reached(position);
+  }
+
+  /** The committed codebook with `editId` rolled back, computed in a worker thread (never in place). */
+  private async rolledBack(editId: string): Promise<Codebook> {
+    const bytes = await this.codebookWorker.call<Uint8Array>(
+      'rollback',
+      encodeCodebook(this.serving.codebook),
+      editId,
+    );
+    return decodeCodebook(bytes);
+  }
+
+  /** Refuses a mutation (503) on a replica that is not the writer, or while the log cannot be written. */
+  private ensureWritable(): void {
+    if (!this.role.isWriter()) throw new NotWriterError(this.role.writerAddress());
+    this.guard.ensureWritable();
   }
 
   /** Queues a checkpoint of the committed codebook when due (or `now`), behind the running mutation. */
   private checkpointLater(now = false): void {
     const interval = this.options.checkpointInterval ?? 1000;
+    // Only the writer checkpoints: replicas hold the same bytes at the same positions.
+    if (!this.role.isWriter()) return;
     if (!now && this.entriesSinceCheckpoint < interval) return;
     if (this.entriesSinceCheckpoint === 0) return;
     this.entriesSinceCheckpoint = 0;
@@ -385,7 +445,7 @@ export class GraceService {
           milliseconds: result.milliseconds,
         });
       }
-      await this.appendToLog(entries);
+      await this.appendToLog(entries, () => this.applyLoggedEdits(entries));
     } catch (error) {
       // Nothing was acknowledged: the working copy goes back to the committed codebook.
       this.dropTrainingCopy();
@@ -395,19 +455,20 @@ export class GraceService {
       }
       throw error;
     }
-    const logged: LoggedEdit[] = [];
-    for (const entry of entries) {
-      if (entry.kind !== 'edit') continue;
-      applyLoggedEdit(this.serving.codebook, entry.edit, entry.time);
-      this.history.set(entry.edit.editId, historyItem(entry.edit, entry.time));
-      this.metrics.countEdit(entry.edit.operation);
-      logged.push(entry.edit);
-    }
-    if (idempotencyKey !== undefined) this.idempotency.set(idempotencyKey, logged);
-    this.committedVersion++;
     this.metrics.editSeconds += (performance.now() - started) / 1000;
     this.checkpointLater();
     return accepted;
+  }
+
+  /** Applies logged edits to the committed codebook from their deltas (no training), with their history. */
+  private applyLoggedEdits(entries: readonly EditLogEntry[]): void {
+    for (const entry of entries) {
+      if (entry.kind !== 'edit') continue;
+      applyLoggedEdit(this.serving.codebook, entry.edit, entry.time);
+      recordHistory(this.history, this.idempotency, entry);
+      this.metrics.countEdit(entry.edit.operation);
+    }
+    this.committedVersion++;
   }
 
   /** For each key, the id of the last active edit routed to it; cached per committed version. */
