@@ -181,6 +181,8 @@ function registerRoutes(
       logPosition: service.logPosition,
       keys: service.codebook.size,
       queueDepth: service.queueDepth,
+      writer: service.role.isWriter(),
+      writerAddress: service.role.writerAddress(),
     });
   });
   app.get('/metrics', { schema: schemas.metrics, config: read }, async (_request, reply) =>

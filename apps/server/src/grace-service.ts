@@ -96,7 +96,8 @@ export class GraceService {
   private readonly options: GraceServiceOptions;
   private readonly queue = new SerialQueue();
   private readonly guard: StoreGuard;
-  private readonly role: WriterRole;
+  /** Whether this process takes edits now, and where the writer is. */
+  readonly role: WriterRole;
   private readonly positionWaiters = new LogPositionWaiters();
   private readonly codebookWorker = new WorkerClient(workerScript('codebook-worker'), null);
   private serving: GraceEditor<unknown>;
