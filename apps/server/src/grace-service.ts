@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import {
   type Codebook,
   decodeCodebook,
-  type EditOperation,
   encodeCodebook,
   type GraceBackend,
   type GraceEditor,
   isGraceError,
 } from '@grace/core';
+import type { AcceptedEdit, EditBatchResult, EditInput } from './accepted-edit.js';
 import { cooperativeBackend } from './cooperative-backend.js';
 import { type EditPage, listActiveEdits, listEditHistory } from './edit-listing.js';
-import type { EditLogEntry, EditLogStore, LoggedEdit, LoggedEditSummary } from './edit-log-store.js';
+import type { EditLogEntry, EditLogStore, LoggedEditSummary } from './edit-log-store.js';
 import { answerFromLog } from './idempotent-answer.js';
 import { InputError } from './input-error.js';
 import { keyOwners } from './key-owners.js';
@@ -32,9 +32,11 @@ import { servedEditor } from './served-editor.js';
 import type { ServedLabel, ServedModel } from './served-model.js';
 import { ServiceMetrics } from './service-metrics.js';
 import { type Readiness, StoreGuard } from './store-guard.js';
+import { trainLoggedEdit } from './train-logged-edit.js';
 import { WorkerClient, workerScript } from './worker-client.js';
 import { NotWriterError, soleWriter, type WriterRole } from './writer-role.js';
 
+export type { AcceptedEdit, EditBatchResult, EditInput } from './accepted-edit.js';
 export type { ServedPrediction } from './prediction-pool.js';
 
 export interface GraceServiceOptions {
@@ -54,29 +56,6 @@ export interface GraceServiceOptions {
   readonly role?: WriterRole;
 }
 
-/** One correction: a model input (already converted from JSON) and the label it should get. */
-export interface EditInput {
-  readonly input: unknown;
-  readonly json: unknown;
-  readonly label: ServedLabel;
-}
-
-export interface AcceptedEdit {
-  readonly id: string;
-  readonly operation: EditOperation;
-  readonly keyIndex: number;
-  readonly loss: readonly number[];
-  /** Whether the model now gives the label for this input. */
-  readonly fixed: boolean;
-  readonly milliseconds: number;
-}
-
-/** An edit batch's answer; `replayed` when an `Idempotency-Key` matched an earlier request (nothing redone). */
-export interface EditBatchResult {
-  readonly edits: AcceptedEdit[];
-  readonly replayed: boolean;
-}
-
 /**
  * The served model with its codebook, its durable log and its edit queue.
  *
@@ -86,7 +65,8 @@ export interface EditBatchResult {
  * iterations). An edit is trained on the working copy, its result appended to the log (durable), and only
  * then applied to the serving codebook from the logged delta — exactly what a restart's replay does. A
  * rollback is computed in a worker thread on a copy, logged, then swapped in. Every rollback or restore, and
- * every `checkpointInterval` entries, the codebook is checkpointed so a restart replays only the tail.
+ * every `checkpointInterval` entries, the codebook is checkpointed so a restart replays only the tail. On a
+ * shared log only the writer (`role`) mutates; every process applies what others logged with {@link catchUp}.
  */
 export class GraceService {
   readonly servedModel: ServedModel;
@@ -420,31 +400,9 @@ export class GraceService {
     try {
       for (const example of examples) {
         const position = this.position + entries.length + 1;
-        const id = `edit-${position}`;
-        const result = await this.training().edit({ input: example.input, label: example.label, id });
-        const { record } = result;
-        const edit: LoggedEdit = {
-          editId: id,
-          label: example.label,
-          query: record.query,
-          value: record.value,
-          operation: record.operation,
-          keyIndex: record.keyIndex,
-          loss: record.loss,
-          ...(record.inputDigest === undefined ? {} : { inputDigest: record.inputDigest }),
-          input: example.json,
-          fixed: result.fixed,
-          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-        };
-        entries.push({ kind: 'edit', position, time: record.time, edit });
-        accepted.push({
-          id,
-          operation: record.operation,
-          keyIndex: record.keyIndex,
-          loss: record.loss,
-          fixed: result.fixed,
-          milliseconds: result.milliseconds,
-        });
+        const trained = await trainLoggedEdit(this.training(), example, position, idempotencyKey);
+        entries.push(trained.entry);
+        accepted.push(trained.accepted);
       }
       await this.appendToLog(entries, () => this.applyLoggedEdits(entries));
     } catch (error) {
