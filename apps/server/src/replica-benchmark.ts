@@ -14,7 +14,8 @@ import { editHistoryInputs, editThroughFailover, ReplicaSet, sleep } from './rep
  * 1. predictions/s of 1 process, then of `--replicas` processes (autocannon, 12 connections in all, spread
  *    evenly, one input per request);
  * 2. replication lag: edits stream to the writer; after each acknowledgement at position P, every other
- *    replica is asked to predict at `minimumLogPosition: P`, timed from the acknowledgement to its answer;
+ *    replica is asked to predict at `minimumLogPosition: P`, timed from the acknowledgement to its answer
+ *    (an upper bound of the lag: it includes one prediction round trip, also reported alone);
  * 3. `--kills` times: SIGKILL the writer while edits stream (clients retry with their `Idempotency-Key` and
  *    follow `GRACE-Writer`), start a replacement; then count acknowledged edits missing or doubled.
  */
@@ -75,6 +76,7 @@ async function replicationLag(set: ReplicaSet, seconds: number): Promise<Record<
   const writer = await set.writer();
   const replicas = set.alive().filter((replica) => replica !== writer);
   const lags: number[] = [];
+  const alone: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   for (let index = 0; performance.now() < deadline; index++) {
     const response = await fetch(`${writer.url}/v1/edits`, {
@@ -87,17 +89,31 @@ async function replicationLag(set: ReplicaSet, seconds: number): Promise<Record<
     const { logPosition } = (await response.json()) as { logPosition: number };
     await Promise.all(
       replicas.map(async (replica) => {
-        const read = await fetch(`${replica.url}/v1/predict`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ inputs: [[0, 0]], minimumLogPosition: logPosition }),
-        });
-        if (!read.ok) throw new Error(`read at ${logPosition} failed: ${read.status} ${await read.text()}`);
-        lags.push(performance.now() - acknowledged);
+        lags.push(await timedPredict(replica.url, acknowledged, logPosition));
+        // The same request once more, now certainly at that position: what a prediction costs alone.
+        alone.push(await timedPredict(replica.url, performance.now(), logPosition));
       }),
     );
   }
-  return { samples: lags.length, ...quantiles(lags) };
+  const predictionAlone = quantiles(alone);
+  return {
+    samples: lags.length,
+    ...quantiles(lags),
+    predictionAloneP50: predictionAlone.p50,
+    predictionAloneP99: predictionAlone.p99,
+  };
+}
+
+/** Milliseconds from `since` until `url` answers a prediction at log position `position` or later. */
+async function timedPredict(url: string, since: number, position: number): Promise<number> {
+  const read = await fetch(`${url}/v1/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ inputs: [[0, 0]], minimumLogPosition: position }),
+  });
+  if (!read.ok) throw new Error(`read at ${position} failed: ${read.status} ${await read.text()}`);
+  await read.body?.cancel();
+  return performance.now() - since;
 }
 
 /** SIGKILLs the writer `kills` times while edits stream; counts acknowledged edits lost or doubled. */
