@@ -3,29 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EditLogEntry, StoreUnavailableError } from './edit-log-store.js';
 import { type PostgresCluster, postgresUnavailableReason, startPostgresCluster } from './postgres-cluster.js';
 import { PostgresEditLogStore } from './postgres-edit-log-store.js';
+import { editEntry, identity } from './test-support/log-entries.js';
 
 const unavailable = postgresUnavailableReason();
-const identity = { model: 'synthetic', layerId: 'layer0', keyDimension: 2, valueDimension: 3 };
-
-function editEntry(position: number): EditLogEntry {
-  return {
-    kind: 'edit',
-    position,
-    time: new Date(Date.UTC(2026, 0, 1, 0, 0, position)).toISOString(),
-    edit: {
-      editId: `edit-${position}`,
-      label: 1,
-      // Values that are not exactly representable in decimal, to prove the bytes survive.
-      query: Float32Array.of(Math.fround(0.1), -Math.fround(1 / 3)),
-      value: Float32Array.of(Math.fround(Math.PI), 1e-38, -0),
-      operation: 'ADD',
-      keyIndex: position - 1,
-      loss: [0.7, 0.1, 1e-300],
-      input: [0.1, -0.3333],
-      idempotencyKey: `key-${position}`,
-    },
-  };
-}
+/** {@link editEntry} with the idempotency key a client sent. */
+const keyedEntry = (position: number): EditLogEntry => {
+  const entry = editEntry(position);
+  return entry.kind === 'edit'
+    ? { ...entry, edit: { ...entry.edit, idempotencyKey: `key-${position}` } }
+    : entry;
+};
 
 describe.skipIf(unavailable !== null)(
   `PostgresEditLogStore${unavailable === null ? '' : ` (skipped: ${unavailable})`}`,
@@ -61,10 +48,10 @@ describe.skipIf(unavailable !== null)(
         time: '2026-01-01T00:01:00.000Z',
         editId: 'edit-1',
       };
-      await store.append([editEntry(1), editEntry(2)]);
+      await store.append([keyedEntry(1), keyedEntry(2)]);
       await store.append([rollback]);
       expect(await store.lastPosition()).toBe(3);
-      expect(await store.read()).toEqual([editEntry(1), editEntry(2), rollback]);
+      expect(await store.read()).toEqual([keyedEntry(1), keyedEntry(2), rollback]);
       expect((await store.read(2)).map((entry) => entry.position)).toEqual([3]);
       const summaries = await store.readSummaries();
       expect(summaries[0]).toMatchObject({
@@ -75,10 +62,10 @@ describe.skipIf(unavailable !== null)(
       // A second writer that still believes the log ends at 2 (or one skipping ahead) is refused, and the
       // refusal ends its writer connection: it must re-read the log before writing again.
       const stale = await writableStore();
-      await expect(stale.append([editEntry(3)])).rejects.toThrow(StoreUnavailableError);
-      await expect(stale.append([editEntry(4)])).rejects.toThrow(/writer lease/);
+      await expect(stale.append([keyedEntry(3)])).rejects.toThrow(StoreUnavailableError);
+      await expect(stale.append([keyedEntry(4)])).rejects.toThrow(/writer lease/);
       const skipping = await writableStore();
-      await expect(skipping.append([editEntry(5)])).rejects.toThrow(/log is at 3/);
+      await expect(skipping.append([keyedEntry(5)])).rejects.toThrow(/log is at 3/);
       expect(await store.lastPosition()).toBe(3);
       await Promise.all([store.close(), stale.close(), skipping.close()]);
     });
@@ -86,7 +73,7 @@ describe.skipIf(unavailable !== null)(
     it('appends only through the writer connection and refuses a log written for another model', async () => {
       const store = new PostgresEditLogStore(url);
       await store.open(identity);
-      await expect(store.append([editEntry(4)])).rejects.toThrow(/writer lease/);
+      await expect(store.append([keyedEntry(4)])).rejects.toThrow(/writer lease/);
       await expect(store.open({ ...identity, keyDimension: 5 })).rejects.toThrow(/was written for/);
       await store.close();
     });
@@ -115,7 +102,7 @@ describe.skipIf(unavailable !== null)(
       await store.truncateAfter(2);
       expect(await store.lastPosition()).toBe(2);
       expect((await store.checkpoints()).map((checkpoint) => checkpoint.position)).toEqual([2]);
-      await store.append([editEntry(3)]);
+      await store.append([keyedEntry(3)]);
       expect(await store.lastPosition()).toBe(3);
       await store.close();
     });
