@@ -6,6 +6,7 @@ import {
   negativeLogLikelihoodLossTranslator,
   softmaxCrossEntropyLossTranslator,
 } from './translate-softmax-cross-entropy-loss.js';
+import { splitTranslator } from './translate-split.js';
 
 /**
  * A Reshape target for the probed output shape: a symbolic dimension becomes `0` (copy) where the input has the
@@ -189,6 +190,8 @@ export const onnxOpTranslators: Readonly<Record<string, OnnxOpTranslator>> = {
   Identity: passThrough,
   Transpose: passThrough,
   Gather: passThrough,
+  Where: passThrough,
+  IsNaN: passThrough,
   LayerNormalization: layerNormalizationTranslator,
   Softmax: softmax,
   LogSoftmax: softmax,
@@ -198,6 +201,7 @@ export const onnxOpTranslators: Readonly<Record<string, OnnxOpTranslator>> = {
   Flatten: reshaping(['axis']),
   Squeeze: reshaping(['axes']),
   Unsqueeze: reshaping(['axes']),
+  Split: splitTranslator,
   Dropout: dropout,
   Cast: cast,
   SoftmaxCrossEntropyLoss: softmaxCrossEntropyLossTranslator,

@@ -184,6 +184,26 @@ const cases: GradientCase[] = [
     outputShape: [2, 6, 2],
   },
   {
+    type: 'Where',
+    title: 'a [2,1,3] mask over [2,4,3] scores and a scalar',
+    attributes: {},
+    inputs: [
+      { data: Float32Array.from([1, 0, 1, 0, 0, 1]), shape: [2, 1, 3] },
+      floats([2, 4, 3]),
+      { data: Float32Array.of(-3), shape: [] },
+    ],
+    needed: [false, true, true],
+    outputShape: [2, 4, 3],
+  },
+  {
+    type: 'IsNaN',
+    title: 'finite values (the mask is constant around them)',
+    attributes: {},
+    inputs: [floats([2, 3])],
+    needed: [true],
+    outputShape: [2, 3],
+  },
+  {
     type: 'SoftmaxCrossEntropyLoss',
     title: 'mean, one row ignored',
     attributes: { reduction: 'mean', ignoreIndex: -1 },

@@ -99,6 +99,8 @@ export function createHostOpKernels(adapter: HostTensorAdapter): SuffixKernels {
     Transpose: hostKernel('Transpose', hostOps.Transpose, adapter),
     Gather: hostKernel('Gather', hostOps.Gather, adapter),
     Concat: hostKernel('Concat', hostOps.Concat, adapter),
+    Where: hostKernel('Where', hostOps.Where, adapter),
+    IsNaN: hostKernel('IsNaN', hostOps.IsNaN, adapter),
     SoftmaxCrossEntropyLoss: hostKernel('SoftmaxCrossEntropyLoss', hostOps.SoftmaxCrossEntropyLoss, adapter),
     SigmoidCrossEntropyLoss: hostKernel('SigmoidCrossEntropyLoss', hostOps.SigmoidCrossEntropyLoss, adapter),
     MeanSquaredErrorLoss: hostKernel('MeanSquaredErrorLoss', hostOps.MeanSquaredErrorLoss, adapter),

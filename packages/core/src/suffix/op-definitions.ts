@@ -28,6 +28,7 @@ import {
   sqrtDefinition,
   tanhDefinition,
 } from './ops/unary-ops.js';
+import { isNaNDefinition, whereDefinition } from './ops/where.js';
 
 /**
  * Core's definition of every op of set v1, as a plain object: the graph builder and the executor look ops up
@@ -57,6 +58,8 @@ export const opDefinitions: OpDefinitions = {
   Transpose: transposeDefinition,
   Gather: gatherDefinition,
   Concat: concatDefinition,
+  Where: whereDefinition,
+  IsNaN: isNaNDefinition,
   SoftmaxCrossEntropyLoss: softmaxCrossEntropyLossDefinition,
   SigmoidCrossEntropyLoss: sigmoidCrossEntropyLossDefinition,
   MeanSquaredErrorLoss: meanSquaredErrorLossDefinition,

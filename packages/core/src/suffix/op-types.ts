@@ -50,6 +50,10 @@ export interface SuffixOpAttributes {
    * output `data.shape[:axis] + indices.shape + data.shape[axis+1:]`.
    */
   Gather: { readonly axis: number };
+  /** `condition ? X : Y`, broadcast; the float condition is true where non-zero; no gradient for it. */
+  Where: Record<string, never>;
+  /** 1 where the input is NaN, else 0 (float32); zero gradient. */
+  IsNaN: Record<string, never>;
   /**
    * ONNX SoftmaxCrossEntropyLoss: scores `[N, C]`, int32 labels `[N]`; rows whose label equals `ignoreIndex`
    * count neither in the sum nor in the mean's denominator; with `mean` and every row ignored the loss is 0
@@ -89,6 +93,8 @@ export const suffixOpTypes: readonly SuffixOpType[] = Object.freeze([
   'Transpose',
   'Gather',
   'Concat',
+  'Where',
+  'IsNaN',
   'SoftmaxCrossEntropyLoss',
   'SigmoidCrossEntropyLoss',
   'MeanSquaredErrorLoss',

@@ -4,7 +4,9 @@ import type { ReferenceArray } from './reference-kernels.js';
 import {
   type ReferenceResult,
   referenceBinary,
+  referenceIsNaN,
   referenceUnary,
+  referenceWhere,
 } from './reference-ops/reference-elementwise.js';
 import {
   referenceConcat,
@@ -78,6 +80,8 @@ export const referenceOps: ReferenceOps = {
       inputs.map((_, index) => required(inputs, index)),
       attributes.axis,
     ),
+  Where: (inputs) => referenceWhere(required(inputs, 0), required(inputs, 1), required(inputs, 2)),
+  IsNaN: (inputs) => referenceIsNaN(required(inputs, 0)),
   SoftmaxCrossEntropyLoss: (inputs, attributes) =>
     referenceSoftmaxCrossEntropyLoss(required(inputs, 0), required(inputs, 1).data, attributes),
   SigmoidCrossEntropyLoss: (inputs, attributes) =>

@@ -66,3 +66,25 @@ export function referenceUnary(op: ReferenceUnaryOp, input: ReferenceArray): Ref
   const apply = unaryFunctions[op];
   return { data: Float64Array.from(input.data, (x) => apply(x)), shape: input.shape };
 }
+
+/** ONNX Where on a float condition (true where non-zero), the three inputs broadcast, in float64. */
+export function referenceWhere(
+  condition: ReferenceArray,
+  whenTrue: ReferenceArray,
+  whenFalse: ReferenceArray,
+): ReferenceResult {
+  const shape = broadcastPair(broadcastPair(condition.shape, whenTrue.shape), whenFalse.shape);
+  const data = new Float64Array(elementCount(shape));
+  for (let flat = 0; flat < data.length; flat++) {
+    const coordinates = coordinatesOf(flat, shape);
+    const chosen =
+      condition.data[broadcastSourceIndex(coordinates, condition.shape)] !== 0 ? whenTrue : whenFalse;
+    data[flat] = chosen.data[broadcastSourceIndex(coordinates, chosen.shape)] as number;
+  }
+  return { data, shape };
+}
+
+/** ONNX IsNaN as a float 0/1 mask. */
+export function referenceIsNaN(input: ReferenceArray): ReferenceResult {
+  return { data: Float64Array.from(input.data, (x) => (Number.isNaN(x) ? 1 : 0)), shape: input.shape };
+}
