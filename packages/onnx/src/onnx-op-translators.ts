@@ -187,6 +187,7 @@ export const onnxOpTranslators: Readonly<Record<string, OnnxOpTranslator>> = {
   Tanh: passThrough,
   Sigmoid: passThrough,
   Sqrt: passThrough,
+  Erf: passThrough,
   Identity: passThrough,
   Transpose: passThrough,
   Gather: passThrough,

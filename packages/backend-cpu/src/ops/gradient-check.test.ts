@@ -109,6 +109,7 @@ const cases: GradientCase[] = [
   { type: 'Tanh', title: 'random', attributes: {}, inputs: [floats([2, 5], -2, 2)], needed: all(1) },
   { type: 'Sigmoid', title: 'random', attributes: {}, inputs: [floats([2, 5], -3, 3)], needed: all(1) },
   { type: 'Sqrt', title: 'positive', attributes: {}, inputs: [floats([2, 5], 0.5, 3)], needed: all(1) },
+  { type: 'Erf', title: 'signed', attributes: {}, inputs: [floats([2, 5], -3, 3)], needed: all(1) },
   { type: 'Identity', title: 'random', attributes: {}, inputs: [floats([2, 5])], needed: all(1) },
   {
     type: 'Softmax',

@@ -89,6 +89,7 @@ export function createHostOpKernels(adapter: HostTensorAdapter): SuffixKernels {
     Tanh: hostKernel('Tanh', hostOps.Tanh, adapter),
     Sigmoid: hostKernel('Sigmoid', hostOps.Sigmoid, adapter),
     Sqrt: hostKernel('Sqrt', hostOps.Sqrt, adapter),
+    Erf: hostKernel('Erf', hostOps.Erf, adapter),
     Identity: hostKernel('Identity', hostOps.Identity, adapter),
     Softmax: hostKernel('Softmax', hostOps.Softmax, adapter),
     LogSoftmax: hostKernel('LogSoftmax', hostOps.LogSoftmax, adapter),

@@ -31,6 +31,7 @@ export const hostOps: HostOps = Object.freeze({
   Tanh: unaryHostOp('Tanh'),
   Sigmoid: unaryHostOp('Sigmoid'),
   Sqrt: unaryHostOp('Sqrt'),
+  Erf: unaryHostOp('Erf'),
   Identity: unaryHostOp('Identity'),
   Softmax: softmaxHostOp('Softmax'),
   LogSoftmax: softmaxHostOp('LogSoftmax'),

@@ -28,6 +28,7 @@ export function createWebGpuOpKernels(context: WebGpuContext): SuffixKernels {
     Tanh: unaryKernel(context, 'Tanh'),
     Sigmoid: unaryKernel(context, 'Sigmoid'),
     Sqrt: unaryKernel(context, 'Sqrt'),
+    Erf: unaryKernel(context, 'Erf'),
     Identity: unaryKernel(context, 'Identity'),
     Softmax: softmaxKernel(context, 'Softmax'),
     LogSoftmax: softmaxKernel(context, 'LogSoftmax'),

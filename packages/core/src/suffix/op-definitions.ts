@@ -21,6 +21,7 @@ import { reshapeDefinition } from './ops/reshape.js';
 import { logSoftmaxDefinition, softmaxDefinition } from './ops/softmax.js';
 import { transposeDefinition } from './ops/transpose.js';
 import {
+  erfDefinition,
   geluDefinition,
   identityDefinition,
   reluDefinition,
@@ -48,6 +49,7 @@ export const opDefinitions: OpDefinitions = {
   Tanh: tanhDefinition,
   Sigmoid: sigmoidDefinition,
   Sqrt: sqrtDefinition,
+  Erf: erfDefinition,
   Identity: identityDefinition,
   Softmax: softmaxDefinition,
   LogSoftmax: logSoftmaxDefinition,

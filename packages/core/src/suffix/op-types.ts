@@ -30,6 +30,8 @@ export interface SuffixOpAttributes {
   Tanh: Record<string, never>;
   Sigmoid: Record<string, never>;
   Sqrt: Record<string, never>;
+  /** The error function. */
+  Erf: Record<string, never>;
   Identity: Record<string, never>;
   /** Along one axis (ONNX opset >= 13 semantics). */
   Softmax: { readonly axis: number };
@@ -83,6 +85,7 @@ export const suffixOpTypes: readonly SuffixOpType[] = Object.freeze([
   'Tanh',
   'Sigmoid',
   'Sqrt',
+  'Erf',
   'Identity',
   'Softmax',
   'LogSoftmax',

@@ -65,6 +65,7 @@ export const referenceOps: ReferenceOps = {
   Tanh: (inputs) => referenceUnary('Tanh', required(inputs, 0)),
   Sigmoid: (inputs) => referenceUnary('Sigmoid', required(inputs, 0)),
   Sqrt: (inputs) => referenceUnary('Sqrt', required(inputs, 0)),
+  Erf: (inputs) => referenceUnary('Erf', required(inputs, 0)),
   Identity: (inputs) => referenceUnary('Identity', required(inputs, 0)),
   Softmax: (inputs, attributes) => referenceSoftmax(required(inputs, 0), attributes.axis),
   LogSoftmax: (inputs, attributes) => referenceLogSoftmax(required(inputs, 0), attributes.axis),

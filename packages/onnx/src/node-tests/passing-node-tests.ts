@@ -21,6 +21,7 @@ export const passingNodeTests: Readonly<Record<string, readonly string[]>> = {
     'test_dropout_default_ratio',
     'test_dropout_random_old',
   ],
+  Erf: ['test_erf'],
   Flatten: [
     'test_flatten_axis0',
     'test_flatten_axis1',

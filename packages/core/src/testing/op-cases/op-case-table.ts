@@ -160,6 +160,8 @@ export const opCaseTable: readonly OpCaseSpec[] = [
   { op: 'Tanh', name: '[3,5]', inputs: [input([3, 5], 'wide')] },
   { op: 'Sigmoid', name: '[3,5]', inputs: [input([3, 5], 'wide')] },
   { op: 'Sqrt', name: '[3,4]', inputs: [input([3, 4], 'positive')] },
+  { op: 'Erf', name: '[3,6] wide', inputs: [input([3, 6], 'wide')] },
+  { op: 'Erf', name: '[2,5] signed', inputs: [input([2, 5])] },
   { op: 'Identity', name: '[2,3]', inputs: [input([2, 3])] },
   { op: 'Gelu', name: 'erf [3,6]', inputs: [input([3, 6], 'wide')] },
   { op: 'Gelu', name: 'erf [2,5] signed', inputs: [input([2, 5])], attributes: { approximate: 'none' } },

@@ -39,7 +39,15 @@ export function referenceBinary(
 }
 
 /** The element-wise unary ops of set v1, Gelu in both forms. */
-export type ReferenceUnaryOp = 'Relu' | 'Tanh' | 'Sigmoid' | 'Sqrt' | 'Identity' | 'GeluErf' | 'GeluTanh';
+export type ReferenceUnaryOp =
+  | 'Relu'
+  | 'Tanh'
+  | 'Sigmoid'
+  | 'Sqrt'
+  | 'Erf'
+  | 'Identity'
+  | 'GeluErf'
+  | 'GeluTanh';
 
 /** Exact Gelu: x·Φ(x) = x/2 · (1 + erf(x/√2)). */
 export function referenceGeluErf(x: number): number {
@@ -56,6 +64,7 @@ const unaryFunctions: Record<ReferenceUnaryOp, (x: number) => number> = {
   Tanh: Math.tanh,
   Sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   Sqrt: Math.sqrt,
+  Erf: referenceErf,
   Identity: (x) => x,
   GeluErf: referenceGeluErf,
   GeluTanh: referenceGeluTanh,
