@@ -2,6 +2,7 @@ export { cutOnnxModel, type EditPoint, listEditPoints, type OnnxCut } from './cu
 export * from './export-edited-model.js';
 export * from './import-onnx-graph.js';
 export * from './import-suffix-graph.js';
+export * from './load-onnx-causal-lm.js';
 export * from './load-onnx-model.js';
 export { batchFeeds, type OnnxInput, type OnnxInputSpec, resolveInputSpecs } from './onnx-inputs.js';
 export * from './onnx-model-builder.js';
