@@ -1,5 +1,6 @@
 import {
   GraceError,
+  type PivotKeyIndexOptions,
   planRowSync,
   type RowMirror,
   rowMirrorWidth,
@@ -7,6 +8,7 @@ import {
   type Tensor,
 } from '@grace/core';
 import { CpuTensor } from './cpu-tensor.js';
+import { MirrorRowDataSource } from './mirror-row-data.js';
 
 /**
  * The cpu backend's {@link RowMirror}: it computes on host memory, so it reads the host's own array instead
@@ -15,9 +17,17 @@ import { CpuTensor } from './cpu-tensor.js';
  *
  * This is the one place where a cpu tensor shares memory with its caller; the mirror's contract (the host
  * reports every change with a `sync` before kernels read the tensor again) is what makes it safe.
+ *
+ * Each sync also tells the mirror's row data (`mirrorRowData`: key norms, the pivot index with `pivotOptions`,
+ * null for none) which rows changed, so the search keeps them current in O(D) per edit.
  */
-export function createCpuRowMirror(owner: object, rowShape: Shape): RowMirror {
+export function createCpuRowMirror(
+  owner: object,
+  rowShape: Shape,
+  pivotOptions: PivotKeyIndexOptions | null,
+): RowMirror {
   const width = rowMirrorWidth(rowShape);
+  const rowData = new MirrorRowDataSource(width, pivotOptions);
   const frozenRowShape = Object.freeze([...rowShape]);
   let rows = -1;
   let view: CpuTensor<'float32'> | null = null;
@@ -36,6 +46,7 @@ export function createCpuRowMirror(owner: object, rowShape: Shape): RowMirror {
       checkLive();
       const plan = planRowSync(width, rows, host, changedRows);
       view = new CpuTensor(owner, 'float32', host, [plan.rows, ...frozenRowShape]);
+      rowData.follow(host, plan, view);
       rows = plan.rows;
     },
     tensor(): Tensor<'float32'> {
