@@ -45,8 +45,9 @@ export interface LandeOverheadRow {
 
 /**
  * Keys are dense1 inputs of stream snippets (what a lifelong run adds), with random values and radius eps_init;
- * the batch is snippets of the other articles. Engines: the cpu backend's own exact loop, and the same backend
- * searching with onnxruntime's MLAS product (exact recheck).
+ * the batch is snippets of the other articles. Engines: the cpu backend (its pivot index on, the default), the
+ * same without the pivot index (its exact loop over every key), and searching with onnxruntime's MLAS product
+ * (exact recheck; pivot index on).
  */
 export async function runLandeOverheadBenchmark(
   config: LandeOverheadConfig,
@@ -69,6 +70,7 @@ export async function runLandeOverheadBenchmark(
   const keyRows = await dense1Inputs(createCpuBackend(), keyPool);
   const engines: readonly { readonly name: string; readonly backend: GraceBackend }[] = [
     { name: 'cpu', backend: createCpuBackend() },
+    { name: 'cpu, no pivot index', backend: createCpuBackend({ pivotIndex: false }) },
     { name: 'cpu-ort', backend: createCpuBackend({ dotProducts: createOnnxruntimeDotProducts() }) },
   ];
   const rows: LandeOverheadRow[] = [];
