@@ -13,7 +13,8 @@ import { MirrorRowDataSource } from './mirror-row-data.js';
 /**
  * The cpu backend's {@link RowMirror}: it computes on host memory, so it reads the host's own array instead
  * of copying it. A sync only wraps the host's current view in a new tensor handle — O(1) whatever the number
- * of rows or which rows changed — and a codebook is stored once (`backendBytes` is 0).
+ * of rows or which rows changed — and a codebook is stored once (`backendBytes` counts only the key norms and
+ * pivot index the search keeps beside it).
  *
  * This is the one place where a cpu tensor shares memory with its caller; the mirror's contract (the host
  * reports every change with a `sync` before kernels read the tensor again) is what makes it safe.
@@ -41,7 +42,10 @@ export function createCpuRowMirror(
     get rows() {
       return Math.max(0, rows);
     },
-    backendBytes: 0,
+    /** Only what the search derives from the rows (norms, pivot index): the rows themselves are the host's. */
+    get backendBytes() {
+      return rowData.bytes;
+    },
     sync(host: Float32Array, changedRows: readonly number[] | 'all'): void {
       checkLive();
       const plan = planRowSync(width, rows, host, changedRows);

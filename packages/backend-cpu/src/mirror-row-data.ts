@@ -53,6 +53,11 @@ export class MirrorRowDataSource implements MirrorRowData {
     private readonly pivotOptions: PivotKeyIndexOptions | null,
   ) {}
 
+  /** Bytes held for the derived data (norms, pivot index), spare capacity included. */
+  get bytes(): number {
+    return (this.norms?.values.byteLength ?? 0) + (this.index?.index.bytes ?? 0);
+  }
+
   /** Called by every sync, after `plan` was checked: records what changed, computes nothing. */
   follow(host: Float32Array, plan: RowSyncPlan, tensor: CpuTensor<'float32'>): void {
     this.host = host;
