@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCpuBackend } from '@grace/backend-cpu';
-import { Codebook, type GraceBackend, GraceEditor, SeededRandom } from '@grace/core';
+import { type GraceBackend, GraceEditor, SeededRandom } from '@grace/core';
 import { loadOnnxModel, type OnnxEditableModel, predictWithSuffixSession } from '@grace/onnx';
 import { createOnnxruntimeDotProducts } from '@grace/search-onnxruntime';
-import { summarizeTimings, type TimingSummary } from './statistics.js';
+import { codebookOfKeys, timeOverhead } from './editor-overhead.js';
+import type { TimingSummary } from './statistics.js';
 
 /** What one run measures. */
 export interface TransformerOverheadConfig {
@@ -126,51 +127,27 @@ export async function runTransformerOverheadBenchmark(
   const rows: TransformerOverheadRow[] = [];
   try {
     for (const keyCount of config.keyCounts) {
-      const codebook = (count: number) =>
-        Codebook.restore(
-          { keyDimension: model.keyDimension, valueDimension: model.valueDimension, layerId: model.layerId },
-          {
-            keys: keyRows.slice(0, count * model.keyDimension),
-            values: random.floats(count * model.valueDimension, -1, 1),
-            radii: new Float32Array(count).fill(config.radius),
-            labels: Array.from({ length: count }, (_, index) => index % 3),
-          },
-          [],
-          0,
-        );
+      const settings = { radius: config.radius, classes: 3, random };
       for (const { name, backend } of engines) {
         log(`transformer: ${name}, ${keyCount} keys`);
-        const plain = new GraceEditor(model, { backend, codebook: codebook(0) });
-        const edited = new GraceEditor(model, { backend, codebook: codebook(keyCount) });
-        const samples = { plain: [] as number[], edited: [] as number[] };
-        let hits = 0;
-        for (let repetition = 0; repetition < config.warmups + config.runs; repetition++) {
-          const order: ['plain' | 'edited', GraceEditor<Record<string, number[]>>][] = [
-            ['plain', plain],
-            ['edited', edited],
-          ];
-          if (repetition % 2 === 1) order.reverse();
-          for (const [path, editor] of order) {
-            const started = performance.now();
-            const served = await predictWithSuffixSession(model, editor, batch);
-            if (repetition >= config.warmups) samples[path].push(performance.now() - started);
-            if (path === 'edited' && repetition === 0) {
-              hits = Array.from(served.keyIndices).filter((key) => key >= 0).length / batch.length;
-            }
-          }
-        }
+        const plain = new GraceEditor(model, {
+          backend,
+          codebook: codebookOfKeys(model, keyRows, 0, settings),
+        });
+        const edited = new GraceEditor(model, {
+          backend,
+          codebook: codebookOfKeys(model, keyRows, keyCount, settings),
+        });
+        const served = await predictWithSuffixSession(model, edited, batch);
+        const hitRate = Array.from(served.keyIndices).filter((key) => key >= 0).length / batch.length;
+        const timing = await timeOverhead(
+          () => predictWithSuffixSession(model, plain, batch),
+          () => predictWithSuffixSession(model, edited, batch),
+          config,
+        );
         plain.dispose();
         edited.dispose();
-        const plainTiming = summarizeTimings(samples.plain);
-        const editedTiming = summarizeTimings(samples.edited);
-        rows.push({
-          engine: name,
-          keys: keyCount,
-          plain: plainTiming,
-          edited: editedTiming,
-          overhead: editedTiming.medianMs / plainTiming.medianMs - 1,
-          hitRate: hits,
-        });
+        rows.push({ engine: name, keys: keyCount, ...timing, hitRate });
       }
     }
   } finally {
