@@ -27,7 +27,10 @@ import { exactSquaredDistance } from './exact-nearest-key.js';
 
 /** Options of {@link PivotKeyIndex}. */
 export interface PivotKeyIndexOptions {
-  /** Pivots per key (distances stored per key: 8 bytes each). Default 8. */
+  /**
+   * Pivots per key (a float32 distance each, 4 bytes). Default: one per 16 key dimensions, 1 to 8, so that the
+   * index stays a small share of the keys' own memory (at D = 768, 40 bytes per key against 3,072).
+   */
   readonly pivots?: number;
   /** Keys needed before the pivots are chosen (from the keys then present); fewer keys leave every row undecided. Default 64. */
   readonly minimumKeys?: number;
@@ -43,22 +46,22 @@ export class PivotKeyIndex {
   readonly pivotCount: number;
   private readonly minimumKeys: number;
   private readonly maximumRangeShare: number;
-  /** ε: the relative error of a float64 Euclidean distance over `width` coordinates, with room. */
+  /** ε: the relative error of a stored pivot distance (float64 over `width` coordinates, kept as float32). */
   private readonly epsilon: number;
   /** `[P, D]`, copies of keys chosen once; null until `minimumKeys` keys were seen. */
   private pivots: Float32Array | null = null;
   private rowCount = 0;
-  /** `[rows, P]`: each key's distance to each pivot. */
-  private table = new Float64Array(0);
+  /** `[rows, P]`: each key's distance to each pivot (float32: half the memory, ε covers the rounding). */
+  private table = new Float32Array(0);
   /** Finite keys sorted by their first-pivot distance, and those distances. */
   private order = new Int32Array(0);
-  private sorted = new Float64Array(0);
+  private sorted = new Float32Array(0);
   private sortedCount = 0;
   /** Rows whose pivot distances are not all finite (a non-finite key): while any exist, rows are undecided. */
   private readonly nonFinite = new Set<number>();
 
   constructor(width: number, options: PivotKeyIndexOptions = {}) {
-    const pivots = options.pivots ?? 8;
+    const pivots = options.pivots ?? Math.min(8, Math.max(1, Math.round(width / 16)));
     const minimumKeys = options.minimumKeys ?? 64;
     const maximumRangeShare = options.maximumRangeShare ?? 0.5;
     if (
@@ -80,7 +83,8 @@ export class PivotKeyIndex {
     this.pivotCount = pivots;
     this.minimumKeys = minimumKeys;
     this.maximumRangeShare = maximumRangeShare;
-    this.epsilon = (2 * width + 16) * 2 ** -53;
+    // Float64 distances over `width` coordinates, then stored as float32 (one more rounding of 2⁻²⁴ each side).
+    this.epsilon = (2 * width + 16) * 2 ** -53 + 2 ** -23;
   }
 
   /** Keys the index follows. */
@@ -88,7 +92,7 @@ export class PivotKeyIndex {
     return this.rowCount;
   }
 
-  /** Bytes held: pivots, the distance table and the sorted order, spare capacity included. */
+  /** Bytes held: pivots, the distance table and the sorted order, spare capacity included (about 4·(P + 2) per key). */
   get bytes(): number {
     return (
       (this.pivots?.byteLength ?? 0) + this.table.byteLength + this.order.byteLength + this.sorted.byteLength
@@ -299,27 +303,30 @@ export class PivotKeyIndex {
     const capacity = this.order.length;
     if (rows <= capacity) return;
     const grown = Math.max(rows, Math.ceil(capacity * 1.25), 16);
-    const table = new Float64Array(grown * this.pivotCount);
+    const table = new Float32Array(grown * this.pivotCount);
     table.set(this.table);
     this.table = table;
     const order = new Int32Array(grown);
     order.set(this.order);
     this.order = order;
-    const sorted = new Float64Array(grown);
+    const sorted = new Float32Array(grown);
     sorted.set(this.sorted);
     this.sorted = sorted;
   }
 
-  /** Computes row `row`'s pivot distances; false when one is not finite. */
+  /**
+   * Computes row `row`'s pivot distances; false when one is not finite as stored (a non-finite key, or a
+   * distance beyond float32's range, which then leaves rows to brute force rather than misplacing the key).
+   */
   private computeRow(keys: Float32Array, row: number): boolean {
     const pivots = this.pivots as Float32Array;
     let finite = true;
     for (let pivot = 0; pivot < this.pivotCount; pivot++) {
-      const distance = Math.sqrt(
+      const at = row * this.pivotCount + pivot;
+      this.table[at] = Math.sqrt(
         exactSquaredDistance(keys, row * this.width, pivots, pivot * this.width, this.width),
       );
-      this.table[row * this.pivotCount + pivot] = distance;
-      if (!Number.isFinite(distance)) finite = false;
+      if (!Number.isFinite(this.table[at] as number)) finite = false;
     }
     return finite;
   }

@@ -288,3 +288,21 @@ describe('PivotKeyIndex', () => {
     expect(() => new PivotKeyIndex(0)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });
+
+describe('PivotKeyIndex at the ends of float32', () => {
+  it('leaves keys whose pivot distances overflow float32 to brute force instead of misplacing them', () => {
+    const width = 4;
+    const keys = new Float32Array(80 * width);
+    for (let key = 0; key < 80; key++) keys.fill(key, key * width, (key + 1) * width);
+    // Two keys far out (their distance to every pivot is beyond float32's range), and a query between them.
+    keys.fill(3e38, 78 * width, 79 * width);
+    keys.fill(-3e38, 79 * width, 80 * width);
+    const radii = new Float32Array(80).fill(1);
+    const queries = Float32Array.from([3e38, 3e38, 3e38, 3e38, 5, 5, 5, 5]);
+    const index = new PivotKeyIndex(width, { pivots: 2 });
+    index.update(keys, 'all');
+    const { hits, undecided } = indexHits(index, queries, keys, radii);
+    expect(undecided).toBe(2);
+    expect(hits).toEqual([78, 5]);
+  });
+});
