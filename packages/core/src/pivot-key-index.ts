@@ -34,7 +34,11 @@ export interface PivotKeyIndexOptions {
   readonly pivots?: number;
   /** Keys needed before the pivots are chosen (from the keys then present); fewer keys leave every row undecided. Default 64. */
   readonly minimumKeys?: number;
-  /** A row whose first-pivot range holds more than this share of the keys is left to brute force. Default 0.5. */
+  /**
+   * A row whose first-pivot range holds more than this share of the keys is left to brute force. Default
+   * `min(0.5, D / 480)`: the share where the index stopped paying on lande's 120-wide keys (about a quarter),
+   * scaled by the width, since a brute-force distance costs D while a key in range costs the index a few pivots.
+   */
   readonly maximumRangeShare?: number;
 }
 
@@ -63,7 +67,7 @@ export class PivotKeyIndex {
   constructor(width: number, options: PivotKeyIndexOptions = {}) {
     const pivots = options.pivots ?? Math.min(8, Math.max(1, Math.round(width / 16)));
     const minimumKeys = options.minimumKeys ?? 64;
-    const maximumRangeShare = options.maximumRangeShare ?? 0.5;
+    const maximumRangeShare = options.maximumRangeShare ?? Math.min(0.5, width / 480);
     if (
       !Number.isInteger(width) ||
       width < 1 ||

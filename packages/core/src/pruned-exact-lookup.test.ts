@@ -106,6 +106,13 @@ function randomCase(seed: number): Case {
   return { keys, radii, queries, keyCount, batch, width };
 }
 
+/**
+ * The index answers rows whose first-pivot range holds up to half the keys (the default shrinks with the width, a
+ * speed choice); exactness must not depend on it, and these small widths would otherwise leave most rows to brute
+ * force.
+ */
+const wideRange = { maximumRangeShare: 0.5 } as const;
+
 /** The same case with every radius a twentieth as large (GRACE's balls are small against key spacing). */
 function smallBalls(data: Case): Case {
   return { ...data, radii: data.radii.map((radius) => radius / 20) };
@@ -184,7 +191,7 @@ describe('PivotKeyIndex', () => {
         const data = make(seed);
         const expected = bruteForceHits(data.queries, data.keys, data.radii, data.batch, data.width);
         for (const pivots of [1, 3, 8]) {
-          const index = new PivotKeyIndex(data.width, { pivots, minimumKeys: 8 });
+          const index = new PivotKeyIndex(data.width, { pivots, minimumKeys: 8, ...wideRange });
           index.update(data.keys, 'all');
           const { hits, undecided } = indexHits(index, data.queries, data.keys, data.radii);
           expect(hits, `seed ${seed}, ${pivots} pivots`).toEqual(Array.from(expected));
@@ -206,7 +213,7 @@ describe('PivotKeyIndex', () => {
     const cluster = all.keys.subarray(0, width);
     let keys = new Float32Array(0);
     let radii = new Float32Array(0);
-    const index = new PivotKeyIndex(width, { pivots: 4, minimumKeys: 8 });
+    const index = new PivotKeyIndex(width, { pivots: 4, minimumKeys: 8, ...wideRange });
     for (let step = 0; step < 120; step++) {
       const count = keys.length / width;
       const action = step < 20 ? 0 : random.integer(0, 4);
@@ -253,7 +260,7 @@ describe('PivotKeyIndex', () => {
     const radii = new Float32Array(70).fill(1);
     radii[1] = edge;
     const queries = new Float32Array([13, 13, 13, 13, 13.0001, 13, 13, 13]);
-    const index = new PivotKeyIndex(width);
+    const index = new PivotKeyIndex(width, wideRange);
     index.update(keys, 'all');
     const { hits, undecided } = indexHits(index, queries, keys, radii);
     expect(undecided).toBe(0);
@@ -265,7 +272,7 @@ describe('PivotKeyIndex', () => {
     const width = 2;
     const keys = new SeededRandom(3).floats(100 * width);
     const radii = new Float32Array(100).fill(0.1);
-    const index = new PivotKeyIndex(width, { minimumKeys: 64 });
+    const index = new PivotKeyIndex(width, { minimumKeys: 64, ...wideRange });
     index.update(keys.subarray(0, 10 * width), 'all');
     expect(index.firingKeys(keys.subarray(0, width), 1, keys, radii, new Int32Array(1))).toEqual([0]);
     index.update(keys, []);
@@ -299,7 +306,7 @@ describe('PivotKeyIndex at the ends of float32', () => {
     keys.fill(-3e38, 79 * width, 80 * width);
     const radii = new Float32Array(80).fill(1);
     const queries = Float32Array.from([3e38, 3e38, 3e38, 3e38, 5, 5, 5, 5]);
-    const index = new PivotKeyIndex(width, { pivots: 2 });
+    const index = new PivotKeyIndex(width, { pivots: 2, ...wideRange });
     index.update(keys, 'all');
     const { hits, undecided } = indexHits(index, queries, keys, radii);
     expect(undecided).toBe(2);
