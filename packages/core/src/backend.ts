@@ -1,3 +1,4 @@
+import type { DotProductEngine } from './dot-product-engine.js';
 import type { RowMirror } from './row-mirror.js';
 import type { CompiledValueStep } from './suffix/compiled-value-step.js';
 import type { SuffixKernels } from './suffix/op-kernel.js';
@@ -90,6 +91,13 @@ export interface GraceBackend {
    * chains to run the model after the edited layer and to train values through it.
    */
   readonly ops: SuffixKernels;
+
+  /**
+   * Optional: the BLAS-class engine this backend searches host-memory keys with, lent to host-side searches
+   * (`GraceEditor` hands it to its codebook, whose every edit looks up the nearest key). An engine only
+   * pre-selects; the answers are rechecked exactly, so they never depend on it.
+   */
+  readonly dotProducts?: DotProductEngine;
 
   /**
    * Releases whatever the backend holds beyond its tensors (a GPU device, a worker). Optional: backends over

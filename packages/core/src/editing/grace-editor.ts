@@ -108,6 +108,8 @@ export class GraceEditor<Input> {
         );
       }
     }
+    // The codebook's own search (each edit's decision) shares the backend's fast engine, when it has one.
+    if (this.backend.dotProducts !== undefined) this.codebook.useDotProducts(this.backend.dotProducts);
     this.layer = new GraceLayer(this.backend, this.codebook, options);
     this.executor = new SuffixExecutor(this.backend, model.suffix);
   }
