@@ -71,7 +71,7 @@ export async function runLandeOverheadBenchmark(
   const keyRows = await dense1Inputs(createCpuBackend(), keyPool);
   const engines: readonly { readonly name: string; readonly backend: GraceBackend }[] = [
     { name: 'cpu', backend: createCpuBackend() },
-    { name: 'cpu, no pivot index', backend: createCpuBackend({ pivotIndex: false }) },
+    { name: 'cpu, pivot index', backend: createCpuBackend({ pivotIndex: true }) },
     { name: 'cpu-ort', backend: createCpuBackend({ dotProducts: createOnnxruntimeDotProducts() }) },
   ];
   const rows: LandeOverheadRow[] = [];

@@ -121,7 +121,7 @@ export async function runTransformerOverheadBenchmark(
   const batch = tokenExamples(config.batchSize, tokens, random);
   const engines: readonly { readonly name: string; readonly backend: GraceBackend }[] = [
     { name: 'cpu', backend: createCpuBackend() },
-    { name: 'cpu, no pivot index', backend: createCpuBackend({ pivotIndex: false }) },
+    { name: 'cpu, pivot index', backend: createCpuBackend({ pivotIndex: true }) },
     { name: 'cpu-ort', backend: createCpuBackend({ dotProducts: createOnnxruntimeDotProducts() }) },
   ];
   const rows: TransformerOverheadRow[] = [];

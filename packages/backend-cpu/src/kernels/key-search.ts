@@ -22,7 +22,9 @@ export interface KeySearchOptions {
    * (`PivotKeyIndex` from `@grace/core`, kept current edit by edit) which rows it can answer without touching
    * every key — a query no ball can hold defers at once — and searches only the rest. Answers are the same bit
    * for bit; rows whose keys' pivot distances do not separate them from the query fall back to the search, so
-   * it only costs the index's O(pivots) per key in range. Default on (`true`, 8 pivots); `false` turns it off,
+   * it only costs the index's O(pivots) per key in range. Off by default: it wins where balls are small against
+   * the spread of the keys and queries mostly miss (lande's real stream), but loses where most queries land inside
+   * densely packed balls (a BERT edit point at 10,000 keys ran 3× slower). `true` turns it on (8 pivots),
    * an object sets the index's options. `nearestKey` always searches every key.
    */
   readonly pivotIndex?: boolean | PivotKeyIndexOptions;
@@ -33,7 +35,7 @@ export const defaultDotProductMinimumPairs = 4096;
 
 /** The pivot index options a backend was made with (see {@link KeySearchOptions.pivotIndex}), or null. */
 export function pivotIndexOptions(options: KeySearchOptions): PivotKeyIndexOptions | null {
-  const setting = options.pivotIndex ?? true;
+  const setting = options.pivotIndex ?? false;
   if (setting === false) return null;
   return setting === true ? {} : setting;
 }
