@@ -9,3 +9,8 @@ export * from './predict-with-suffix-session.js';
 export { type ProbedTensor, probeShapes } from './probe-shapes.js';
 export * from './read-onnx-model.js';
 export * from './verify-suffix-graph.js';
+export * from './create-generator.js';
+export type { DecoderCut } from './cut-decoder-model.js';
+export type { DecoderInputs, DecoderIntegerInput } from './decoder-feeds.js';
+export * from './load-onnx-decoder.js';
+export type { SamplingOptions } from './token-chooser.js';
