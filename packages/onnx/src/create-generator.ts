@@ -82,15 +82,23 @@ async function generateTokens(
   const chooser = new TokenChooser(options.sampling);
   const lengths = prompts.map((prompt) => prompt.length);
   const width = Math.max(...lengths);
-  const promptTokens = prompts.map((prompt) => [...prompt, ...new Array<number>(width - prompt.length).fill(padToken)]);
-  const promptMask = lengths.map((length) => Array.from({ length: width }, (_, token) => (token < length ? 1 : 0)));
+  const promptTokens = prompts.map((prompt) => [
+    ...prompt,
+    ...new Array<number>(width - prompt.length).fill(padToken),
+  ]);
+  const promptMask = lengths.map((length) =>
+    Array.from({ length: width }, (_, token) => (token < length ? 1 : 0)),
+  );
   const promptPositions = lengths.map((length) =>
     Array.from({ length: width }, (_, token) => Math.min(token, length - 1)),
   );
   const edited = layer === undefined ? undefined : new EditedDecoderRuns(decoder, layer, lengths);
   // What each row was fed after its prompt: its tokens, then padding once it has finished.
   const fed: number[][] = prompts.map(() => []);
-  const results = prompts.map(() => ({ tokens: [] as number[], finishReason: undefined as 'stop' | 'length' | undefined }));
+  const results = prompts.map(() => ({
+    tokens: [] as number[],
+    finishReason: undefined as 'stop' | 'length' | undefined,
+  }));
   let past: Map<string, ort.Tensor> | undefined;
   for (let step = 0; step < options.maxNewTokens; step++) {
     const run = decoderRun(step, cache, past, {
@@ -167,7 +175,10 @@ function decoderRun(
     };
   }
   return {
-    tokens: state.promptTokens.map((tokens, row) => [...tokens, ...(state.fed[row] as number[]).slice(0, step)]),
+    tokens: state.promptTokens.map((tokens, row) => [
+      ...tokens,
+      ...(state.fed[row] as number[]).slice(0, step),
+    ]),
     attentionMask,
     positions: state.promptPositions.map((positions, row) => [...positions, ...generatedPositions(row, 0)]),
     pastLength: 0,
@@ -181,9 +192,13 @@ function validateGeneration(
 ): void {
   if (prompts.length === 0) throw new GraceError('EMPTY_BATCH', 'no prompts to continue', {});
   if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1) {
-    throw new GraceError('INVALID_ARGUMENT', `maxNewTokens must be a positive integer, got ${options.maxNewTokens}`, {
-      maxNewTokens: options.maxNewTokens,
-    });
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `maxNewTokens must be a positive integer, got ${options.maxNewTokens}`,
+      {
+        maxNewTokens: options.maxNewTokens,
+      },
+    );
   }
   const vocabulary = decoder.vocabularySize;
   const isToken = (token: unknown): boolean =>

@@ -1,11 +1,5 @@
 import { GraceError } from '@grace/core';
-import {
-  candidateNodes,
-  nodeName,
-  nodesNeededFor,
-  subModel,
-  usedInitializers,
-} from './cut-onnx-model.js';
+import { candidateNodes, nodeName, nodesNeededFor, subModel, usedInitializers } from './cut-onnx-model.js';
 import { type OnnxModelProto, type OnnxNodeProto, onnx } from './onnx-proto-types.js';
 import type { OnnxModel } from './read-onnx-model.js';
 
@@ -46,7 +40,8 @@ export function cutDecoderModel(
   elementTypes: ReadonlyMap<string, number>,
 ): DecoderCut {
   const plan = planDecoderCut(model, editAt, logits);
-  const { node, graphInputs, suffixNodes, crossingTensors, suffixInputs, prefixPresents, suffixPresents } = plan;
+  const { node, graphInputs, suffixNodes, crossingTensors, suffixInputs, prefixPresents, suffixPresents } =
+    plan;
   const allNodes = model.proto.graph?.node ?? [];
   const layerInput = node.input?.[0] ?? '';
   const layerOutput = node.output?.[0] ?? '';

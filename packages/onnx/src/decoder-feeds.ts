@@ -61,6 +61,10 @@ function integerTensor(type: 'int64' | 'int32', rows: readonly (readonly number[
   const width = rows[0]?.length ?? 0;
   const flat = rows.flat();
   return type === 'int64'
-    ? new ort.Tensor('int64', BigInt64Array.from(flat, (value) => BigInt(value)), [rows.length, width])
+    ? new ort.Tensor(
+        'int64',
+        BigInt64Array.from(flat, (value) => BigInt(value)),
+        [rows.length, width],
+      )
     : new ort.Tensor('int32', Int32Array.from(flat), [rows.length, width]);
 }

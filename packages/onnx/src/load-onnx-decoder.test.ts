@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -5,7 +6,6 @@ import { createGenerator } from './create-generator.js';
 import { decoderFeeds } from './decoder-feeds.js';
 import { loadOnnxDecoder, type OnnxDecoder } from './load-onnx-decoder.js';
 import { transformerFixtureDirectory } from './transformer-fixtures.js';
-import { readFileSync } from 'node:fs';
 
 /** The GPT-2 fixture exported with its key/value cache, and its PyTorch reference. */
 const pastModelPath = join(transformerFixtureDirectory, 'gpt2-lm-past.onnx');
@@ -18,9 +18,8 @@ interface PastReference {
   };
   readonly greedy: { prompts: number[][]; newTokens: number; continuations: number[][] };
 }
-const reference = JSON.parse(readFileSync(join(transformerFixtureDirectory, 'reference.json'), 'utf8')).models[
-  'gpt2-lm-past'
-] as PastReference;
+const reference = JSON.parse(readFileSync(join(transformerFixtureDirectory, 'reference.json'), 'utf8'))
+  .models['gpt2-lm-past'] as PastReference;
 
 /** Largest |onnxruntime − PyTorch| over the real (unmasked) positions of `[B, S, V]` logits. */
 function realPositionDifference(logits: ort.Tensor, expected: number[][][], mask: number[][]): number {
@@ -71,7 +70,11 @@ describe('GPT-2 with its key/value cache (dynamo, flat past/present tensors)', (
       }),
     );
     expect(
-      realPositionDifference(prefill.logits as ort.Tensor, reference.expected, reference.inputs.attention_mask),
+      realPositionDifference(
+        prefill.logits as ort.Tensor,
+        reference.expected,
+        reference.inputs.attention_mask,
+      ),
     ).toBeLessThan(1e-5);
     const past = new Map(decoder.cache.map((entry) => [entry.past, prefill[entry.present] as ort.Tensor]));
     const step = await decoder.fullSession.run(
@@ -84,7 +87,11 @@ describe('GPT-2 with its key/value cache (dynamo, flat past/present tensors)', (
       }),
     );
     expect(
-      realPositionDifference(step.logits as ort.Tensor, reference.step.expected, reference.step.inputs.attention_mask),
+      realPositionDifference(
+        step.logits as ort.Tensor,
+        reference.step.expected,
+        reference.step.inputs.attention_mask,
+      ),
     ).toBeLessThan(1e-5);
   });
 
@@ -96,12 +103,16 @@ describe('GPT-2 with its key/value cache (dynamo, flat past/present tensors)', (
         cache,
       });
       expect(generated.map((sequence) => sequence.tokens)).toEqual(reference.greedy.continuations);
-      expect(generated.every((sequence) => sequence.finishReason === 'length' && sequence.keyIndex === -1)).toBe(true);
+      expect(
+        generated.every((sequence) => sequence.finishReason === 'length' && sequence.keyIndex === -1),
+      ).toBe(true);
     }
   });
 
   test('bad roles and edit points are refused naming them', async () => {
-    await expect(loadOnnxDecoder(pastModelPath, { editAt: 'node_Gemm_286', positionIds: 'positions' })).rejects.toMatchObject({
+    await expect(
+      loadOnnxDecoder(pastModelPath, { editAt: 'node_Gemm_286', positionIds: 'positions' }),
+    ).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       message: expect.stringContaining("positionIds 'positions' is not an input"),
     });
@@ -109,7 +120,9 @@ describe('GPT-2 with its key/value cache (dynamo, flat past/present tensors)', (
       code: 'INVALID_ARGUMENT',
       message: expect.stringContaining("'no_such_node' is not a MatMul or Gemm node"),
     });
-    await expect(loadOnnxDecoder(pastModelPath, { editAt: 'node_Gemm_286', logits: 'scores' })).rejects.toMatchObject({
+    await expect(
+      loadOnnxDecoder(pastModelPath, { editAt: 'node_Gemm_286', logits: 'scores' }),
+    ).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
   });

@@ -69,7 +69,9 @@ export async function loadOnnxDecoder(
   options: LoadOnnxDecoderOptions,
 ): Promise<OnnxDecoder> {
   const model =
-    typeof pathOrBytes === 'object' && 'proto' in pathOrBytes ? pathOrBytes : await readOnnxModel(pathOrBytes);
+    typeof pathOrBytes === 'object' && 'proto' in pathOrBytes
+      ? pathOrBytes
+      : await readOnnxModel(pathOrBytes);
   const graph = model.proto.graph ?? {};
   const initializers = new Set((graph.initializer ?? []).map((initializer) => initializer.name ?? ''));
   const graphInputs = (graph.input ?? []).filter((input) => !initializers.has(input.name ?? ''));
@@ -77,7 +79,8 @@ export async function loadOnnxDecoder(
   const inputNames = graphInputs.map((input) => input.name ?? '');
   const inputIds = options.inputIds ?? 'input_ids';
   const attentionMask = options.attentionMask ?? 'attention_mask';
-  const positionIds = options.positionIds ?? (inputNames.includes('position_ids') ? 'position_ids' : undefined);
+  const positionIds =
+    options.positionIds ?? (inputNames.includes('position_ids') ? 'position_ids' : undefined);
   const logits = options.logits ?? 'logits';
   for (const [role, name] of [
     ['inputIds', inputIds],
@@ -132,7 +135,9 @@ export async function loadOnnxDecoder(
   const inputs: DecoderInputs = {
     inputIds: { name: inputIds, type: elementType(inputIds) },
     attentionMask: { name: attentionMask, type: elementType(attentionMask) },
-    ...(positionIds === undefined ? {} : { positionIds: { name: positionIds, type: elementType(positionIds) } }),
+    ...(positionIds === undefined
+      ? {}
+      : { positionIds: { name: positionIds, type: elementType(positionIds) } }),
   };
   const probe = await probeDecoder(model, options, inputs, cache, logits);
   const cut = cutDecoderModel(model, options.editAt, logits, probe.elementTypes);

@@ -44,10 +44,14 @@ export class TokenChooser {
   /** The next token from `logits` `[V]` (one row's). */
   choose(logits: Float32Array): number {
     if (this.random === undefined) return argMax(logits);
-    const order = Array.from(logits.keys()).sort((left, right) => (logits[right] as number) - (logits[left] as number));
+    const order = Array.from(logits.keys()).sort(
+      (left, right) => (logits[right] as number) - (logits[left] as number),
+    );
     const candidates = order.slice(0, this.topK ?? order.length);
     const highest = logits[candidates[0] as number] as number;
-    const weights = candidates.map((token) => Math.exp(((logits[token] as number) - highest) / this.temperature));
+    const weights = candidates.map((token) =>
+      Math.exp(((logits[token] as number) - highest) / this.temperature),
+    );
     const total = weights.reduce((sum, weight) => sum + weight, 0);
     let draw = this.random.next() * total;
     for (const [index, weight] of weights.entries()) {
