@@ -5,6 +5,7 @@ export type { DecoderInputs, DecoderIntegerInput } from './decoder-feeds.js';
 export * from './export-edited-model.js';
 export * from './import-onnx-graph.js';
 export * from './import-suffix-graph.js';
+export * from './load-onnx-causal-lm.js';
 export * from './load-onnx-decoder.js';
 export * from './load-onnx-model.js';
 export { batchFeeds, type OnnxInput, type OnnxInputSpec, resolveInputSpecs } from './onnx-inputs.js';
