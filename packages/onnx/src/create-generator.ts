@@ -1,4 +1,4 @@
-import { type GraceEditor, GraceError, type GraceLayer } from '@grace/core';
+import { GraceError, type GraceLayer } from '@grace/core';
 import type * as ort from 'onnxruntime-node';
 import type { DecoderRun } from './decoder-feeds.js';
 import { type DecoderRunResult, EditedDecoderRuns, runFullModel } from './edited-decoder-runs.js';
@@ -50,7 +50,7 @@ export interface DecoderGenerator {
  */
 export function createGenerator(
   decoder: OnnxDecoder,
-  grace?: GraceEditor<unknown> | GraceLayer,
+  grace?: { readonly layer: GraceLayer } | GraceLayer,
 ): DecoderGenerator {
   const layer = grace === undefined ? undefined : 'layer' in grace ? grace.layer : grace;
   if (layer !== undefined) {
