@@ -8,8 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createGenerator, type GeneratedSequence } from './create-generator.js';
-import { directCodebook, promptQuery } from './decoder-test-codebooks.js';
+import { directCodebook } from './decoder-test-codebooks.js';
 import { loadOnnxDecoder, type OnnxDecoder } from './load-onnx-decoder.js';
+import { promptQuery } from './prompt-query.js';
 import { transformerFixtureDirectory } from './transformer-fixtures.js';
 
 /** Three prompts of different lengths (5, 2, 7), batched with right padding. */

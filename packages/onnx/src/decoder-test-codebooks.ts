@@ -1,27 +1,5 @@
 import { Codebook, SeededRandom } from '@grace/core';
-import type * as ort from 'onnxruntime-node';
-import { decoderFeeds } from './decoder-feeds.js';
 import type { OnnxDecoder } from './load-onnx-decoder.js';
-
-/**
- * The edited layer's input at the last token of `prompt` run alone: the query GRACE compares with the keys at
- * prefill (with the default key token), i.e. the key an edit of that prompt would add.
- */
-export async function promptQuery(decoder: OnnxDecoder, prompt: readonly number[]): Promise<Float32Array> {
-  const feeds = decoderFeeds(decoder.inputs, decoder.cache, {
-    tokens: [prompt],
-    attentionMask: [prompt.map(() => 1)],
-    positions: [prompt.map((_, index) => index)],
-    pastLength: 0,
-  });
-  const session = decoder.prefixSession;
-  const outputs = await session.run(
-    Object.fromEntries(session.inputNames.map((name) => [name, feeds[name] as ort.Tensor])),
-  );
-  const layerInput = (outputs[decoder.cut.editPoint.input] as ort.Tensor).data as Float32Array;
-  const width = decoder.keyDimension;
-  return layerInput.slice((prompt.length - 1) * width, prompt.length * width);
-}
 
 /**
  * A codebook for `decoder`'s layer put together directly, without training: one key per entry of `firing`

@@ -12,6 +12,7 @@ export { batchFeeds, type OnnxInput, type OnnxInputSpec, resolveInputSpecs } fro
 export * from './onnx-model-builder.js';
 export * from './predict-with-suffix-session.js';
 export { type ProbedTensor, probeShapes } from './probe-shapes.js';
+export * from './prompt-query.js';
 export * from './read-onnx-model.js';
 export type { SamplingOptions } from './token-chooser.js';
 export * from './verify-suffix-graph.js';
