@@ -2,6 +2,7 @@ import { type GraceLayer, keyTokenPositions, type Tensor } from '@grace/core';
 import * as ort from 'onnxruntime-node';
 import { type DecoderRun, decoderFeeds, feedsFor } from './decoder-feeds.js';
 import type { OnnxDecoder } from './load-onnx-decoder.js';
+import { replacementMaskInput, replacementValuesInput } from './replaceable-layer-model.js';
 
 /** What one decoder run gives back: logits `[B, S, V]` and the present cache by past input name. */
 export interface DecoderRunResult {
@@ -32,9 +33,9 @@ export async function runFullModel(decoder: OnnxDecoder, run: DecoderRun): Promi
  * One generation's runs of an edited decoder. The prefill runs the prefix, decides with the GRACE layer on its
  * backend which key (if any) fires for each prompt, from its key token, and runs the suffix on the replaced
  * layer output. Later runs keep that decision:
- * - with the cache, a step replaces the new token's layer output by the row's value only in `all` mode (host
- *   copy), and runs the whole model when no row needs a replacement — the replaced prompt already lives in the
- *   suffix layers' cached keys and values, which is how its effect reaches every later token;
+ * - with the cache, a step runs the whole model once: plain when no row needs a replacement — the replaced
+ *   prompt already lives in the suffix layers' cached keys and values, which is how its effect reaches every later
+ *   token — and with the rows' values fed to its replaceable layer output in `all` mode;
  * - without it, the whole sequence is recomputed, and the backend's `lookup` re-applies the fixed decision over
  *   it (a codebook of the prefill's firing queries, radius 0), with the mode's token rule.
  */
@@ -83,21 +84,36 @@ export class EditedDecoderRuns {
     }
   }
 
-  /** A cached decoding step: one new token per row on the cache of the previous run. */
+  /**
+   * A cached decoding step: one new token per row on the cache of the previous run. Only `all` replaces a new
+   * token's output; then the whole model runs once with the rows' values fed to its replaceable layer output.
+   */
   async cachedStep(run: DecoderRun): Promise<DecoderRunResult> {
     const decision = this.requireDecision();
     const replacing = this.layer.replacement === 'all' && decision.hits.some((hit) => hit >= 0);
-    if (!replacing) return runFullModel(this.decoder, run);
-    const prefix = await this.runPrefix(run);
-    const frozen = prefix[this.decoder.cut.editPoint.output] as ort.Tensor;
-    const output = (frozen.data as Float32Array).slice();
-    const width = this.decoder.valueDimension;
+    const session = this.decoder.replaceableSession;
+    if (!replacing || session === undefined) return runFullModel(this.decoder, run);
+    const batch = run.tokens.length;
     const tokens = run.tokens[0]?.length ?? 1;
+    const width = this.decoder.valueDimension;
+    const values = new Float32Array(batch * tokens * width);
+    const mask = new Uint8Array(batch * tokens);
     decision.values.forEach((value, row) => {
       if (value === undefined) return;
-      for (let token = 0; token < tokens; token++) output.set(value, (row * tokens + token) * width);
+      for (let token = 0; token < tokens; token++) {
+        values.set(value, (row * tokens + token) * width);
+        mask[row * tokens + token] = 1;
+      }
     });
-    return this.runSuffix(run, prefix, output);
+    const leading = this.decoder.layerOutputRank === 2 ? [batch * tokens] : [batch, tokens];
+    const feeds = decoderFeeds(this.decoder.inputs, this.decoder.cache, run);
+    feeds[replacementValuesInput] = new ort.Tensor('float32', values, [...leading, width]);
+    feeds[replacementMaskInput] = new ort.Tensor('bool', mask, [...leading, 1]);
+    const outputs = await session.run(feedsFor(session, feeds));
+    return {
+      logits: outputs[this.decoder.logits] as ort.Tensor,
+      past: presentsToPast(this.decoder, outputs),
+    };
   }
 
   /** An uncached step: the whole sequence again, the prefill's decision re-applied by the backend's lookup. */

@@ -4,6 +4,7 @@ import { crossingTensorsOf, cutDecoderModel, type DecoderCut } from './cut-decod
 import { type DecoderInputs, decoderFeeds } from './decoder-feeds.js';
 import { longToNumber, onnx } from './onnx-proto-types.js';
 import { encodeOnnxModel, type OnnxModel, readOnnxModel } from './read-onnx-model.js';
+import { replaceableLayerModel } from './replaceable-layer-model.js';
 
 /** How to load a causal language model for generation with GRACE. */
 export interface LoadOnnxDecoderOptions {
@@ -41,6 +42,8 @@ export interface OnnxDecoder {
   /** Dk and Dv of the edited layer: the codebook's dimensions. */
   readonly keyDimension: number;
   readonly valueDimension: number;
+  /** The rank of the edited layer's output: 2 for a Gemm on tokens folded into rows `[B·S, Dv]`, else 3. */
+  readonly layerOutputRank: number;
   readonly vocabularySize: number;
   readonly inputs: DecoderInputs;
   /** The logits output's name. */
@@ -54,7 +57,12 @@ export interface OnnxDecoder {
   readonly suffixSession: ort.InferenceSession;
   /** The whole unedited model: the unedited generation, and decoding steps where GRACE replaces nothing. */
   readonly fullSession: ort.InferenceSession;
-  /** Frees the three sessions. */
+  /**
+   * The whole model with the layer output replaceable by two extra feeds (see `replaceableLayerModel`): a cached
+   * step that replaces the new tokens' output (`all` mode) in one run. Absent for a decoder without a cache.
+   */
+  readonly replaceableSession: ort.InferenceSession | undefined;
+  /** Frees the sessions. */
   release(): Promise<void>;
 }
 
@@ -142,15 +150,23 @@ export async function loadOnnxDecoder(
   const probe = await probeDecoder(model, options, inputs, cache, logits);
   const cut = cutDecoderModel(model, options.editAt, logits, probe.elementTypes);
   const sessionOptions = options.sessionOptions ?? {};
-  const [prefixSession, suffixSession, fullSession] = await Promise.all([
+  const [prefixSession, suffixSession, fullSession, replaceableSession] = await Promise.all([
     ort.InferenceSession.create(encodeOnnxModel(cut.prefixModel), sessionOptions),
     ort.InferenceSession.create(encodeOnnxModel(cut.suffixModel), sessionOptions),
     ort.InferenceSession.create(encodeOnnxModel(model.proto), sessionOptions),
+    cache.length === 0
+      ? undefined
+      : ort.InferenceSession.create(
+          encodeOnnxModel(replaceableLayerModel(model, options.editAt)),
+          sessionOptions,
+        ),
   ]);
+  const sessions = [prefixSession, suffixSession, fullSession, replaceableSession];
   return {
     cut,
     keyDimension: probe.keyDimension,
     valueDimension: probe.valueDimension,
+    layerOutputRank: probe.layerOutputRank,
     vocabularySize: probe.vocabularySize,
     inputs,
     logits,
@@ -158,8 +174,9 @@ export async function loadOnnxDecoder(
     prefixSession,
     suffixSession,
     fullSession,
+    replaceableSession,
     async release() {
-      await Promise.all([prefixSession.release(), suffixSession.release(), fullSession.release()]);
+      await Promise.all(sessions.map((session) => session?.release()));
     },
   };
 }
@@ -180,6 +197,7 @@ async function probeDecoder(
   elementTypes: Map<string, number>;
   keyDimension: number;
   valueDimension: number;
+  layerOutputRank: number;
   vocabularySize: number;
 }> {
   const crossing = crossingTensorsOf(model, options.editAt, logits);
@@ -216,6 +234,7 @@ async function probeDecoder(
       elementTypes,
       keyDimension: width(layerInput),
       valueDimension: width(layerOutput),
+      layerOutputRank: (outputs[layerOutput] as ort.Tensor).dims.length,
       vocabularySize: width(logits),
     };
   } finally {
