@@ -25,10 +25,7 @@ const others = [
 let model: OnnxCausalLm;
 let decoder: OnnxDecoder;
 beforeAll(async () => {
-  model = await loadOnnxCausalLm(join(transformerFixtureDirectory, 'gpt2-lm.onnx'), {
-    editAt,
-    dimensions: { sequence: 9 },
-  });
+  model = await loadOnnxCausalLm(join(transformerFixtureDirectory, 'gpt2-lm.onnx'), { editAt });
   decoder = await loadOnnxDecoder(join(transformerFixtureDirectory, 'gpt2-lm-past.onnx'), { editAt });
 });
 afterAll(async () => Promise.all([model.release(), decoder.release()]));

@@ -64,7 +64,10 @@ export function importSuffixGraph(cut: OnnxCut, options: SuffixLossOptions = {})
   });
   const nodes = [...translated.nodes];
   const initializers = [...translated.initializers];
-  const graphInputs: GraphInput[] = [cut.editPoint.output, ...cut.crossingTensors].map((name) => {
+  // Shape arithmetic with run-time sizes (`[batch, sequence, 32]`) crosses the cut for onnxruntime's suffix, but
+  // the IR folds it (a Reshape's target copies the sizes): it is no input of the IR.
+  const readByIr = cut.crossingTensors.filter((name) => !statics.has(name));
+  const graphInputs: GraphInput[] = [cut.editPoint.output, ...readByIr].map((name) => {
     const probed = tensors.get(name);
     if (probed?.type !== 'float32') {
       throw new GraceError(

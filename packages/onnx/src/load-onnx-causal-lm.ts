@@ -102,7 +102,9 @@ export async function loadOnnxCausalLm(
       vocabularySize,
     });
   }
-  const fixedLength = onnx.inputSpecs.find((spec) => spec.name === inputIds)?.exampleShape[0];
+  const declaredLength = onnx.inputSpecs.find((spec) => spec.name === inputIds)?.exampleShape[0];
+  // A sequence length fixed by `dimensions` pads every batch to it; a run-time one, to the batch's longest row.
+  const fixedLength = typeof declaredLength === 'number' ? declaredLength : undefined;
   const paddedLength = (inputs: readonly CausalLmInput[]): number => {
     const longest = Math.max(...inputs.map((input, row) => checkedLength(input, row, vocabularySize)));
     if (fixedLength === undefined) return longest;

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { createCpuBackend } from '@grace/backend-cpu';
 import { GraceEditor, type ReplacementMode, SeededRandom } from '@grace/core';
+import type * as ort from 'onnxruntime-node';
 import { describe, expect, test } from 'vitest';
 import { listEditPoints } from './cut-onnx-model.js';
 import { type CausalLmInput, continuationEdit, loadOnnxCausalLm } from './load-onnx-causal-lm.js';
+import { batchFeeds } from './onnx-inputs.js';
 import { readOnnxModel } from './read-onnx-model.js';
 import {
   predictThroughImport,
@@ -20,31 +22,65 @@ import {
 const backend = createCpuBackend();
 const reference = transformerReference('gpt2-lm');
 const modelPath = join(transformerFixtureDirectory, reference.file);
-const tokens = reference.inputs.input_ids[0]?.length ?? 0;
 const lastProjection = 'node_Gemm_307';
 
 test('the Gemm on folded tokens is listed lifted to [B, T, D], with its own [B·T] tensors beside', async () => {
-  const points = await listEditPoints(await readOnnxModel(modelPath), { dimensions: { sequence: tokens } });
+  const points = await listEditPoints(await readOnnxModel(modelPath));
   const point = points.find((entry) => entry.name === lastProjection);
   expect(point).toMatchObject({
     input: 'mul_280',
     output: 'view_25',
-    inputShape: ['batch', tokens, 64],
-    outputShape: ['batch', tokens, 32],
+    inputShape: ['batch', 'sequence', 64],
+    outputShape: ['batch', 'sequence', 32],
     flattened: { input: 'view_24', output: 'addmm_7' },
   });
 });
 
 test('prefix + imported suffix agree with PyTorch on the padded reference batch (≤ 1e-4)', async () => {
-  const model = await loadOnnxCausalLm(modelPath, {
-    editAt: lastProjection,
-    dimensions: { sequence: tokens },
-    backend,
-  });
+  const model = await loadOnnxCausalLm(modelPath, { editAt: lastProjection, backend });
   const logits = await predictThroughImport(model.onnx, backend, tokenExamples(reference.inputs));
   const expected = (reference.expected as number[][][]).flat(2);
   const difference = Math.max(...expected.map((value, index) => Math.abs(value - (logits[index] as number))));
   expect(difference).toBeLessThanOrEqual(1e-4);
+  await model.release();
+});
+
+test('T is symbolic: each batch pads to its longest row, and the import agrees with onnxruntime at any T', async () => {
+  const model = await loadOnnxCausalLm(modelPath, { editAt: lastProjection });
+  expect(model.onnx.inputSpecs.map((spec) => spec.exampleShape)).toEqual([['sequence'], ['sequence']]);
+  for (const batch of [
+    [{ prompt: [5, 6] }],
+    [{ prompt: [5, 6], continuation: [7] }, { prompt: [1, 2, 3, 4, 5, 6, 7] }],
+  ]) {
+    const records = model.tokenRecords(batch);
+    const longest = Math.max(
+      ...batch.map((input) => input.prompt.length + (input.continuation?.length ?? 0)),
+    );
+    expect(records.map((record) => record.input_ids?.length)).toEqual(batch.map(() => longest));
+    const logits = await predictThroughImport(model.onnx, backend, records);
+    const whole = await model.onnx.fullSession.run(batchFeeds(model.onnx.inputSpecs, records));
+    const expected = (whole.logits as ort.Tensor).data as Float32Array;
+    expect(logits.length).toBe(batch.length * longest * 96);
+    expect(
+      Math.max(...expected.map((value, index) => Math.abs(value - (logits[index] as number)))),
+    ).toBeLessThan(1e-5);
+  }
+  // The first row's next token is the same alone and padded beside a longer row.
+  const alone = await model.decodePredictions(
+    await predictThroughImport(model.onnx, backend, model.tokenRecords([{ prompt: [5, 6] }])),
+    [1, 2, 96],
+    [{ prompt: [5, 6] }],
+  );
+  const padded = await model.decodePredictions(
+    await predictThroughImport(
+      model.onnx,
+      backend,
+      model.tokenRecords([{ prompt: [5, 6] }, { prompt: [1, 2, 3, 4, 5] }]),
+    ),
+    [2, 5, 96],
+    [{ prompt: [5, 6] }, { prompt: [1, 2, 3, 4, 5] }],
+  );
+  expect(padded[0]).toEqual(alone[0]);
   await model.release();
 });
 
@@ -70,10 +106,7 @@ describe.each<{ replacement: ReplacementMode; targetLength: number; fixes: boole
     test(
       fixes ? 'fixes its target continuation, observed; 20 others bit-identical' : 'is reported unfixed',
       async () => {
-        const model = await loadOnnxCausalLm(modelPath, {
-          editAt: lastProjection,
-          dimensions: { sequence: tokens },
-        });
+        const model = await loadOnnxCausalLm(modelPath, { editAt: lastProjection });
         const editor = new GraceEditor(model, { backend, epsInit: 0.03, replacement, keyToken: 'last' });
         const prompt = [12, 40, 7, 65];
         const [greedy] = (await editor.predict([
