@@ -162,3 +162,31 @@ describe('GPT-2 with its key/value cache (dynamo, flat past/present tensors)', (
     });
   });
 });
+
+describe('GPT-2 exported without its cache', () => {
+  test('generates without the cache only, one prompt length per batch, as PyTorch does', async () => {
+    const decoder = await loadOnnxDecoder(join(transformerFixtureDirectory, 'gpt2-lm.onnx'), {
+      editAt: 'node_Gemm_286',
+    });
+    try {
+      expect(decoder.cache).toEqual([]);
+      expect(decoder.inputs.positionIds).toBeUndefined();
+      const generator = createGenerator(decoder);
+      const [prompt, other] = reference.greedy.prompts as [number[], number[]];
+      await expect(generator.generate([prompt], { maxNewTokens: 2 })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('generate with cache: false'),
+      });
+      await expect(
+        generator.generate([prompt, other], { maxNewTokens: 2, cache: false }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('no position ids input'),
+      });
+      const [generated] = await generator.generate([prompt], { maxNewTokens: 8, cache: false });
+      expect(generated?.tokens).toEqual(reference.greedy.continuations[0]);
+    } finally {
+      await decoder.release();
+    }
+  });
+});
