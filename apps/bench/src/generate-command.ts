@@ -8,7 +8,13 @@ import {
   runGenerateBenchmark,
 } from './generate-benchmark.js';
 import { type OptionSpecification, parsePositiveInteger } from './parse-arguments.js';
-import { createBenchmarkReport, formatMilliseconds, formatTable, writeJsonReport } from './report.js';
+import {
+  createBenchmarkReport,
+  formatMilliseconds,
+  formatSignedPercent,
+  formatTable,
+  writeJsonReport,
+} from './report.js';
 
 const generateOptions: readonly OptionSpecification[] = [
   { name: 'quick', description: 'codebooks of 0 and 1,000 keys, 8 new tokens, 3 runs: a smoke test' },
@@ -50,10 +56,6 @@ const generateOptions: readonly OptionSpecification[] = [
 /** The issue's target: GRACE's generation at most 10% slower than the plain decoder at 1,000 keys, with the cache. */
 const targetOverhead = 0.1;
 
-function percent(ratio: number): string {
-  return `${ratio >= 0 ? '+' : ''}${(ratio * 100).toFixed(1)}%`;
-}
-
 function formatGenerateTable(rows: readonly GeneratePathRow[], config: GenerateBenchmarkConfig): string {
   const caption = [
     `generate: ${config.batchSize} prompts of ${config.promptLength.min}–${config.promptLength.max} tokens, ${config.maxNewTokens} new tokens each (greedy), edited at ${config.editAt};`,
@@ -78,7 +80,7 @@ function formatGenerateTable(rows: readonly GeneratePathRow[], config: GenerateB
       row.cache ? 'yes' : 'no',
       formatMilliseconds(row.timing.medianMs),
       row.tokensPerSecond.toFixed(0),
-      row.path === 'plain' ? '–' : percent(row.overhead),
+      row.path === 'plain' ? '–' : formatSignedPercent(row.overhead),
     ]),
   )}`;
 }
@@ -89,8 +91,8 @@ function formatVerdicts(rows: readonly GeneratePathRow[]): string[] {
     .filter((row) => row.path === 'GRACE' && row.keys === 1_000 && row.cache)
     .map(
       (row) =>
-        `target GRACE generation overhead ≤ ${percent(targetOverhead)} at 1,000 keys with the cache, mode ${row.replacement}: ` +
-        `${row.overhead <= targetOverhead ? 'met' : 'MISSED'} (${percent(row.overhead)})`,
+        `target GRACE generation overhead ≤ ${formatSignedPercent(targetOverhead)} at 1,000 keys with the cache, mode ${row.replacement}: ` +
+        `${row.overhead <= targetOverhead ? 'met' : 'MISSED'} (${formatSignedPercent(row.overhead)})`,
     );
   const speed = (path: string, cache: boolean) =>
     rows.find((row) => row.path === path && row.cache === cache && (path === 'plain' || row.keys === 1_000))
