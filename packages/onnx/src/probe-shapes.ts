@@ -64,7 +64,7 @@ export async function probeShapes(
     const probed = new Map<string, ProbedTensor>();
     for (const name of wanted) {
       const shapes = results.map((result) => [...(result[name] as ort.Tensor).dims]);
-      const type = (results[0]?.[name] as ort.Tensor).type;
+      const type = ((results[0] as Record<string, ort.Tensor>)[name] as ort.Tensor).type;
       probed.set(name, { shape: symbolicShapeFromProbes(shapes, probes, [batchDimension, ...names]), type });
     }
     return probed;
