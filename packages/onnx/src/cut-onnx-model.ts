@@ -61,11 +61,13 @@ export interface OnnxCut {
   readonly suffixModel: OnnxModelProto;
 }
 
-function nodeName(node: OnnxNodeProto): string {
+/** A node's name, or its first output's when it has none (how edit points are named). */
+export function nodeName(node: OnnxNodeProto): string {
   return node.name || (node.output?.[0] ?? '');
 }
 
-function candidateNodes(model: OnnxModel): OnnxNodeProto[] {
+/** The MatMul and Gemm nodes of the main graph: where GRACE can wrap a model. */
+export function candidateNodes(model: OnnxModel): OnnxNodeProto[] {
   return (model.proto.graph?.node ?? []).filter((node) => node.opType === 'MatMul' || node.opType === 'Gemm');
 }
 
@@ -122,8 +124,8 @@ function editPointOf(
   };
 }
 
-/** Nodes needed (backward closure) to compute `targets`, in graph order. */
-function nodesNeededFor(
+/** Nodes needed (backward closure) to compute `targets`, in graph order; tensors in `stopAt` are taken as given. */
+export function nodesNeededFor(
   nodes: readonly OnnxNodeProto[],
   targets: Iterable<string>,
   stopAt: ReadonlySet<string> = new Set(),
@@ -316,12 +318,14 @@ function isConstantOutput(model: OnnxModel, name: string): boolean {
   );
 }
 
-function usedInitializers(model: OnnxModel, nodes: readonly OnnxNodeProto[]): OnnxTensorProto[] {
+/** The initializers that `nodes` read. */
+export function usedInitializers(model: OnnxModel, nodes: readonly OnnxNodeProto[]): OnnxTensorProto[] {
   const read = new Set(nodes.flatMap((node) => node.input ?? []));
   return (model.proto.graph?.initializer ?? []).filter((initializer) => read.has(initializer.name ?? ''));
 }
 
-function subModel(
+/** A model with the original's metadata and opsets around the given nodes, inputs, outputs and initializers. */
+export function subModel(
   model: OnnxModel,
   parts: {
     nodes: readonly OnnxNodeProto[];
