@@ -3,7 +3,7 @@
 #   bash tools/setup.sh [--with-system-packages] [pnpm install flags, e.g. --frozen-lockfile]
 # - pnpm 12.4.2 (pinned in package.json), through npm;
 # - with --with-system-packages (root only): Mesa's lavapipe and Chromium for the WebGPU and browser tests, and
-#   ONNX's node tests (libonnx-testdata) for @grace/onnx;
+#   ONNX's node tests (libonnx-testdata) for @grace/onnx, and PostgreSQL 15 for the server's replication tests;
 # - native addons (better-sqlite3) build against the installed Node headers: node-gyp cannot download them here,
 #   and pnpm does not read npm's `nodedir` setting, so it is passed in the environment.
 set -euo pipefail

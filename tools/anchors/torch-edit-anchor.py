@@ -1,13 +1,13 @@
 """PyTorch anchor for `pnpm bench edit`: one-thread PyTorch training a GRACE value through the same suffix.
 
 Reads a JSON request on stdin:
-  {"iterations": 100, "edits": 5, "seed": 11,
+  {"iterations": 100, "edits": 5, "warmUp": 1, "seed": 11,
    "workloads": [{"name": "wide", "inputWidth": 768, "classes": 10, "loss": "softmax-cross-entropy",
                   "layers": [{"kind": "dense", "units": 768}, {"kind": "gelu"}, ...]}]}
 Layer 0 is the edited layer; the suffix is every layer after it plus the loss. Each edit trains a fresh value
 [1, Dv] (uniform in [0, 1)) by Adam, learning rate 1.0, for `iterations` steps with every weight frozen — what a
 GRACE edit spends its time on. Writes {"torch": version, "threads": 1, "workloads": {name: {"medianMs", "runs"}}}
-to stdout, the median over `edits` edits after one warm-up edit. Needs torch; product code never runs this.
+to stdout, the median over `edits` edits after `warmUp` untimed edits (default 1). Needs torch; product code never runs this.
 """
 
 import json
@@ -45,11 +45,11 @@ def loss_of(workload, logits, target):
     return functional.binary_cross_entropy_with_logits(logits, target)
 
 
-def time_workload(workload, iterations, edits, seed):
+def time_workload(workload, iterations, edits, warm_up, seed):
     generator = torch.Generator().manual_seed(seed)
     steps, value_width = build_suffix(workload, generator)
     samples = []
-    for edit in range(edits + 1):
+    for edit in range(1 - warm_up, edits + 1):
         if workload["loss"] == "softmax-cross-entropy":
             target = torch.tensor([edit % workload["classes"]])
         else:
@@ -74,7 +74,9 @@ def main():
     request = json.load(sys.stdin)
     torch.set_num_threads(1)
     results = {
-        workload["name"]: time_workload(workload, request["iterations"], request["edits"], request["seed"])
+        workload["name"]: time_workload(
+            workload, request["iterations"], request["edits"], request.get("warmUp", 1), request["seed"]
+        )
         for workload in request["workloads"]
     }
     json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "workloads": results}, sys.stdout)

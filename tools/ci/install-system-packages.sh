@@ -4,7 +4,9 @@
 #   WebGPU adapter in Node; stock bookworm Mesa 22 is unusable for compute (see DESIGN.md section 10);
 # - Debian's Chromium, for the browser tests (WebGPU through SwiftShader) driven by playwright-core;
 # - Debian's libonnx-testdata (ONNX 1.12's backend node tests, /usr/share/libonnx-testdata/data/node), which
-#   @grace/onnx runs through its importer and the IR on every backend.
+#   @grace/onnx runs through its importer and the IR on every backend;
+# - Debian's PostgreSQL 15 (server binaries and the `postgres` system user), so the server's replication tests
+#   start throw-away clusters (they run initdb/pg_ctl as that user, on a free loopback port).
 set -euo pipefail
 
 if [ "$(id -u)" != "0" ]; then
@@ -15,12 +17,13 @@ fi
 need=()
 dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed" || need+=(chromium)
 dpkg-query -W -f='${Status}' libonnx-testdata 2>/dev/null | grep -q "install ok installed" || need+=(libonnx-testdata)
+dpkg-query -W -f='${Status}' postgresql-15 2>/dev/null | grep -q "install ok installed" || need+=(postgresql-15)
 mesa_version=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
 case "$mesa_version" in
   25.*) ;;
   *) need+=(mesa) ;;
 esac
-[ ${#need[@]} -eq 0 ] && { echo "install-system-packages: chromium, libonnx-testdata and Mesa $mesa_version already installed"; exit 0; }
+[ ${#need[@]} -eq 0 ] && { echo "install-system-packages: chromium, libonnx-testdata, postgresql-15 and Mesa $mesa_version already installed"; exit 0; }
 
 backports=/etc/apt/sources.list.d/bookworm-backports.sources
 if [ ! -f "$backports" ]; then
@@ -43,6 +46,7 @@ for package in "${need[@]}"; do
     mesa) apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null ;;
     chromium) apt-get install -y -qq chromium >/dev/null ;;
     libonnx-testdata) apt-get install -y -qq libonnx-testdata >/dev/null ;;
+    postgresql-15) apt-get install -y -qq postgresql-15 >/dev/null ;;
   esac
 done
 echo "install-system-packages: installed ${need[*]}"

@@ -5,15 +5,21 @@ import {
   defaultBallTreeConfig,
   runBallTreeBenchmark,
 } from './lande-ball-tree-benchmark.js';
-import { parsePositiveInteger, parsePositiveIntegerList } from './parse-arguments.js';
+import { parsePositiveInteger, parsePositiveIntegerList, parsePositiveNumber } from './parse-arguments.js';
 import { formatMilliseconds, formatTable } from './report.js';
 
-/** `pnpm bench ball-tree`: the exact lookup pruned by GRACE's balls against brute force, on lande's stream. */
+/** `pnpm bench ball-tree`: exact lookups pruned by GRACE's balls against brute force, on lande's stream. */
 export const ballTreeCommand: BenchmarkCommand = {
   name: 'ball-tree',
-  description: "exact lookup pruned by the keys' balls vs brute force, lande dense1 keys of UDHR snippets",
+  description:
+    "exact lookups pruned by the keys' balls (pivot index, ball tree) vs brute force, lande's keys",
   options: [
     { name: 'keys', valueName: 'LIST', description: 'codebook sizes (default 1000,10000,100000)' },
+    {
+      name: 'radius',
+      valueName: 'R',
+      description: `every key's radius (default ${defaultBallTreeConfig.radius}; lande's best edits use ε 0.25)`,
+    },
     {
       name: 'runs',
       valueName: 'N',
@@ -24,23 +30,30 @@ export const ballTreeCommand: BenchmarkCommand = {
   run: async (options) => {
     const keys = options.values.get('keys');
     const runs = options.values.get('runs');
+    const radius = options.values.get('radius');
     const config: BallTreeBenchmarkConfig = {
       ...defaultBallTreeConfig,
       keyCounts:
         keys === undefined ? defaultBallTreeConfig.keyCounts : parsePositiveIntegerList(keys, 'keys'),
       runs: runs === undefined ? defaultBallTreeConfig.runs : parsePositiveInteger(runs, 'runs'),
+      radius: radius === undefined ? defaultBallTreeConfig.radius : parsePositiveNumber(radius, 'radius'),
     };
     const rows = await runBallTreeBenchmark(config, (line) => process.stderr.write(`${line}\n`));
     const caption =
       `ball-tree: lande dense1 (120 dims) keys of UDHR snippets, radius ${config.radius} each; ` +
       `queries: ${config.batch}-row batches of holdout articles' snippets.\n` +
       `ms per batch: median of ${config.runs * config.batches} batches (${config.runs} runs × ${config.batches}), ` +
-      "brute force = the cpu backend's exact lookup; same hits checked on every batch.";
+      "brute = the cpu backend's exact lookup without its pivot index; pivots = its default lookup over a\n" +
+      "codebook's row mirror (PivotKeyIndex, 8 pivots; 'first' = the lookup that builds it); tree = buildKeyBallTree.\n" +
+      'Same hits checked on every batch.';
     const table = formatTable(
       [
         { header: 'N', align: 'right' },
         { header: 'build ms', align: 'right' },
         { header: 'brute ms', align: 'right' },
+        { header: 'pivots ms', align: 'right' },
+        { header: 'brute/pivots', align: 'right' },
+        { header: 'pivots first ms', align: 'right' },
         { header: 'tree ms', align: 'right' },
         { header: 'brute/tree', align: 'right' },
         { header: 'distances vs brute', align: 'right' },
@@ -50,6 +63,9 @@ export const ballTreeCommand: BenchmarkCommand = {
         String(row.keys),
         formatMilliseconds(row.buildMs),
         formatMilliseconds(row.bruteForce.medianMs),
+        formatMilliseconds(row.pivots.medianMs),
+        `${(row.bruteForce.medianMs / row.pivots.medianMs).toFixed(2)}x`,
+        formatMilliseconds(row.pivotBuildMs),
         formatMilliseconds(row.tree.medianMs),
         `${(row.bruteForce.medianMs / row.tree.medianMs).toFixed(2)}x`,
         `${(row.distanceShare * 100).toFixed(1)}%`,

@@ -77,8 +77,13 @@ export const editWorkloads: readonly EditWorkload[] = [
 ];
 
 export interface EditBenchmarkConfig {
-  /** Timed edits per workload and backend, after one warm-up edit. */
+  /** Timed edits per workload and backend, after `warmUp` untimed ones. */
   readonly edits: number;
+  /**
+   * Untimed edits first. 1 measures a process's first edits (JavaScript still warming up in the JIT); a lifelong
+   * editor that has made a few dozen edits runs at the steady state a larger count measures.
+   */
+  readonly warmUp: number;
   readonly iterations: number;
   readonly workloads: readonly string[];
   readonly seed: number;
@@ -86,6 +91,7 @@ export interface EditBenchmarkConfig {
 
 export const defaultEditConfig: EditBenchmarkConfig = {
   edits: 5,
+  warmUp: 1,
   iterations: 100,
   workloads: ['synthetic', 'lande', 'lande-dense0', 'wide', 'transformer-ffn'],
   seed: 11,
@@ -116,6 +122,7 @@ export async function runEditBenchmark(
   backends: readonly NamedBackend[],
   config: EditBenchmarkConfig,
   onProgress: (message: string) => void = () => undefined,
+  afterWorkload: (workload: EditWorkload) => Promise<void> = async () => undefined,
 ): Promise<EditBenchmarkRow[]> {
   const rows: EditBenchmarkRow[] = [];
   for (const workload of editWorkloads.filter((candidate) => config.workloads.includes(candidate.name))) {
@@ -136,18 +143,19 @@ export async function runEditBenchmark(
     const random = new SeededRandom(config.seed);
     const samples = backends.map(() => [] as number[]);
     try {
-      for (let edit = 0; edit <= config.edits; edit++) {
+      for (let edit = 1 - config.warmUp; edit <= config.edits; edit++) {
         const input = random.floats(workload.inputWidth, -10, 10);
         const label = random.integer(0, workload.classes);
         for (const [position, editor] of editors.entries()) {
           const result = await editor.edit({ input, label });
           if (edit > 0) samples[position]?.push(result.milliseconds);
         }
-        onProgress(`${workload.name}: edit ${edit}/${config.edits}${edit === 0 ? ' (warm-up)' : ''}`);
+        onProgress(`${workload.name}: edit ${edit}/${config.edits}${edit <= 0 ? ' (warm-up)' : ''}`);
       }
     } finally {
       for (const editor of editors) editor.dispose();
     }
+    await afterWorkload(workload);
     backends.forEach(({ name }, position) => {
       const editMs = summarizeTimings(samples[position] as number[]);
       rows.push({

@@ -33,6 +33,11 @@ const editOptions: readonly OptionSpecification[] = [
   backendListOption,
   { name: 'quick', description: 'synthetic workload only, 2 edits of 10 iterations: a smoke test' },
   editsOption('cell', defaultEditConfig.edits),
+  {
+    name: 'warm-up',
+    valueName: 'N',
+    description: `untimed edits before them, here and in the PyTorch anchor (default ${defaultEditConfig.warmUp}: a process's first edits; more measures the JIT-warm steady state)`,
+  },
   iterationsOption(defaultEditConfig.iterations),
   {
     name: 'workloads',
@@ -62,14 +67,16 @@ export function formatEditTable(
   rows: readonly EditBenchmarkRow[],
   anchor: TorchEditAnchorOutcome = { available: false, reason: 'not run' },
   format: 'text' | 'markdown' = 'text',
+  warmUpEdits = defaultEditConfig.warmUp,
 ): string {
   const runs = rows[0]?.editMs.runs ?? 0;
+  const warmUp = `${warmUpEdits} warm-up${warmUpEdits === 1 ? '' : 's'}`;
   const workloads = [...new Map(rows.map((row) => [row.workload, row.suffixShape])).entries()];
   const caption = [
-    `edit: wall time of one GRACE edit (codebook update + value training), median of ${runs} edits after 1 warm-up.`,
+    `edit: wall time of one GRACE edit (codebook update + value training), median of ${runs} edits after ${warmUp}.`,
     ...workloads.map(([workload, suffix]) => `${workload}: ${suffix}.`),
     anchor.available
-      ? `PyTorch ${anchor.anchor.torchVersion}, one thread: the same suffix shapes, a fresh value trained by Adam (lr 1.0), weights frozen; median of ${runs} edits.`
+      ? `PyTorch ${anchor.anchor.torchVersion}, one thread, run right after each workload's edits: the same suffix shapes, a fresh value trained by Adam (lr 1.0), weights frozen; median of ${runs} edits after ${warmUp}.`
       : `PyTorch anchor skipped: ${anchor.reason}.`,
   ];
   const anchorMs = (row: EditBenchmarkRow): number | undefined =>
@@ -121,28 +128,43 @@ export const editCommand: BenchmarkCommand = {
   run: async (options) => {
     const base = options.flags.has('quick') ? quickEditConfig : defaultEditConfig;
     const edits = options.values.get('edits');
+    const warmUp = options.values.get('warm-up');
     const iterations = options.values.get('iterations');
     const workloads = options.values.get('workloads');
     const config = {
       ...base,
       edits: edits === undefined ? base.edits : parsePositiveInteger(edits, 'edits'),
+      warmUp: warmUp === undefined ? base.warmUp : parsePositiveInteger(warmUp, 'warm-up'),
       iterations: iterations === undefined ? base.iterations : parsePositiveInteger(iterations, 'iterations'),
       workloads: workloads === undefined ? base.workloads : parseNameList(workloads, 'workloads'),
     };
 
     const backends = await createBenchmarkBackends(backendNames(options));
-    const rows = await runEditBenchmark(backends, config, (message) =>
-      process.stderr.write(`  ${message}\n`),
+    // The anchor runs per workload, right after that workload's edits, so that the machine's load drifts
+    // less between the two sides of a ratio.
+    const python = anchorPython(options.values.get('python'));
+    const anchors: TorchEditAnchorOutcome[] = [];
+    const rows = await runEditBenchmark(
+      backends,
+      config,
+      (message) => process.stderr.write(`  ${message}\n`),
+      async (workload) => {
+        if (options.flags.has('no-anchor')) return;
+        anchors.push(
+          await runTorchEditAnchor(python, {
+            workloads: [workload],
+            iterations: config.iterations,
+            edits: config.edits,
+            warmUp: config.warmUp,
+            seed: config.seed,
+          }),
+        );
+      },
     );
     const anchor: TorchEditAnchorOutcome = options.flags.has('no-anchor')
       ? { available: false, reason: '--no-anchor' }
-      : await runTorchEditAnchor(anchorPython(options.values.get('python')), {
-          workloads: editWorkloads.filter((workload) => config.workloads.includes(workload.name)),
-          iterations: config.iterations,
-          edits: config.edits,
-          seed: config.seed,
-        });
-    process.stdout.write(`\n${formatEditTable(rows, anchor)}\n\n`);
+      : mergeAnchors(anchors);
+    process.stdout.write(`\n${formatEditTable(rows, anchor, 'text', config.warmUp)}\n\n`);
     const outPath = options.values.get('out') ?? defaultOutPath('edit', new Date());
     await writeJsonReport(
       outPath,
@@ -158,16 +180,38 @@ export const editCommand: BenchmarkCommand = {
         })),
       ),
     );
-    const companions = await writeReportCompanions(outPath, formatEditTable(rows, anchor, 'markdown'), [
-      {
-        suffix: 'edit-time',
-        svg: renderBarChart({
-          title: `median wall time of one edit (${config.iterations} Adam iterations)`,
-          unit: 'ms',
-          bars: rows.map((row) => ({ label: `${row.backend} ${row.workload}`, value: row.editMs.medianMs })),
-        }),
-      },
-    ]);
+    const companions = await writeReportCompanions(
+      outPath,
+      formatEditTable(rows, anchor, 'markdown', config.warmUp),
+      [
+        {
+          suffix: 'edit-time',
+          svg: renderBarChart({
+            title: `median wall time of one edit (${config.iterations} Adam iterations)`,
+            unit: 'ms',
+            bars: rows.map((row) => ({
+              label: `${row.backend} ${row.workload}`,
+              value: row.editMs.medianMs,
+            })),
+          }),
+        },
+      ],
+    );
     process.stdout.write(`wrote ${[outPath, ...companions].join(', ')}\n`);
   },
 };
+
+/** One anchor outcome from the per-workload runs: their workloads together, or the first reason none ran. */
+function mergeAnchors(outcomes: readonly TorchEditAnchorOutcome[]): TorchEditAnchorOutcome {
+  const missing = outcomes.find((outcome) => !outcome.available);
+  if (missing !== undefined || outcomes.length === 0)
+    return missing ?? { available: false, reason: 'not run' };
+  const available = outcomes.filter((outcome) => outcome.available);
+  return {
+    available: true,
+    anchor: {
+      torchVersion: available[0]?.anchor.torchVersion ?? '',
+      workloads: Object.assign({}, ...available.map((outcome) => outcome.anchor.workloads)),
+    },
+  };
+}

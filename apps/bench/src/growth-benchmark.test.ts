@@ -14,8 +14,10 @@ describe('runGrowthBenchmark', () => {
     expect(row?.keys).toBe(300);
     expect(row?.editAndPredictMs.large.runs).toBe(1);
     expect(Number.isFinite(row?.editRatio)).toBe(true);
-    // The cpu mirrors read the host's arrays: nothing on the backend side, host spare capacity under 25%.
-    expect(row?.backendBytes).toBe(0);
+    // The cpu mirrors read the host's arrays: on the backend side only the lookup's pivot index (one pivot per 16
+    // key dimensions, at least one: about 12 bytes per key here), host spare capacity under 25%.
+    expect(row?.backendBytes).toBeGreaterThan(0);
+    expect(row?.backendBytes).toBeLessThanOrEqual(16 * 1.25 * 302);
     expect(row?.memoryRatio).toBeLessThanOrEqual(1.25);
   });
 });

@@ -1,8 +1,10 @@
-// Decision this benchmark informs: does pruning by GRACE's balls (`buildKeyBallTree`) make the exact lookup
-// cheaper on a real stream — lande's dense1 inputs (120 ReLU units) of UDHR snippets — at 1k, 10k and 100k
-// keys, or is brute force as good? Both are timed alternately in the same run and must give the same hits.
+// Decision this benchmark informs: does pruning by GRACE's balls make the exact lookup cheaper on a real
+// stream — lande's dense1 inputs (120 ReLU units) of UDHR snippets — at 1k, 10k and 100k keys, or is brute
+// force as good? Three exact lookups are timed alternately in the same run and must give the same hits: the
+// cpu backend's brute force (`pivotIndex: false`, the default), its lookup over a codebook's row mirror with the pivot
+// index, `PivotKeyIndex`), and the ball tree (`buildKeyBallTree`).
 
-import { createCpuBackend } from '@grace/backend-cpu';
+import { type CpuTensor, createCpuBackend } from '@grace/backend-cpu';
 import { buildKeyBallTree, type GraceBackend, SeededRandom } from '@grace/core';
 import { landeEditableModel, loadLandeModel, loadUdhrSnippets, splitSnippetsByArticle } from '@grace/models';
 import { summarizeTimings, type TimingSummary } from './statistics.js';
@@ -38,6 +40,10 @@ export interface BallTreeBenchmarkRow {
   readonly bruteForce: TimingSummary;
   /** `firingKeys` of the tree, per batch. */
   readonly tree: TimingSummary;
+  /** The cpu backend's lookup over a row mirror of the keys with `pivotIndex: true`, per batch. */
+  readonly pivots: TimingSummary;
+  /** The first such lookup, which builds the pivot index (8 pivots). */
+  readonly pivotBuildMs: number;
   /** Distances the tree computed (to keys and centers) / the brute force's B·N. */
   readonly distanceShare: number;
   /** Share of queries whose nearest key fired. */
@@ -56,6 +62,46 @@ export async function dense1Inputs(backend: GraceBackend, texts: readonly string
     backend.dispose(prefix.layerOutput);
   }
   return rows;
+}
+
+/** Runs `body` and how long it took. */
+function timed<T>(body: () => T): { result: T; milliseconds: number } {
+  const started = performance.now();
+  const result = body();
+  return { result, milliseconds: performance.now() - started };
+}
+
+/**
+ * The cpu backend's lookup as a GRACE layer runs it: keys in a row mirror (so the backend's pivot index follows
+ * them), radii and values uploaded; returns the hits of one query batch, read synchronously from a cpu tensor.
+ */
+function createPivotLookup(
+  backend: GraceBackend,
+  keys: Float32Array,
+  radii: Float32Array,
+  width: number,
+): (queries: Float32Array) => Int32Array {
+  const mirror = backend.createRowMirror([width]);
+  mirror.sync(keys, 'all');
+  const keyCount = radii.length;
+  const radiusTensor = backend.upload(radii, [keyCount]);
+  const values = backend.upload(new Float32Array(keyCount), [keyCount, 1]);
+  return (queries) => {
+    const batch = queries.length / width;
+    const queryTensor = backend.upload(queries, [batch, width]);
+    const layerOutput = backend.upload(new Float32Array(batch), [batch, 1]);
+    const result = backend.lookup({
+      queries: queryTensor,
+      keys: mirror.tensor(),
+      radii: radiusTensor,
+      values,
+      layerOutput,
+      mode: 'all',
+    });
+    const hits = (result.hitIndex as CpuTensor<'int32'>).data.slice();
+    for (const tensor of [queryTensor, layerOutput, result.output, result.hitIndex]) backend.dispose(tensor);
+    return hits;
+  };
 }
 
 /** A seeded Fisher–Yates shuffle of a copy. */
@@ -77,7 +123,8 @@ export async function runBallTreeBenchmark(
   config: BallTreeBenchmarkConfig,
   onProgress: (line: string) => void = () => {},
 ): Promise<BallTreeBenchmarkRow[]> {
-  const backend = createCpuBackend();
+  const backend = createCpuBackend({ pivotIndex: false });
+  const indexed = createCpuBackend({ pivotIndex: true });
   const random = new SeededRandom(config.seed);
   const largest = Math.max(...config.keyCounts);
   const keyTexts = new Set<string>();
@@ -112,8 +159,11 @@ export async function runBallTreeBenchmark(
     const keyTensor = backend.upload(keys, [keyCount, width]);
     const radiusTensor = backend.upload(radii, [keyCount]);
     const values = backend.upload(new Float32Array(keyCount), [keyCount, 1]);
+    const pivotLookup = createPivotLookup(indexed, keys, radii, width);
+    const pivotBuildMs = timed(() => pivotLookup(queryRows.subarray(0, config.batch * width))).milliseconds;
     const bruteMs: number[] = [];
     const treeMs: number[] = [];
+    const pivotMs: number[] = [];
     let evaluations = 0;
     let hits = 0;
     for (let repetition = 0; repetition <= config.runs; repetition++) {
@@ -139,11 +189,12 @@ export async function runBallTreeBenchmark(
         started = performance.now();
         const treeResult = tree.firingKeys(batchRows, rowsInBatch);
         const treeElapsed = performance.now() - started;
+        const pivot = timed(() => pivotLookup(batchRows));
         for (let row = 0; row < rowsInBatch; row++) {
-          if (treeResult.hitIndex[row] !== bruteHits[row]) {
+          if (treeResult.hitIndex[row] !== bruteHits[row] || pivot.result[row] !== bruteHits[row]) {
             throw new Error(
-              `ball tree and brute force disagree at N ${keyCount}, batch ${batch}, row ${row}: ` +
-                `${treeResult.hitIndex[row]} vs ${bruteHits[row]}`,
+              `ball tree or pivot index and brute force disagree at N ${keyCount}, batch ${batch}, row ${row}: ` +
+                `${treeResult.hitIndex[row]}, ${pivot.result[row]} vs ${bruteHits[row]}`,
             );
           }
         }
@@ -152,6 +203,7 @@ export async function runBallTreeBenchmark(
         if (repetition === 0) continue;
         bruteMs.push(bruteElapsed);
         treeMs.push(treeElapsed);
+        pivotMs.push(pivot.milliseconds);
         evaluations += treeResult.distanceEvaluations / (rowsInBatch * keyCount);
         hits += bruteHits.filter((hit) => hit >= 0).length / rowsInBatch;
       }
@@ -163,11 +215,14 @@ export async function runBallTreeBenchmark(
       buildMs,
       bruteForce: summarizeTimings(bruteMs),
       tree: summarizeTimings(treeMs),
+      pivots: summarizeTimings(pivotMs),
+      pivotBuildMs,
       distanceShare: evaluations / samples,
       hitRate: hits / samples,
     };
     onProgress(
-      `  N ${keyCount}: brute ${row.bruteForce.medianMs.toFixed(2)} ms, tree ${row.tree.medianMs.toFixed(2)} ms per batch`,
+      `  N ${keyCount}: brute ${row.bruteForce.medianMs.toFixed(2)} ms, tree ${row.tree.medianMs.toFixed(2)} ms, ` +
+        `pivots ${row.pivots.medianMs.toFixed(2)} ms per batch`,
     );
     rows.push(row);
   }

@@ -3,11 +3,12 @@
 // one timed alternately in the same run, so the ratio is the overhead.
 
 import { createCpuBackend } from '@grace/backend-cpu';
-import { Codebook, type GraceBackend, GraceEditor, SeededRandom } from '@grace/core';
+import { type GraceBackend, GraceEditor, SeededRandom } from '@grace/core';
 import { landeEditableModel, loadLandeModel, loadUdhrSnippets, splitSnippetsByArticle } from '@grace/models';
 import { createOnnxruntimeDotProducts } from '@grace/search-onnxruntime';
+import { codebookOfKeys, timeOverhead } from './editor-overhead.js';
 import { dense1Inputs, shuffled } from './lande-ball-tree-benchmark.js';
-import { summarizeTimings, type TimingSummary } from './statistics.js';
+import type { TimingSummary } from './statistics.js';
 
 /** What one run measures. */
 export interface LandeOverheadConfig {
@@ -45,8 +46,9 @@ export interface LandeOverheadRow {
 
 /**
  * Keys are dense1 inputs of stream snippets (what a lifelong run adds), with random values and radius eps_init;
- * the batch is snippets of the other articles. Engines: the cpu backend's own exact loop, and the same backend
- * searching with onnxruntime's MLAS product (exact recheck).
+ * the batch is snippets of the other articles. Engines: the cpu backend (its pivot index on, the default), the
+ * same without the pivot index (its exact loop over every key), and searching with onnxruntime's MLAS product
+ * (exact recheck; pivot index on).
  */
 export async function runLandeOverheadBenchmark(
   config: LandeOverheadConfig,
@@ -69,53 +71,30 @@ export async function runLandeOverheadBenchmark(
   const keyRows = await dense1Inputs(createCpuBackend(), keyPool);
   const engines: readonly { readonly name: string; readonly backend: GraceBackend }[] = [
     { name: 'cpu', backend: createCpuBackend() },
+    { name: 'cpu, pivot index', backend: createCpuBackend({ pivotIndex: true }) },
     { name: 'cpu-ort', backend: createCpuBackend({ dotProducts: createOnnxruntimeDotProducts() }) },
   ];
   const rows: LandeOverheadRow[] = [];
   for (const keyCount of config.keyCounts) {
-    const codebook = (count: number) =>
-      Codebook.restore(
-        { keyDimension: model.keyDimension, valueDimension: model.valueDimension, layerId: model.layerId },
-        {
-          keys: keyRows.slice(0, count * model.keyDimension),
-          values: random.floats(count * model.valueDimension, -1, 1),
-          radii: new Float32Array(count).fill(config.radius),
-          labels: Array.from({ length: count }, (_, index) => index % 50),
-        },
-        [],
-        0,
-      );
+    const settings = { radius: config.radius, classes: 50, random };
     for (const { name, backend } of engines) {
       log(`lande: ${name}, ${keyCount} keys`);
-      const plain = new GraceEditor(model, { backend, codebook: codebook(0) });
-      const edited = new GraceEditor(model, { backend, codebook: codebook(keyCount) });
-      const samples = { plain: [] as number[], edited: [] as number[] };
-      for (let repetition = 0; repetition < config.warmups + config.runs; repetition++) {
-        for (const [path, editor] of (repetition % 2 === 0
-          ? [
-              ['plain', plain],
-              ['edited', edited],
-            ]
-          : [
-              ['edited', edited],
-              ['plain', plain],
-            ]) as ['plain' | 'edited', GraceEditor<string>][]) {
-          const started = performance.now();
-          await editor.predict(batch);
-          if (repetition >= config.warmups) samples[path].push(performance.now() - started);
-        }
-      }
+      const plain = new GraceEditor(model, {
+        backend,
+        codebook: codebookOfKeys(model, keyRows, 0, settings),
+      });
+      const edited = new GraceEditor(model, {
+        backend,
+        codebook: codebookOfKeys(model, keyRows, keyCount, settings),
+      });
+      const timing = await timeOverhead(
+        () => plain.predict(batch),
+        () => edited.predict(batch),
+        config,
+      );
       plain.dispose();
       edited.dispose();
-      const plainTiming = summarizeTimings(samples.plain);
-      const editedTiming = summarizeTimings(samples.edited);
-      rows.push({
-        engine: name,
-        keys: keyCount,
-        plain: plainTiming,
-        edited: editedTiming,
-        overhead: editedTiming.medianMs / plainTiming.medianMs - 1,
-      });
+      rows.push({ engine: name, keys: keyCount, ...timing });
     }
   }
   return rows;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createBenchmarkBackends } from './backends.js';
 import { defaultLookupConfig, quickLookupConfig } from './lookup-benchmark.js';
 import { lookupCommand, resolveLookupSettings } from './lookup-command.js';
-import { parseOptions, parsePositiveIntegerList } from './parse-arguments.js';
+import { parseOptions, parsePositiveIntegerList, parsePositiveNumber } from './parse-arguments.js';
 import { UsageError } from './usage-error.js';
 
 const parseLookup = (argumentList: string[]) => parseOptions(argumentList, lookupCommand.options);
@@ -43,6 +43,17 @@ describe('parsePositiveIntegerList', () => {
 
   it.each(['0', '-5', '1.5', 'abc', '', '100,', '1e400'])('refuses %j', (text) => {
     expect(() => parsePositiveIntegerList(text, 'keys')).toThrow(UsageError);
+  });
+});
+
+describe('parsePositiveNumber', () => {
+  it('accepts decimals and scientific notation', () => {
+    expect(parsePositiveNumber(' 0.25', 'radius')).toBe(0.25);
+    expect(parsePositiveNumber('1e-3', 'radius')).toBe(0.001);
+  });
+
+  it.each(['0', '-1', 'abc', '', '1e400'])('refuses %j', (text) => {
+    expect(() => parsePositiveNumber(text, 'radius')).toThrow(UsageError);
   });
 });
 

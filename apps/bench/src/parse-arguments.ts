@@ -80,6 +80,15 @@ export function parsePositiveInteger(text: string, optionName: string): number {
   return value;
 }
 
+/** Parses a positive finite number such as `0.25` or `1e-3`. */
+export function parsePositiveNumber(text: string, optionName: string): number {
+  const value = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`--${optionName} takes a positive number, got '${text}'`);
+  }
+  return value;
+}
+
 /** Parses a comma list of positive integers, e.g. `100,1e3,1e4`. */
 export function parsePositiveIntegerList(text: string, optionName: string): number[] {
   return text.split(',').map((item) => parsePositiveInteger(item, optionName));

@@ -36,12 +36,14 @@ export function runTorchEditAnchor(
     readonly workloads: readonly EditWorkload[];
     readonly iterations: number;
     readonly edits: number;
+    readonly warmUp: number;
     readonly seed: number;
   },
 ): Promise<TorchEditAnchorOutcome> {
   const body = JSON.stringify({
     iterations: request.iterations,
     edits: request.edits,
+    warmUp: request.warmUp,
     seed: request.seed,
     workloads: request.workloads.map((workload) => ({
       name: workload.name,

@@ -25,6 +25,13 @@ export function apiSchemas(servedModel: ServedModel) {
         additionalProperties: false,
         properties: {
           inputs: { type: 'array', minItems: 1, maxItems: maximumPredictionBatch, items: input },
+          minimumLogPosition: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              'answer only from a codebook that includes this log position (read-your-writes after an edit ' +
+              'answered with it); a replica behind waits up to 2 s, then answers 503 LOG_BEHIND',
+          },
         },
       },
     },
@@ -89,7 +96,11 @@ export function apiSchemas(servedModel: ServedModel) {
     codebookFile: { summary: 'The committed codebook as a codebook file (safetensors)', security: bearer },
     model: { summary: 'The served model: name, input schema, labels' },
     health: { summary: 'Liveness: the process answers' },
-    ready: { summary: 'Readiness: 200 while edits can be taken (the edit log is writable), else 503' },
+    ready: {
+      summary:
+        'Readiness: 200 while the edit log is writable, else 503; `writer` says whether this process takes ' +
+        'edits (on a shared PostgreSQL log only the lease holder does) and `writerAddress` where they go',
+    },
     metrics: { summary: 'Prometheus text format', security: bearer },
   } as const;
 }

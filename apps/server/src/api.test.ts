@@ -51,6 +51,26 @@ describe('the HTTP API', () => {
     expect((await server.request('DELETE', `/v1/edits/${id}`)).status).toBe(404);
   });
 
+  it('answers at a minimum log position (read-your-writes), or 503 LOG_BEHIND when it cannot reach it', async () => {
+    const reached = await json(
+      await server.request('POST', '/v1/predict', {
+        inputs: [leftPoint],
+        minimumLogPosition: server.service.logPosition,
+      }),
+    );
+    expect(reached.logPosition).toBe(server.service.logPosition);
+    const ahead = await server.request('POST', '/v1/predict', {
+      inputs: [leftPoint],
+      minimumLogPosition: server.service.logPosition + 100,
+    });
+    expect(ahead.status).toBe(503);
+    expect(ahead.headers.get('retry-after')).toBe('1');
+    expect(await json(ahead)).toMatchObject({ error: 'LOG_BEHIND', field: null });
+    expect(
+      (await server.request('POST', '/v1/predict', { inputs: [leftPoint], minimumLogPosition: -1 })).status,
+    ).toBe(400);
+  });
+
   it('edits a batch in order and pages the history newest first', async () => {
     const response = await server.request('POST', '/v1/edits', {
       edits: [

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The token every benchmark server is started with. */
 export const benchmarkToken = 'benchmark-token-0123456789';
-const serverCli = join(dirname(fileURLToPath(import.meta.url)), 'server-cli.js');
+// `dist/../dist` from the built benchmarks, `src/../dist` from tests run on the sources.
+const serverCli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'server-cli.js');
 
 /** A server started as its own process; `output` collects what it printed. */
 export interface ServerProcess {

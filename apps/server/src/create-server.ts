@@ -181,6 +181,8 @@ function registerRoutes(
       logPosition: service.logPosition,
       keys: service.codebook.size,
       queueDepth: service.queueDepth,
+      writer: service.role.isWriter(),
+      writerAddress: service.role.writerAddress(),
     });
   });
   app.get('/metrics', { schema: schemas.metrics, config: read }, async (_request, reply) =>
@@ -200,13 +202,21 @@ function registerRoutes(
     };
   });
 
-  app.post<{ Body: { inputs: unknown[] } }>(
+  app.post<{ Body: { inputs: unknown[]; minimumLogPosition?: number } }>(
     '/v1/predict',
     { schema: schemas.predict, bodyLimit: predictBodyLimit, onRequest: predictAdmission },
-    async (request) => ({
-      predictions: await service.predictJson(request.body.inputs, request.ip),
-      logPosition: service.logPosition,
-    }),
+    async (request) => {
+      const { minimumLogPosition } = request.body;
+      if (minimumLogPosition !== undefined && !(await service.waitForLogPosition(minimumLogPosition, 2000))) {
+        throw new ServiceUnavailableError(
+          'LOG_BEHIND',
+          `this replica is at log position ${service.logPosition}, not yet at ${minimumLogPosition}; retry`,
+        );
+      }
+      // Taken before predicting: the answer comes from this position's codebook or a later one.
+      const logPosition = service.logPosition;
+      return { predictions: await service.predictJson(request.body.inputs, request.ip), logPosition };
+    },
   );
   app.post<{ Body: { edits: { input: unknown; label: ServedLabel }[] } }>(
     '/v1/edits',

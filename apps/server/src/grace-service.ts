@@ -2,27 +2,29 @@ import { randomUUID } from 'node:crypto';
 import {
   type Codebook,
   decodeCodebook,
-  type EditOperation,
   encodeCodebook,
   type GraceBackend,
   type GraceEditor,
   isGraceError,
 } from '@grace/core';
+import type { AcceptedEdit, EditBatchResult, EditInput } from './accepted-edit.js';
 import { cooperativeBackend } from './cooperative-backend.js';
 import { type EditPage, listActiveEdits, listEditHistory } from './edit-listing.js';
-import type { EditLogEntry, EditLogStore, LoggedEdit, LoggedEditSummary } from './edit-log-store.js';
+import type { EditLogEntry, EditLogStore, LoggedEditSummary } from './edit-log-store.js';
 import { answerFromLog } from './idempotent-answer.js';
 import { InputError } from './input-error.js';
 import { keyOwners } from './key-owners.js';
 import { latestCheckpoint } from './latest-checkpoint.js';
+import { LogPositionWaiters } from './log-position-waiters.js';
 import type { PredictionPool, PublishedCodebook, ServedPrediction } from './prediction-pool.js';
 import {
   applyLoggedEdit,
   codebookExpectations,
   copyCodebook,
   type EditHistoryItem,
-  historyItem,
+  loadRestoredSnapshot,
   type ReplayedLog,
+  recordHistory,
   replayEditLog,
 } from './replay-edit-log.js';
 import { SerialQueue } from './serial-queue.js';
@@ -30,8 +32,11 @@ import { servedEditor } from './served-editor.js';
 import type { ServedLabel, ServedModel } from './served-model.js';
 import { ServiceMetrics } from './service-metrics.js';
 import { type Readiness, StoreGuard } from './store-guard.js';
+import { trainLoggedEdit } from './train-logged-edit.js';
 import { WorkerClient, workerScript } from './worker-client.js';
+import { NotWriterError, soleWriter, type WriterRole } from './writer-role.js';
 
+export type { AcceptedEdit, EditBatchResult, EditInput } from './accepted-edit.js';
 export type { ServedPrediction } from './prediction-pool.js';
 
 export interface GraceServiceOptions {
@@ -47,29 +52,8 @@ export interface GraceServiceOptions {
   readonly stalledWriteMilliseconds?: number;
   /** Where start-up warnings go (a skipped damaged checkpoint); default `console.warn`. */
   readonly warn?: (message: string) => void;
-}
-
-/** One correction: a model input (already converted from JSON) and the label it should get. */
-export interface EditInput {
-  readonly input: unknown;
-  readonly json: unknown;
-  readonly label: ServedLabel;
-}
-
-export interface AcceptedEdit {
-  readonly id: string;
-  readonly operation: EditOperation;
-  readonly keyIndex: number;
-  readonly loss: readonly number[];
-  /** Whether the model now gives the label for this input. */
-  readonly fixed: boolean;
-  readonly milliseconds: number;
-}
-
-/** An edit batch's answer; `replayed` when an `Idempotency-Key` matched an earlier request (nothing redone). */
-export interface EditBatchResult {
-  readonly edits: AcceptedEdit[];
-  readonly replayed: boolean;
+  /** Whether this process takes edits (replicas on a shared log take them only as the writer); default always. */
+  readonly role?: WriterRole;
 }
 
 /**
@@ -81,7 +65,8 @@ export interface EditBatchResult {
  * iterations). An edit is trained on the working copy, its result appended to the log (durable), and only
  * then applied to the serving codebook from the logged delta — exactly what a restart's replay does. A
  * rollback is computed in a worker thread on a copy, logged, then swapped in. Every rollback or restore, and
- * every `checkpointInterval` entries, the codebook is checkpointed so a restart replays only the tail.
+ * every `checkpointInterval` entries, the codebook is checkpointed so a restart replays only the tail. On a
+ * shared log only the writer (`role`) mutates; every process applies what others logged with {@link catchUp}.
  */
 export class GraceService {
   readonly servedModel: ServedModel;
@@ -91,6 +76,9 @@ export class GraceService {
   private readonly options: GraceServiceOptions;
   private readonly queue = new SerialQueue();
   private readonly guard: StoreGuard;
+  /** Whether this process takes edits now, and where the writer is. */
+  readonly role: WriterRole;
+  private readonly positionWaiters = new LogPositionWaiters();
   private readonly codebookWorker = new WorkerClient(workerScript('codebook-worker'), null);
   private serving: GraceEditor<unknown>;
   /** The working copy edits train on; made when the first edit comes (a copy costs seconds at 10,000 keys). */
@@ -116,6 +104,7 @@ export class GraceService {
     this.backend = options.backend;
     this.store = options.store;
     this.guard = new StoreGuard(options.store, options.stalledWriteMilliseconds ?? 2000);
+    this.role = options.role ?? soleWriter;
     this.position = replayed.lastPosition;
     this.entriesSinceCheckpoint = replayed.replayedEntries;
     this.history = replayed.history;
@@ -139,11 +128,10 @@ export class GraceService {
     const lastPosition = await store.lastPosition();
     const warn = options.warn ?? ((message: string) => console.warn(message));
     const checkpoint = await latestCheckpoint(servedModel, store, lastPosition, warn);
-    // The whole history without vectors; with vectors only the tail the codebook still needs.
-    const [summaries, tail] = await Promise.all([
-      store.readSummaries(),
-      store.read(checkpoint?.position ?? 0),
-    ]);
+    // With vectors only the tail the codebook still needs, then the whole history without vectors (read
+    // second, so on a shared log it covers at least the tail).
+    const tail = await store.read(checkpoint?.position ?? 0);
+    const summaries = await store.readSummaries();
     const replayed = await replayEditLog(servedModel, store, summaries, tail, checkpoint);
     const service = new GraceService(options, replayed, checkpoint?.position ?? null);
     service.checkpointLater(tail.some((entry) => entry.kind !== 'edit'));
@@ -225,37 +213,31 @@ export class GraceService {
       }
     }
     // Refused at once, not queued behind a write that waits on the disk.
-    this.guard.ensureWritable();
+    this.ensureWritable();
     return this.queue.run(async () => {
       const logged = idempotencyKey === undefined ? undefined : this.idempotency.get(idempotencyKey);
       if (logged !== undefined) return { edits: answerFromLog(logged, examples), replayed: true };
-      this.guard.ensureWritable();
+      this.ensureWritable();
       return { edits: await this.editNow(examples, idempotencyKey), replayed: false };
     });
   }
 
   rollback(editId: string): Promise<{ id: string; keys: number }> {
-    this.guard.ensureWritable();
+    this.ensureWritable();
     return this.queue.run(async () => {
       if (!this.serving.codebook.records.some((record) => record.id === editId)) {
         throw new InputError('UNKNOWN_EDIT', '/id', `no active edit ${JSON.stringify(editId)}`, 404);
       }
-      this.guard.ensureWritable();
-      const bytes = await this.codebookWorker.call<Uint8Array>(
-        'rollback',
-        encodeCodebook(this.serving.codebook),
-        editId,
-      );
+      this.ensureWritable();
+      const codebook = await this.rolledBack(editId);
       const entry: EditLogEntry = {
         kind: 'rollback',
         position: this.position + 1,
         time: new Date().toISOString(),
         editId,
       };
-      await this.appendToLog([entry]);
-      this.replaceEditors(decodeCodebook(bytes));
-      const item = this.history.get(editId);
-      if (item !== undefined) item.rolledBackAt = entry.time;
+      await this.appendToLog([entry], () => this.replaceEditors(codebook));
+      recordHistory(this.history, this.idempotency, entry);
       this.metrics.rollbacks++;
       this.checkpointLater(true);
       return { id: editId, keys: this.serving.codebook.size };
@@ -264,9 +246,9 @@ export class GraceService {
 
   /** Stores the committed codebook under a new id (unique by construction); a later restore logs that id. */
   snapshot(): Promise<{ id: string; logPosition: number; keys: number }> {
-    this.guard.ensureWritable();
+    this.ensureWritable();
     return this.queue.run(async () => {
-      this.guard.ensureWritable();
+      this.ensureWritable();
       const id = `snapshot-${this.position}-${randomUUID()}`;
       await this.guard.write((store) =>
         store.saveSnapshot({
@@ -281,9 +263,9 @@ export class GraceService {
   }
 
   restore(snapshotId: string): Promise<{ id: string; keys: number }> {
-    this.guard.ensureWritable();
+    this.ensureWritable();
     return this.queue.run(async () => {
-      this.guard.ensureWritable();
+      this.ensureWritable();
       const snapshot = await this.store.loadSnapshot(snapshotId);
       if (snapshot === undefined) {
         throw new InputError('UNKNOWN_SNAPSHOT', '/id', `no snapshot ${JSON.stringify(snapshotId)}`, 404);
@@ -295,12 +277,46 @@ export class GraceService {
         time: new Date().toISOString(),
         snapshotId,
       };
-      await this.appendToLog([entry]);
-      this.replaceEditors(codebook);
+      await this.appendToLog([entry], () => this.replaceEditors(codebook));
       this.metrics.restores++;
       this.checkpointLater(true);
       return { id: snapshotId, keys: codebook.size };
     });
+  }
+
+  /**
+   * Reads the log after the committed position and applies it in order, behind every earlier mutation: a
+   * replica following the writer, or a new writer catching up before it takes edits. Edits apply their
+   * logged deltas, rollbacks and restores run as on the writer, so the codebook is the writer's, byte for byte.
+   */
+  catchUp(): Promise<number> {
+    return this.queue.run(async () => {
+      const entries = await this.store.read(this.position);
+      for (const entry of entries) {
+        if (entry.position !== this.position + 1) {
+          throw new Error(`the edit log skips from ${this.position} to ${entry.position}`);
+        }
+        if (entry.kind === 'edit') {
+          // Someone else's edit: a working copy made before it is stale.
+          this.dropTrainingCopy();
+          this.applyLoggedEdits([entry]);
+        } else {
+          const codebook =
+            entry.kind === 'rollback'
+              ? await this.rolledBack(entry.editId)
+              : await loadRestoredSnapshot(this.servedModel, this.store, entry);
+          this.replaceEditors(codebook);
+          recordHistory(this.history, this.idempotency, entry);
+        }
+        this.advanceTo(entry.position, 1);
+      }
+      return entries.length;
+    });
+  }
+
+  /** Resolves true once the committed codebook includes log position `position`, false after the timeout. */
+  waitForLogPosition(position: number, timeoutMilliseconds: number): Promise<boolean> {
+    return this.positionWaiters.wait(position, this.position, timeoutMilliseconds);
   }
 
   listSnapshots(): ReturnType<EditLogStore['listSnapshots']> {
@@ -330,15 +346,40 @@ export class GraceService {
     await this.store.close();
   }
 
-  private async appendToLog(entries: readonly EditLogEntry[]): Promise<void> {
+  /** Appends durably, then `apply`s the entries to the committed codebook and moves the position past them. */
+  private async appendToLog(entries: readonly EditLogEntry[], apply: () => void): Promise<void> {
     await this.guard.write((store) => store.append(entries));
-    this.entriesSinceCheckpoint += entries.length;
-    this.position = entries.at(-1)?.position ?? this.position;
+    apply();
+    this.advanceTo(entries.at(-1)?.position ?? this.position, entries.length);
+  }
+
+  private advanceTo(position: number, entries: number): void {
+    this.entriesSinceCheckpoint += entries;
+    this.position = position;
+    this.positionWaiters.reached(position);
+  }
+
+  /** The committed codebook with `editId` rolled back, computed in a worker thread (never in place). */
+  private async rolledBack(editId: string): Promise<Codebook> {
+    const bytes = await this.codebookWorker.call<Uint8Array>(
+      'rollback',
+      encodeCodebook(this.serving.codebook),
+      editId,
+    );
+    return decodeCodebook(bytes);
+  }
+
+  /** Refuses a mutation (503) on a replica that is not the writer, or while the log cannot be written. */
+  private ensureWritable(): void {
+    if (!this.role.isWriter()) throw new NotWriterError(this.role.writerAddress());
+    this.guard.ensureWritable();
   }
 
   /** Queues a checkpoint of the committed codebook when due (or `now`), behind the running mutation. */
   private checkpointLater(now = false): void {
     const interval = this.options.checkpointInterval ?? 1000;
+    // Only the writer checkpoints: replicas hold the same bytes at the same positions.
+    if (!this.role.isWriter()) return;
     if (!now && this.entriesSinceCheckpoint < interval) return;
     if (this.entriesSinceCheckpoint === 0) return;
     this.entriesSinceCheckpoint = 0;
@@ -359,33 +400,11 @@ export class GraceService {
     try {
       for (const example of examples) {
         const position = this.position + entries.length + 1;
-        const id = `edit-${position}`;
-        const result = await this.training().edit({ input: example.input, label: example.label, id });
-        const { record } = result;
-        const edit: LoggedEdit = {
-          editId: id,
-          label: example.label,
-          query: record.query,
-          value: record.value,
-          operation: record.operation,
-          keyIndex: record.keyIndex,
-          loss: record.loss,
-          ...(record.inputDigest === undefined ? {} : { inputDigest: record.inputDigest }),
-          input: example.json,
-          fixed: result.fixed,
-          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-        };
-        entries.push({ kind: 'edit', position, time: record.time, edit });
-        accepted.push({
-          id,
-          operation: record.operation,
-          keyIndex: record.keyIndex,
-          loss: record.loss,
-          fixed: result.fixed,
-          milliseconds: result.milliseconds,
-        });
+        const trained = await trainLoggedEdit(this.training(), example, position, idempotencyKey);
+        entries.push(trained.entry);
+        accepted.push(trained.accepted);
       }
-      await this.appendToLog(entries);
+      await this.appendToLog(entries, () => this.applyLoggedEdits(entries));
     } catch (error) {
       // Nothing was acknowledged: the working copy goes back to the committed codebook.
       this.dropTrainingCopy();
@@ -395,19 +414,20 @@ export class GraceService {
       }
       throw error;
     }
-    const logged: LoggedEdit[] = [];
-    for (const entry of entries) {
-      if (entry.kind !== 'edit') continue;
-      applyLoggedEdit(this.serving.codebook, entry.edit, entry.time);
-      this.history.set(entry.edit.editId, historyItem(entry.edit, entry.time));
-      this.metrics.countEdit(entry.edit.operation);
-      logged.push(entry.edit);
-    }
-    if (idempotencyKey !== undefined) this.idempotency.set(idempotencyKey, logged);
-    this.committedVersion++;
     this.metrics.editSeconds += (performance.now() - started) / 1000;
     this.checkpointLater();
     return accepted;
+  }
+
+  /** Applies logged edits to the committed codebook from their deltas (no training), with their history. */
+  private applyLoggedEdits(entries: readonly EditLogEntry[]): void {
+    for (const entry of entries) {
+      if (entry.kind !== 'edit') continue;
+      applyLoggedEdit(this.serving.codebook, entry.edit, entry.time);
+      recordHistory(this.history, this.idempotency, entry);
+      this.metrics.countEdit(entry.edit.operation);
+    }
+    this.committedVersion++;
   }
 
   /** For each key, the id of the last active edit routed to it; cached per committed version. */

@@ -1,5 +1,5 @@
+import type { AcceptedEdit, EditInput } from './accepted-edit.js';
 import type { LoggedEditSummary } from './edit-log-store.js';
-import type { AcceptedEdit, EditInput } from './grace-service.js';
 import { InputError } from './input-error.js';
 
 /**

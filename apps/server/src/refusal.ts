@@ -65,7 +65,7 @@ export function refusalOf(error: FastifyError | Error): Refusal {
   if (error instanceof ServiceUnavailableError) {
     return {
       ...refusal(503, error.code, null, error.message),
-      headers: { 'retry-after': String(error.retryAfterSeconds) },
+      headers: { ...error.headers, 'retry-after': String(error.retryAfterSeconds) },
     };
   }
   const fastifyError = error as FastifyError;

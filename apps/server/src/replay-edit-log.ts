@@ -60,7 +60,7 @@ export function historyItem(edit: LoggedEditSummary, time: string): EditHistoryI
  * restarted server (or, scaled out, a replica following the log) reaches the identical codebook.
  *
  * `tail` holds the entries after `checkpoint` (the codebook after some position), or the whole log without
- * one; `summaries` (the whole log without vectors) give the history. A restore of a missing or damaged
+ * one; `summaries` (the whole log without vectors, read after `tail`) give the history. A restore of a missing or damaged
  * snapshot throws a {@link DamagedLogError} naming its position.
  */
 export async function replayEditLog(
@@ -74,15 +74,11 @@ export async function replayEditLog(
   const startPosition = checkpoint?.position ?? 0;
   const history = new Map<string, EditHistoryItem>();
   const idempotency = new Map<string, LoggedEditSummary[]>();
+  // The codebook ends where the tail does; a summary past it (appended by a writer between the two reads)
+  // is left to the replica's next catch-up.
+  const lastPosition = tail.at(-1)?.position ?? startPosition;
   for (const entry of summaries) {
-    if (entry.kind === 'edit') {
-      history.set(entry.edit.editId, historyItem(entry.edit, entry.time));
-      const key = entry.edit.idempotencyKey;
-      if (key !== undefined) idempotency.set(key, [...(idempotency.get(key) ?? []), entry.edit]);
-    } else if (entry.kind === 'rollback') {
-      const item = history.get(entry.editId);
-      if (item !== undefined) item.rolledBackAt = entry.time;
-    }
+    if (entry.position <= lastPosition) recordHistory(history, idempotency, entry);
   }
   let replayedEntries = 0;
   for (const entry of tail) {
@@ -92,11 +88,30 @@ export async function replayEditLog(
     else if (entry.kind === 'rollback') codebook.rollback(entry.editId);
     else codebook = await loadRestoredSnapshot(servedModel, store, entry);
   }
-  const lastPosition = Math.max(summaries.at(-1)?.position ?? 0, tail.at(-1)?.position ?? 0);
   return { codebook, lastPosition, history, idempotency, replayedEntries };
 }
 
-async function loadRestoredSnapshot(
+/**
+ * Notes one log entry in the edit history and the idempotency index, as replay does for the whole log and a
+ * replica does for each entry it follows.
+ */
+export function recordHistory(
+  history: Map<string, EditHistoryItem>,
+  idempotency: Map<string, LoggedEditSummary[]>,
+  entry: EditLogSummary,
+): void {
+  if (entry.kind === 'edit') {
+    history.set(entry.edit.editId, historyItem(entry.edit, entry.time));
+    const key = entry.edit.idempotencyKey;
+    if (key !== undefined) idempotency.set(key, [...(idempotency.get(key) ?? []), entry.edit]);
+  } else if (entry.kind === 'rollback') {
+    const item = history.get(entry.editId);
+    if (item !== undefined) item.rolledBackAt = entry.time;
+  }
+}
+
+/** The codebook a logged restore loads; a missing or damaged snapshot throws a {@link DamagedLogError}. */
+export async function loadRestoredSnapshot(
   servedModel: ServedModel,
   store: EditLogStore,
   entry: Extract<EditLogEntry, { kind: 'restore' }>,

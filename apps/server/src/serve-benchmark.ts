@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCpuBackend } from '@grace/backend-cpu';
 import autocannon from 'autocannon';
+import { replicaBenchmark } from './replica-benchmark.js';
 import { seedEditLog } from './seed-edit-log.js';
 import { createSyntheticServedModel } from './synthetic-served-model.js';
 
@@ -199,4 +200,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// `--replicas N`: the scale-out benchmark (replicas on one PostgreSQL edit log) instead.
+await (process.argv.includes('--replicas') ? replicaBenchmark(argument) : main());

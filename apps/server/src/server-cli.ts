@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { createCpuBackend } from '@grace/backend-cpu';
 import { createServer } from './create-server.js';
 import { GraceService } from './grace-service.js';
+import { LogFollower } from './log-follower.js';
+import { PostgresEditLogStore } from './postgres-edit-log-store.js';
 import { PredictionPool } from './prediction-pool.js';
 import { DamagedLogError } from './replay-edit-log.js';
 import { servedModelFactories } from './served-models.js';
 import { ConfigError, describeServerConfig, parseServerConfig } from './server-config.js';
 import { SqliteEditLogStore } from './sqlite-edit-log-store.js';
+import { WriterLease } from './writer-lease.js';
 
 /**
  * `pnpm serve`: reads the configuration, builds the served model, replays the edit log (from its newest
@@ -29,12 +32,16 @@ async function main(): Promise<void> {
   const servedModel = await factory({ backend, seed: config.seed });
   const path = join(config.dataDirectory, `${servedModel.name}.edit-log.sqlite`);
   if (config.discardLogAfter !== undefined) await discardLogAfter(path, config.discardLogAfter);
-  const store = new SqliteEditLogStore(path);
+  // On PostgreSQL every process is a replica that follows the log; the one holding the lease takes edits.
+  const postgres = config.store.kind === 'postgres' ? new PostgresEditLogStore(config.store.url) : undefined;
+  const lease = postgres === undefined ? undefined : new WriterLease({ store: postgres });
+  const store = postgres ?? new SqliteEditLogStore(path);
   const replayStarted = performance.now();
   const service = await GraceService.open({
     servedModel,
     backend,
     store,
+    ...(lease === undefined ? {} : { role: lease }),
     ...(config.trainingIterations === undefined ? {} : { trainingIterations: config.trainingIterations }),
   });
   const replayMilliseconds = performance.now() - replayStarted;
@@ -46,12 +53,22 @@ async function main(): Promise<void> {
   });
   service.attachPredictionPool(pool);
   await pool.ready();
-  const { journalMode, synchronous, lockingMode } = await store.pragmas();
+  const where =
+    store instanceof SqliteEditLogStore
+      ? await describeSqliteLog(store)
+      : `PostgreSQL log ${service.servedModel.name}`;
   console.log(
-    `edit log       ${store.path} (journal ${journalMode}, synchronous ${synchronous === 2 ? 'FULL' : synchronous}, ` +
-      `locking ${lockingMode}); position ${service.logPosition}, ${service.codebook.records.length} active edits, ` +
+    `edit log       ${where}; position ${service.logPosition}, ${service.codebook.records.length} active edits, ` +
       `${service.codebook.size} keys`,
   );
+  const follower =
+    postgres === undefined
+      ? undefined
+      : new LogFollower({
+          connectionString: postgres.connectionString,
+          logName: postgres.logName,
+          catchUp: () => service.catchUp(),
+        });
   const { checkpointPosition, replayedEntries } = service.startup;
   console.log(
     `replayed       ${replayedEntries} log entries after ${checkpointPosition === null ? 'the start' : `the checkpoint at position ${checkpointPosition}`}` +
@@ -75,14 +92,25 @@ async function main(): Promise<void> {
   });
   const address = await app.listen({ port: config.port, host: config.host });
   console.log(`listening on ${address}`);
+  lease?.start(config.advertiseUrl ?? address, () => service.catchUp());
   const stop = async (): Promise<void> => {
     await app.close();
+    await follower?.close();
+    await lease?.close();
     await pool.close();
     await service.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+}
+
+async function describeSqliteLog(store: SqliteEditLogStore): Promise<string> {
+  const { journalMode, synchronous, lockingMode } = await store.pragmas();
+  return (
+    `${store.path} (journal ${journalMode}, synchronous ${synchronous === 2 ? 'FULL' : synchronous}, ` +
+    `locking ${lockingMode})`
+  );
 }
 
 /** The recovery flag: keeps a copy of the log, then drops every entry after `position`. */

@@ -40,4 +40,18 @@ describe('parseServerConfig', () => {
     expect(lines).toContain(maskToken(token));
     expect(maskToken('short')).toBe('********');
   });
+
+  it('keeps the log in SQLite by default and in PostgreSQL with --store / GRACE_STORE, password masked', () => {
+    expect(parseServerConfig(['--insecure'], {}).store).toEqual({ kind: 'sqlite' });
+    const url = 'postgres://grace:hunter2-secret@db.internal/grace';
+    const config = parseServerConfig(['--insecure'], { GRACE_STORE: url });
+    expect(config.store).toEqual({ kind: 'postgres', url });
+    const banner = describeServerConfig(config).join('\n');
+    expect(banner).not.toContain('hunter2-secret');
+    expect(banner).toContain('postgres://grace:***@db.internal/grace');
+    expect(() => parseServerConfig(['--insecure', '--store', 'mysql://x'], {})).toThrowError(/--store/);
+    expect(() =>
+      parseServerConfig(['--insecure', '--store', url, '--discard-log-after', '3'], {}),
+    ).toThrowError(/SQLite log only/);
+  });
 });

@@ -38,6 +38,10 @@ export interface ServerConfig {
   /** Adam iterations per edit, overriding the model's default. */
   readonly trainingIterations: number | undefined;
   readonly seed: number;
+  /** Where the edit log lives: `sqlite` (a file in the data directory, the default) or a PostgreSQL URL. */
+  readonly store: { readonly kind: 'sqlite' } | { readonly kind: 'postgres'; readonly url: string };
+  /** The base URL replicas name when they refuse an edit while this process is the writer (default: the bound address). */
+  readonly advertiseUrl: string | undefined;
 }
 
 /** A configuration the server must not start with; the message says which flag or variable to fix. */
@@ -53,7 +57,9 @@ const usage = `usage: grace-server [--port N] [--host H] [--token T] [--read-tok
                     [--body-limit BYTES] [--request-timeout MS] [--rate-limit PER_MINUTE]
                     [--max-connections N] [--max-connections-per-client N] [--prediction-workers N]
                     [--discard-log-after POSITION] [--log-level LEVEL] [--training-iterations N] [--seed N]
-environment: PORT, HOST, GRACE_TOKEN, GRACE_READ_TOKEN, GRACE_ALLOWED_HOSTS, GRACE_DATA_DIR, GRACE_MODEL`;
+                    [--store sqlite|postgres://...] [--advertise-url URL]
+environment: PORT, HOST, GRACE_TOKEN, GRACE_READ_TOKEN, GRACE_ALLOWED_HOSTS, GRACE_DATA_DIR, GRACE_MODEL,
+             GRACE_STORE, GRACE_ADVERTISE_URL`;
 
 const switchNames = ['insecure', 'read-only', 'public-reads'];
 const flagNames = [
@@ -74,6 +80,8 @@ const flagNames = [
   'log-level',
   'training-iterations',
   'seed',
+  'store',
+  'advertise-url',
 ];
 
 /**
@@ -145,7 +153,15 @@ export function parseServerConfig(
     logLevel: text('log-level') ?? 'info',
     trainingIterations: optionalInteger('training-iterations', 1),
     seed: integer('seed', undefined, 7, 0),
+    store: storeOf(text('store', 'GRACE_STORE')),
+    advertiseUrl: text('advertise-url', 'GRACE_ADVERTISE_URL') || undefined,
   };
+  if (config.store.kind === 'postgres' && config.discardLogAfter !== undefined) {
+    throw new ConfigError(
+      '--discard-log-after works on the SQLite log only; on PostgreSQL, back up the database and delete the ' +
+        'entries after the position from grace_edit_log and grace_checkpoints (and set grace_logs.last_position)',
+    );
+  }
   if (!config.readOnly && config.token === undefined && !config.insecure) {
     throw new ConfigError(
       'refusing to start: edits are enabled and no token is set. Set GRACE_TOKEN (or --token), ' +
@@ -153,6 +169,19 @@ export function parseServerConfig(
     );
   }
   return config;
+}
+
+function storeOf(value: string | undefined): ServerConfig['store'] {
+  if (value === undefined || value === '' || value === 'sqlite') return { kind: 'sqlite' };
+  if (/^postgres(ql)?:\/\//.test(value)) return { kind: 'postgres', url: value };
+  throw new ConfigError(
+    `--store / GRACE_STORE must be sqlite or a postgres:// URL, got ${maskPassword(value)}`,
+  );
+}
+
+/** A connection URL with its password replaced, for banners and errors. */
+export function maskPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/, '$1***@');
 }
 
 function checkedToken(token: string | undefined, name: string, insecure: boolean): string | undefined {
@@ -195,6 +224,7 @@ export function describeServerConfig(config: ServerConfig): string[] {
     `body limit     ${config.bodyLimit} bytes; request timeout ${config.requestTimeout} ms`,
     `rate limit     ${config.rateLimit === 0 ? 'none' : `${config.rateLimit} requests per minute per client`}`,
     `connections    ${config.maximumConnections} at most, ${config.maximumConnectionsPerClient} per client`,
+    `edit log       ${config.store.kind === 'sqlite' ? 'SQLite, in the data directory' : `PostgreSQL ${maskPassword(config.store.url)} (replicated; one writer by lease)`}`,
     `training       ${config.trainingIterations === undefined ? "the model's default" : `${config.trainingIterations}`} Adam iterations per edit`,
   ];
 }

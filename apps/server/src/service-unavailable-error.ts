@@ -7,10 +7,18 @@ export class ServiceUnavailableError extends Error {
   readonly code: string;
   /** Seconds a client should wait before retrying. */
   readonly retryAfterSeconds: number;
+  /** Further response headers (e.g. where to go instead). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: string, message: string, retryAfterSeconds = 1) {
+  constructor(
+    code: string,
+    message: string,
+    retryAfterSeconds = 1,
+    headers: Readonly<Record<string, string>> = {},
+  ) {
     super(message);
     this.code = code;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.headers = headers;
   }
 }

@@ -1,25 +1,14 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { fromRow, type LogRow, summaryFromRow, toRow } from './edit-log-rows.js';
 import type {
   EditLogEntry,
   EditLogIdentity,
   EditLogSummary,
-  LoggedEdit,
   StoredCheckpoint,
   StoredSnapshot,
 } from './edit-log-store.js';
-
-interface LogRow {
-  position: number;
-  kind: EditLogEntry['kind'];
-  time: string;
-  edit_id: string | null;
-  snapshot_id: string | null;
-  details: string;
-  query: Buffer | null;
-  value: Buffer | null;
-}
 
 interface SnapshotRow {
   id: string;
@@ -147,16 +136,7 @@ export class SqliteEditLogFile {
     const rows = this.database
       .prepare('SELECT position, kind, time, edit_id, snapshot_id, details FROM edit_log ORDER BY position')
       .all() as LogRow[];
-    return rows.map((row) => {
-      if (row.kind !== 'edit') return fromRow(row) as EditLogSummary;
-      const details = JSON.parse(row.details) as Omit<LoggedEdit, 'editId' | 'query' | 'value'>;
-      return {
-        kind: 'edit',
-        position: row.position,
-        time: row.time,
-        edit: { ...details, editId: row.edit_id as string },
-      };
-    });
+    return rows.map(summaryFromRow);
   }
 
   saveSnapshot(snapshot: StoredSnapshot): void {
@@ -223,48 +203,4 @@ export class SqliteEditLogFile {
 function fileIdentity(path: string): string {
   const stats = statSync(path);
   return `${stats.dev}:${stats.ino}`;
-}
-
-function toRow(entry: EditLogEntry): Record<string, unknown> {
-  const common = { position: entry.position, kind: entry.kind, time: entry.time };
-  if (entry.kind === 'edit') {
-    const { query, value, editId, ...details } = entry.edit;
-    return {
-      ...common,
-      editId,
-      snapshotId: null,
-      details: JSON.stringify(details),
-      query: float32Bytes(query),
-      value: float32Bytes(value),
-    };
-  }
-  if (entry.kind === 'rollback') {
-    return { ...common, editId: entry.editId, snapshotId: null, details: '{}', query: null, value: null };
-  }
-  return { ...common, editId: null, snapshotId: entry.snapshotId, details: '{}', query: null, value: null };
-}
-
-function fromRow(row: LogRow): EditLogEntry {
-  const common = { position: row.position, time: row.time };
-  if (row.kind === 'edit') {
-    const details = JSON.parse(row.details) as Omit<LoggedEdit, 'editId' | 'query' | 'value'>;
-    const edit: LoggedEdit = {
-      ...details,
-      editId: row.edit_id as string,
-      query: float32Array(row.query as Buffer),
-      value: float32Array(row.value as Buffer),
-    };
-    return { kind: 'edit', ...common, edit };
-  }
-  if (row.kind === 'rollback') return { kind: 'rollback', ...common, editId: row.edit_id as string };
-  return { kind: 'restore', ...common, snapshotId: row.snapshot_id as string };
-}
-
-/** Little-endian float32 bytes (every platform Node runs on here is little-endian, as safetensors assumes). */
-function float32Bytes(vector: Float32Array): Buffer {
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-}
-
-function float32Array(bytes: Buffer): Float32Array {
-  return new Float32Array(Uint8Array.from(bytes).buffer);
 }

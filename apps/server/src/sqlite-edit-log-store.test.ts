@@ -4,27 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EditLogEntry, StoreUnavailableError } from './edit-log-store.js';
 import { SqliteEditLogStore } from './sqlite-edit-log-store.js';
-
-const identity = { model: 'synthetic', layerId: 'layer0', keyDimension: 2, valueDimension: 3 };
-
-function editEntry(position: number): EditLogEntry {
-  return {
-    kind: 'edit',
-    position,
-    time: new Date(Date.UTC(2026, 0, 1, 0, 0, position)).toISOString(),
-    edit: {
-      editId: `edit-${position}`,
-      label: 1,
-      // Values that are not exactly representable in decimal, to prove the bytes survive.
-      query: Float32Array.of(Math.fround(0.1), -Math.fround(1 / 3)),
-      value: Float32Array.of(Math.fround(Math.PI), 1e-38, -0),
-      operation: 'ADD',
-      keyIndex: position - 1,
-      loss: [0.7, 0.1, 1e-300],
-      input: [0.1, -0.3333],
-    },
-  };
-}
+import { editEntry, identity } from './test-support/log-entries.js';
 
 describe('SqliteEditLogStore', () => {
   const directories: string[] = [];

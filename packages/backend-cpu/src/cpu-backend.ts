@@ -12,8 +12,9 @@ import {
 import { createCpuRowMirror } from './cpu-row-mirror.js';
 import { CpuTensor, readCpuTensor, resolveCpuTensor } from './cpu-tensor.js';
 import { adamStep } from './kernels/adam-step.js';
+import { compileCpuValueStep } from './kernels/compiled-value-step.js';
 import { gatherTokens } from './kernels/gather-tokens.js';
-import { createKeySearch, type KeySearchOptions } from './kernels/key-search.js';
+import { createKeySearch, type KeySearchOptions, pivotIndexOptions } from './kernels/key-search.js';
 import { lookup } from './kernels/lookup.js';
 import { meanTokens } from './kernels/mean-tokens.js';
 import { nearestKey } from './kernels/nearest-key.js';
@@ -32,13 +33,17 @@ export type CpuBackendOptions = KeySearchOptions;
  * GPU devices, so that mixing up backends is caught here first.
  *
  * `options.dotProducts` hands the norm-identity product of the nearest-key search to a fast engine (BLAS speed
- * with `@grace/search-onnxruntime`); the chosen keys and distances stay exact and identical to the default's.
+ * with `@grace/search-onnxruntime`), and the backend lends it to host-side searches (`backend.dotProducts`);
+ * `options.pivotIndex` (off by default) lets `lookup` skip the keys whose balls cannot hold a query. The chosen
+ * keys and distances stay exact and identical to the default's either way.
  */
 export function createCpuBackend(options: CpuBackendOptions = {}): GraceBackend {
   const search = createKeySearch(options);
+  const pivots = pivotIndexOptions(options);
   const backend: GraceBackend = {
     specificationVersion: 'v1',
     name: 'cpu',
+    ...(options.dotProducts === undefined ? {} : { dotProducts: options.dotProducts }),
 
     upload<Data extends TensorData>(data: Data, shape: Shape): Tensor<DTypeOf<Data>> {
       validateUpload(data, shape);
@@ -57,12 +62,13 @@ export function createCpuBackend(options: CpuBackendOptions = {}): GraceBackend 
       resolveCpuTensor(tensor, backend, 'tensor').release();
     },
 
-    createRowMirror: (rowShape) => createCpuRowMirror(backend, rowShape),
+    createRowMirror: (rowShape) => createCpuRowMirror(backend, rowShape, pivots),
     gatherTokens: (input, positions) => gatherTokens(backend, input, positions),
     meanTokens: (input, lengths) => meanTokens(backend, input, lengths),
     nearestKey: (queries, keys) => nearestKey(backend, search, queries, keys),
     lookup: (args) => lookup(backend, search, args),
     adamStep: (args) => adamStep(backend, args),
+    compileValueStep: (program, parameter) => compileCpuValueStep(backend, program, parameter),
     ops: createHostOpKernels({
       read: (tensor, name) => ({ data: readCpuTensor(tensor, backend, name), shape: tensor.shape }),
       make: (data, shape) => new CpuTensor(backend, 'float32', data, shape),

@@ -17,6 +17,7 @@ import {
 import { registerTfjsBackendContext } from './adopt-tfjs-tensor.js';
 import { createKernelContext } from './kernel-context.js';
 import { adamStep } from './kernels/adam-step.js';
+import { compileTfjsValueStep } from './kernels/compiled-value-step.js';
 import { gatherTokens } from './kernels/gather-tokens.js';
 import { lookup } from './kernels/lookup.js';
 import { meanTokens } from './kernels/mean-tokens.js';
@@ -83,6 +84,10 @@ export function createTfjsBackend(tf: TensorFlow, options: TfjsBackendOptions = 
     nearestKey: pin((queries, keys) => nearestKey(context, queries, keys)),
     lookup: pin((args) => lookup(context, args)),
     adamStep: pin((args) => adamStep(context, args)),
+    compileValueStep: pin((program, parameter) => {
+      const compiled = compileTfjsValueStep(context, program, parameter);
+      return compiled === undefined ? undefined : { step: pin((args) => compiled.step(args)) };
+    }),
     ops: pinOps(createTfjsOpKernels(context), pin),
   };
   const frozen = Object.freeze(backend);

@@ -1,5 +1,8 @@
+import type { DotProductEngine } from './dot-product-engine.js';
 import type { RowMirror } from './row-mirror.js';
+import type { CompiledValueStep } from './suffix/compiled-value-step.js';
 import type { SuffixKernels } from './suffix/op-kernel.js';
+import type { SuffixProgram } from './suffix/suffix-program.js';
 import type { DType, Shape, Tensor, TensorData, TensorDataOf } from './tensor.js';
 
 /**
@@ -75,10 +78,26 @@ export interface GraceBackend {
   adamStep(args: AdamStepArguments): void;
 
   /**
+   * Optional fast path for value training: compiles a planned suffix pass (`SuffixExecutor.prepare`, with a
+   * gradient with respect to `parameter`, one of its fed inputs) into one call per training step — forward,
+   * gradient and Adam together — or returns `undefined` for a program it does not handle, and core falls back
+   * to calling the op kernels one by one. A backend offering it must train the same values as that path;
+   * `@grace/core/testing` checks it.
+   */
+  compileValueStep?(program: SuffixProgram, parameter: string): CompiledValueStep | undefined;
+
+  /**
    * Forward and gradient (VJP) kernels of every op of the suffix graph (op set v1), which core's executor
    * chains to run the model after the edited layer and to train values through it.
    */
   readonly ops: SuffixKernels;
+
+  /**
+   * Optional: the BLAS-class engine this backend searches host-memory keys with, lent to host-side searches
+   * (`GraceEditor` hands it to its codebook, whose every edit looks up the nearest key). An engine only
+   * pre-selects; the answers are rechecked exactly, so they never depend on it.
+   */
+  readonly dotProducts?: DotProductEngine;
 
   /**
    * Releases whatever the backend holds beyond its tensors (a GPU device, a worker). Optional: backends over

@@ -1,10 +1,13 @@
 import type { ResolvedCodebookOptions } from './codebook-options.js';
 import { splitGap } from './codebook-options.js';
 import { coveringRadius } from './distance-error-bound.js';
+import type { DotProductEngine } from './dot-product-engine.js';
 import type { EditPlan } from './edit-record.js';
 import { exactSquaredDistance } from './exact-nearest-key.js';
 import { GrowableRows } from './growable-rows.js';
+import { hostNearestKey } from './host-nearest-key.js';
 import { type EditLabel, labelsEqual } from './labels.js';
+import { RowNormCache } from './row-norm-cache.js';
 
 /** The nearest key of a query: exact float64 search over the stored float32 numbers, distance as float32. */
 export interface NearestKey {
@@ -37,6 +40,9 @@ export class CodebookState {
   readonly values: GrowableRows;
   readonly radii: GrowableRows;
   readonly labels: EditLabel[] = [];
+  /** The engine of the fast pre-select (see {@link nearest}); answers never depend on it. */
+  dotProducts: DotProductEngine | undefined;
+  private readonly keyNorms = new RowNormCache();
 
   constructor(options: ResolvedCodebookOptions) {
     this.options = options;
@@ -53,17 +59,34 @@ export class CodebookState {
     return this.radii.view()[index] as number;
   }
 
-  /** Exact nearest key (see `exactNearestAmong`); ties go to the lowest index, like every backend's. */
+  /**
+   * Exact nearest key (see `exactNearestAmong`); ties go to the lowest index, like every backend's. A float32
+   * query (every edit's) is searched fast — a norm-identity pre-select on {@link dotProducts} (or in float64)
+   * with cached key norms, then the exact recheck (`hostNearestKey`) — with the brute-force answer bit for bit.
+   */
   nearest(query: ArrayLike<number>): NearestKey {
     const width = this.options.keyDimension;
     const keys = this.keys.view();
     let bestIndex = -1;
     let bestSquared = Number.POSITIVE_INFINITY;
-    for (let row = 0; row < this.size; row++) {
-      const squared = exactSquaredDistance(query, 0, keys, row * width, width);
-      if (squared < bestSquared) {
-        bestSquared = squared;
-        bestIndex = row;
+    if (query instanceof Float32Array) {
+      const nearest = hostNearestKey({
+        query,
+        keys,
+        keySquaredNorms: this.keyNorms.squaredNorms(this.keys),
+        keyCount: this.size,
+        width,
+        ...(this.dotProducts === undefined ? {} : { engine: this.dotProducts }),
+      });
+      bestIndex = nearest.index;
+      bestSquared = nearest.squaredDistance;
+    } else {
+      for (let row = 0; row < this.size; row++) {
+        const squared = exactSquaredDistance(query, 0, keys, row * width, width);
+        if (squared < bestSquared) {
+          bestSquared = squared;
+          bestIndex = row;
+        }
       }
     }
     // Rounded to float32 like every backend's nearestKey, so a decision here agrees with what lookup fires on.

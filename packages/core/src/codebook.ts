@@ -4,6 +4,7 @@ import {
   resolveCodebookOptions,
 } from './codebook-options.js';
 import { type AppliedChange, CodebookState, type NearestKey } from './codebook-state.js';
+import type { DotProductEngine } from './dot-product-engine.js';
 import type { EditPlan, EditRecord } from './edit-record.js';
 import { GraceError } from './errors.js';
 import { firstNonFinite } from './float32.js';
@@ -78,6 +79,7 @@ export class Codebook {
   private nextSequence = 1;
   private changeCount = 0;
   private pending: PendingEdit | null = null;
+  private dotProducts: DotProductEngine | undefined;
 
   constructor(options: CodebookOptions) {
     this.options = Object.freeze(resolveCodebookOptions(options));
@@ -170,6 +172,17 @@ export class Codebook {
     };
   }
 
+  /**
+   * Hands the host-side search (every edit's decision, {@link nearest}, rollback's replay) a BLAS-class engine
+   * for its norm-identity pre-select, e.g. the one the backend searches with (`GraceBackend.dotProducts`,
+   * which `GraceEditor` passes here). The chosen key and distance are rechecked exactly, so decisions never
+   * depend on the engine; `undefined` goes back to the built-in float64 pre-select.
+   */
+  useDotProducts(engine: DotProductEngine | undefined): void {
+    this.dotProducts = engine;
+    this.state.dotProducts = engine;
+  }
+
   /** Exact nearest key of a host query `[Dk]` (index -1 when empty). */
   nearest(query: ArrayLike<number>): NearestKey {
     this.checkQuery(query);
@@ -244,7 +257,7 @@ export class Codebook {
       throw new GraceError('UNKNOWN_EDIT', `no edit with id ${JSON.stringify(editId)}`, { editId });
     const removed = this.history[position] as EditRecord;
     const remaining = this.history.filter((_, index) => index !== position);
-    const { state, records } = replay(this.options, remaining);
+    const { state, records } = replay(this.options, remaining, this.dotProducts);
     this.state = state;
     this.history = records;
     this.changeCount++;
@@ -370,8 +383,10 @@ export class Codebook {
 function replay(
   options: ResolvedCodebookOptions,
   records: readonly EditRecord[],
+  dotProducts: DotProductEngine | undefined,
 ): { state: CodebookState; records: EditRecord[] } {
   const state = new CodebookState(options);
+  state.dotProducts = dotProducts;
   const replayed = records.map((record) => {
     const plan = state.plan(record.query, record.label);
     state.applyPlan(plan, record.query, record.label, record.value);

@@ -62,7 +62,7 @@ export class DeviceCodebook {
     };
   }
 
-  /** Bytes the backend holds for this copy, spare capacity included (0 where it reads the host's arrays). */
+  /** Bytes the backend holds for this copy, spare capacity included (where it reads the host's arrays, only what it keeps beside them). */
   get backendBytes(): number {
     if (this.mirrors === null) return 0;
     const { keys, values, radii } = this.mirrors;

@@ -104,6 +104,14 @@ export class GraceLayer {
     }
   }
 
+  /**
+   * Bytes the backend holds for this layer's codebook (its copy, or what it keeps beside the host's rows, e.g.
+   * the cpu backend's key norms and pivot index), spare capacity included.
+   */
+  get backendBytes(): number {
+    return this.device.backendBytes;
+  }
+
   /** Frees the backend copy of the codebook. The layer uploads it again if used afterwards. */
   dispose(): void {
     this.device.dispose();

@@ -19,7 +19,10 @@ export interface RowMirror {
   readonly width: number;
   /** Rows the mirror holds since the last `sync` (0 before the first). */
   readonly rows: number;
-  /** Bytes the backend holds for this mirror, spare capacity included; 0 where it reads the host's array. */
+  /**
+   * Bytes the backend holds for this mirror, spare capacity included; where it reads the host's array, only what
+   * it keeps beside it (e.g. search data derived from the rows).
+   */
   readonly backendBytes: number;
   /**
    * Makes the mirror equal `host`: `[rows * width]` row-major, the host matrix's whole used part (a live view

@@ -1,5 +1,7 @@
 import {
+  decodeArgMax,
   type EditableModel,
+  type EditLabel,
   type GraceBackend,
   GraceError,
   type PredictionDecoder,
@@ -141,6 +143,10 @@ export async function loadOnnxModel(
   };
   const upload = (backend: GraceBackend, tensor: ort.Tensor): Tensor<'float32'> =>
     backend.upload(tensor.data as Float32Array, [...tensor.dims]) as Tensor<'float32'>;
+  const uploadCrossing = (backend: GraceBackend, name: string, tensor: ort.Tensor): Tensor =>
+    tensor.type === 'float32'
+      ? upload(backend, tensor)
+      : backend.upload(crossingData(name, tensor), [...tensor.dims]);
   const loaded: OnnxEditableModel = {
     layerId: `onnx:${cut.editPoint.name}`,
     keyDimension,
@@ -164,7 +170,7 @@ export async function loadOnnxModel(
     async runPrefix(backend, inputs): Promise<PrefixOutput> {
       const outputs = await runPrefixSession(inputs);
       const uploaded: Record<string, Tensor> = {};
-      for (const name of extras) uploaded[name] = upload(backend, outputs[name] as ort.Tensor);
+      for (const name of extras) uploaded[name] = uploadCrossing(backend, name, outputs[name] as ort.Tensor);
       const lengths =
         attentionMask !== undefined && keyShape.length === 3
           ? { lengths: attentionMaskLengths(attentionMask.name, inputs) }
@@ -177,6 +183,7 @@ export async function loadOnnxModel(
       };
     },
     encodeTargets(backend, labels) {
+      if (imported.loss === 'token-softmax-cross-entropy') return encodeTokenTargets(backend, labels);
       if (imported.loss === 'softmax-cross-entropy') {
         return backend.upload(
           Int32Array.from(labels, (label) => {
@@ -216,6 +223,61 @@ export async function loadOnnxModel(
 }
 
 /**
+ * A non-float tensor crossing the cut in its IR type (see `crossingDtypes`): a boolean mask as float 0/1,
+ * integers as int32; an int64 entry outside int32 is `UNSUPPORTED_OP` naming the tensor.
+ */
+function crossingData(name: string, tensor: ort.Tensor): Float32Array | Int32Array {
+  if (tensor.type === 'bool') return Float32Array.from(tensor.data as Uint8Array);
+  if (tensor.type === 'int32') return tensor.data as Int32Array;
+  const values = tensor.data as BigInt64Array;
+  const result = new Int32Array(values.length);
+  for (let index = 0; index < values.length; index++) {
+    const value = Number(values[index]);
+    if (value !== (value | 0))
+      throw new GraceError(
+        'UNSUPPORTED_OP',
+        `tensor '${name}' crossing the cut holds ${value}, outside int32`,
+        {
+          tensor: name,
+        },
+      );
+    result[index] = value;
+  }
+  return result;
+}
+
+/**
+ * Targets of the token loss: each label is one example's target per token (`T` ids, {@link ignoredTokenTarget}
+ * where a token counts for nothing), all of one length; uploaded as int32 `[B·T]`, the loss's flattened rows.
+ */
+function encodeTokenTargets(backend: GraceBackend, labels: readonly EditLabel[]): Tensor {
+  const rows = labels.map((label) => {
+    if (typeof label !== 'object' || !label.every((id) => Number.isInteger(id)))
+      throw new GraceError(
+        'INVALID_ARGUMENT',
+        'a token-loss label is a sequence of integer ids, one per token',
+        {
+          label,
+        },
+      );
+    return label;
+  });
+  const tokens = rows[0]?.length ?? 0;
+  if (rows.some((row) => row.length !== tokens))
+    throw new GraceError('SHAPE_MISMATCH', 'token-loss labels of one batch have one length (the padded T)', {
+      lengths: rows.map((row) => row.length),
+    });
+  return backend.upload(Int32Array.from(rows.flat()), [rows.length * tokens]);
+}
+
+/** Labels of a `[B, T, C]` prediction: the arg-max class at every token, one sequence of `T` ids per row. */
+export function decodeTokenArgMax(prediction: Float32Array, shape: readonly number[]): number[][] {
+  const [batch = 0, tokens = 0] = shape;
+  const ids = decodeArgMax(prediction, [batch * tokens, shape.at(-1) as number]);
+  return Array.from({ length: batch }, (_, row) => ids.slice(row * tokens, (row + 1) * tokens));
+}
+
+/**
  * The per-example shape of a float target of `width` values: the loss input's shape without the batch when its
  * dimensions are fixed and hold `width` values, else `[width]`.
  */
@@ -233,6 +295,7 @@ function targetExampleShape(imported: ImportedSuffix, width: number): number[] {
  * be either, so the load is refused rather than guessed.
  */
 function defaultDecoder(imported: ImportedSuffix): PredictionDecoder {
+  if (imported.loss === 'token-softmax-cross-entropy') return decodeTokenArgMax;
   if (imported.loss !== 'sigmoid-cross-entropy') return predictionDecoderFor(imported.loss, 'logits');
   const lossOn = imported.graph.nodes.find((node) => node.name === lossOutputName)?.inputs[0];
   if (lossOn === imported.predictionOutput) return predictionDecoderFor(imported.loss, 'logits');

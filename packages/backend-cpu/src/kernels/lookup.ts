@@ -6,6 +6,7 @@ import {
   validateLookupArguments,
 } from '@grace/core';
 import { CpuTensor, liveCpuTensor, readCpuTensor } from '../cpu-tensor.js';
+import { mirrorRowData } from '../mirror-row-data.js';
 import { type KeySearch, reportedDistance } from './nearest-key.js';
 
 /**
@@ -16,6 +17,9 @@ import { type KeySearch, reportedDistance } from './nearest-key.js';
  * radius never fires. The output starts as a byte copy of `layerOutput` (`TypedArray.set` copies bytes), and
  * only the tokens of firing rows are overwritten with byte copies of their key's value: deferring rows are
  * the frozen layer's output bit for bit, as the spec promises.
+ *
+ * Keys from a row mirror with a pivot index (the backend's default) are first offered to the index, which
+ * answers the rows it can without touching every key; only the rest are searched. Same answers, less work.
  */
 export function lookup(owner: object, search: KeySearch, args: LookupArguments): LookupResult {
   const { sequence } = validateLookupArguments(args);
@@ -26,7 +30,6 @@ export function lookup(owner: object, search: KeySearch, args: LookupArguments):
   const valueData = readCpuTensor(values, owner, 'values');
   const layerData = readCpuTensor(layerOutput, owner, 'layerOutput');
   const [batch, keyWidth] = queries.shape as [number, number];
-  const keyCount = keys.shape[0];
   const shape = layerOutput.shape;
   const valueWidth = shape[shape.length - 1];
   const tokens = sequence ? shape[1] : 1;
@@ -48,25 +51,63 @@ export function lookup(owner: object, search: KeySearch, args: LookupArguments):
   }
 
   const output = layerData.slice();
-  const hitIndex = new Int32Array(batch).fill(-1);
-  if (keyCount > 0) {
-    const nearest = search(queryData, keyTensor, batch, keyWidth);
-    for (let row = 0; row < batch; row++) {
-      const key = nearest.index[row];
-      if (key < 0 || !(reportedDistance(nearest.squaredDistance[row]) <= radiusData[key])) continue;
-      hitIndex[row] = key;
-      const value = valueData.subarray(key * valueWidth, (key + 1) * valueWidth);
-      const [first, end] =
-        positionData === undefined ? [0, 1] : replacedTokens(mode, positionData[row], tokens);
-      for (let token = first; token < end; token++) {
-        output.set(value, (row * tokens + token) * valueWidth);
-      }
+  const hitIndex = firingKeys(search, queryData, keyTensor, radiusData, batch, keyWidth);
+  for (let row = 0; row < batch; row++) {
+    const key = hitIndex[row];
+    if (key < 0) continue;
+    const value = valueData.subarray(key * valueWidth, (key + 1) * valueWidth);
+    const [first, end] =
+      positionData === undefined ? [0, 1] : replacedTokens(mode, positionData[row], tokens);
+    for (let token = first; token < end; token++) {
+      output.set(value, (row * tokens + token) * valueWidth);
     }
   }
   return {
     output: new CpuTensor(owner, 'float32', output, shape),
     hitIndex: new CpuTensor(owner, 'int32', hitIndex, [batch]),
   };
+}
+
+/**
+ * `[B]`: the key that fires for each query row (its exact nearest, if the reported distance is within the
+ * radius; a NaN never fires), or -1. The pivot index decides what it can; the search decides the rest.
+ */
+function firingKeys(
+  search: KeySearch,
+  queryData: Float32Array,
+  keyTensor: CpuTensor<'float32'>,
+  radiusData: Float32Array,
+  batch: number,
+  width: number,
+): Int32Array {
+  const hitIndex = new Int32Array(batch).fill(-1);
+  const keyCount = keyTensor.shape[0] as number;
+  if (keyCount === 0) return hitIndex;
+  const index = mirrorRowData(keyTensor)?.pivotIndex() ?? null;
+  const undecided =
+    index === null ? null : index.firingKeys(queryData, batch, keyTensor.data, radiusData, hitIndex);
+  if (undecided !== null && undecided.length === 0) return hitIndex;
+  const rows = undecided ?? Array.from({ length: batch }, (_, row) => row);
+  const searched =
+    undecided === null || undecided.length === batch ? queryData : gatherRows(queryData, undecided, width);
+  const nearest = search(searched, keyTensor, rows.length, width);
+  for (const [position, row] of rows.entries()) {
+    const key = nearest.index[position] as number;
+    hitIndex[row] =
+      key >= 0 && reportedDistance(nearest.squaredDistance[position] as number) <= (radiusData[key] as number)
+        ? key
+        : -1;
+  }
+  return hitIndex;
+}
+
+/** `[rows.length, width]`: the listed rows of a row-major matrix. */
+function gatherRows(data: Float32Array, rows: readonly number[], width: number): Float32Array {
+  const gathered = new Float32Array(rows.length * width);
+  for (const [position, row] of rows.entries()) {
+    gathered.set(data.subarray(row * width, (row + 1) * width), position * width);
+  }
+  return gathered;
 }
 
 /** The half-open token range `[first, end)` a firing row replaces in a sequence of `tokens` tokens. */

@@ -17,9 +17,9 @@ interface MatrixProductExports {
 
 /**
  * Right operands at least this large (floats) go through WebAssembly; smaller products stay in the float64
- * loops, where the call and copy overheads would eat the gain. 16,384 floats = a 128 × 128 weight.
+ * loops, where the call and copy overheads would eat the gain. 4,096 floats = a 64 × 64 weight.
  */
-export const wasmProductThreshold = 16_384;
+export const wasmProductThreshold = 4096;
 
 /**
  * Float32 SIMD matrix products (`matrix-product.wat`) for the large products of value training: a frozen

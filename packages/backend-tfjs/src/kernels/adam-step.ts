@@ -1,6 +1,6 @@
 import { type AdamStepArguments, validateAdamStepArguments } from '@grace/core';
 import type { TfjsKernelContext } from '../kernel-context.js';
-import type { TfTensor } from '../tensorflow.js';
+import type { TensorFlow, TfTensor } from '../tensorflow.js';
 import { resolveTfjsTensor } from '../tfjs-tensor.js';
 
 /**
@@ -17,18 +17,29 @@ export function adamStep(context: TfjsKernelContext, args: AdamStepArguments): v
   const gradient = context.read(args.gradient, 'gradient');
   const firstMoment = resolveTfjsTensor(args.firstMoment, context.owner, 'firstMoment');
   const secondMoment = resolveTfjsTensor(args.secondMoment, context.owner, 'secondMoment');
-  const { learningRate, beta1, beta2, epsilon } = args.hyperparameters;
-  const stepSize = learningRate / (1 - beta1 ** args.step);
-  const secondCorrectionRoot = Math.sqrt(1 - beta2 ** args.step);
-  const { tf } = context;
-  const [nextParameter, nextFirst, nextSecond] = tf.tidy(() => {
-    const first = tf.add(tf.mul(firstMoment.storage, beta1), tf.mul(gradient, 1 - beta1));
-    const second = tf.add(tf.mul(secondMoment.storage, beta2), tf.mul(tf.square(gradient), 1 - beta2));
-    const denominator = tf.add(tf.div(tf.sqrt(second), secondCorrectionRoot), epsilon);
-    const update = tf.mul(tf.div(first, denominator), stepSize);
-    return [tf.sub(parameter.storage, update), first, second];
-  }) as [TfTensor, TfTensor, TfTensor];
+  const [nextParameter, nextFirst, nextSecond] = context.tf.tidy(() =>
+    adamUpdate(context.tf, parameter.storage, gradient, firstMoment.storage, secondMoment.storage, args),
+  );
   parameter.replace(nextParameter);
   firstMoment.replace(nextFirst);
   secondMoment.replace(nextSecond);
+}
+
+/** The new parameter and moments of one Adam update, as new tfjs tensors. Call inside `tf.tidy`. */
+export function adamUpdate(
+  tf: TensorFlow,
+  parameter: TfTensor,
+  gradient: TfTensor,
+  firstMoment: TfTensor,
+  secondMoment: TfTensor,
+  args: Pick<AdamStepArguments, 'step' | 'hyperparameters'>,
+): [TfTensor, TfTensor, TfTensor] {
+  const { learningRate, beta1, beta2, epsilon } = args.hyperparameters;
+  const stepSize = learningRate / (1 - beta1 ** args.step);
+  const secondCorrectionRoot = Math.sqrt(1 - beta2 ** args.step);
+  const first = tf.add(tf.mul(firstMoment, beta1), tf.mul(gradient, 1 - beta1));
+  const second = tf.add(tf.mul(secondMoment, beta2), tf.mul(tf.square(gradient), 1 - beta2));
+  const denominator = tf.add(tf.div(tf.sqrt(second), secondCorrectionRoot), epsilon);
+  const update = tf.mul(tf.div(first, denominator), stepSize);
+  return [tf.sub(parameter, update), first, second];
 }

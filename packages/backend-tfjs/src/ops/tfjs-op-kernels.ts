@@ -10,7 +10,7 @@ import {
   type Tensor,
 } from '@grace/core';
 import type { TfjsKernelContext } from '../kernel-context.js';
-import type { TfTensor } from '../tensorflow.js';
+import type { TensorFlow, TfTensor } from '../tensorflow.js';
 import { readHostIntegers, resolveTfjsTensor } from '../tfjs-tensor.js';
 import type { ExplicitOp, InputAccess } from './explicit-op.js';
 import { explicitOps } from './explicit-ops.js';
@@ -110,6 +110,46 @@ function wrapGradients(
   });
 }
 
+/**
+ * The gradients of an autodiff op for the `differentiated` input indices: `tf.grads` of its forward, each
+ * reshaped like its input. Call inside `tf.tidy`.
+ */
+export function autodiffGradients<Attributes>(
+  tf: TensorFlow,
+  forward: OpForward<Attributes>,
+  storages: readonly (TfTensor | undefined)[],
+  dy: TfTensor,
+  attributes: Attributes,
+  differentiated: readonly number[],
+): TfTensor[] {
+  const of = tf.grads((...variables: TfTensor[]) => {
+    const all = [...storages];
+    differentiated.forEach((inputIndex, position) => {
+      all[inputIndex] = variables[position];
+    });
+    return forward(tf, all, attributes, dy.shape);
+  });
+  // Each differentiated input gets its own clone: an op fed one tensor twice (Mul(x, x)) must report a
+  // gradient per input slot, while the tape would give both slots the total.
+  const computed = of(
+    differentiated.map((index) => tf.clone(storages[index] as TfTensor)),
+    dy,
+  );
+  return computed.map((gradient, position) =>
+    tf.reshape(gradient, (storages[differentiated[position] as number] as TfTensor).shape),
+  );
+}
+
+/** The inputs an autodiff op differentiates: needed, present and float. */
+export function differentiatedInputs(
+  storages: readonly (TfTensor | undefined)[],
+  needed: readonly boolean[],
+): number[] {
+  return storages.flatMap((storage, index) =>
+    needed[index] === true && storage !== undefined && storage.dtype === 'float32' ? [index] : [],
+  );
+}
+
 /** An op whose gradient is `tf.grads` of its forward, taken only with respect to the needed inputs. */
 function autodiffKernel<Attributes>(
   context: TfjsKernelContext,
@@ -126,30 +166,13 @@ function autodiffKernel<Attributes>(
     gradient({ inputs, outputGradient, attributes, needed }) {
       const storages = readInputs(context, type, inputs);
       const dy = context.read(outputGradient, `${type} output gradient`);
-      const differentiated = storages.flatMap((storage, index) =>
-        needed[index] === true && storage !== undefined && storage.dtype === 'float32' ? [index] : [],
-      );
+      const differentiated = differentiatedInputs(storages, needed);
       if (differentiated.length === 0) return inputs.map(() => undefined);
-      const outputShape = outputGradient.shape;
-      const gradients = tf.tidy(() => {
-        const of = tf.grads((...variables: TfTensor[]) => {
-          const all = [...storages];
-          differentiated.forEach((inputIndex, position) => {
-            all[inputIndex] = variables[position];
-          });
-          return forward(tf, all, attributes, outputShape);
-        });
-        // Each differentiated input gets its own clone: an op fed one tensor twice (Mul(x, x)) must report a
-        // gradient per input slot, while the tape would give both slots the total.
-        const computed = of(
-          differentiated.map((index) => tf.clone(storages[index] as TfTensor)),
-          dy,
-        );
-        return computed.map((gradient, position) => {
-          const input = storages[differentiated[position] as number] as TfTensor;
-          return fresh(context, tf.reshape(gradient, input.shape), [...storages, dy]);
-        });
-      });
+      const gradients = tf.tidy(() =>
+        autodiffGradients(tf, forward, storages, dy, attributes, differentiated).map((gradient) =>
+          fresh(context, gradient, [...storages, dy]),
+        ),
+      );
       const perInput: (TfTensor | undefined)[] = inputs.map(() => undefined);
       differentiated.forEach((inputIndex, position) => {
         perInput[inputIndex] = gradients[position];

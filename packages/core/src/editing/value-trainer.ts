@@ -1,7 +1,7 @@
 import type { GraceBackend } from '../backend.js';
 import { defaultAdamHyperparameters } from '../backend.js';
 import { GraceError } from '../errors.js';
-import { disposeExecutionResult } from '../suffix/suffix-execution.js';
+import { disposeExecutionResult, type SuffixExecutionResult } from '../suffix/suffix-execution.js';
 import type { SuffixExecutor } from '../suffix/suffix-executor.js';
 import type { Tensor } from '../tensor.js';
 
@@ -125,45 +125,56 @@ export async function trainValue(
   const secondMoment = keep(backend.upload(new Float32Array(width), valueShape));
   const tokens = placement.kind === 'tokens' ? tokenPlacement(backend, placement, keep) : undefined;
   const hyperparameters = { ...defaultAdamHyperparameters, learningRate: settings.learningRate };
-  const wantedOutputs = [lossOutput, ...(problem.fixedOutputs ?? [])];
+  // The prediction is read per step only to stop early; otherwise only the loss comes back.
+  const stopsEarly = settings.earlyStop && problem.isFixed !== undefined;
+  const wantedOutputs = [lossOutput, ...(stopsEarly ? (problem.fixedOutputs ?? []) : [])];
   const loss: number[] = [];
   let fixed: boolean | null = null;
   let iteration = 0;
   try {
+    // Planned once per edit, for the activation's shape (the frozen output's, with tokens): the steps only
+    // call kernels.
+    const feeds: Record<string, Tensor> = {
+      ...problem.feeds,
+      [activationInput]: placement.kind === 'tokens' ? placement.frozenOutput : value,
+    };
+    const gradient = { of: lossOutput, withRespectTo: [activationInput] };
+    const checked = executor.prepare({ feeds, outputs: wantedOutputs, gradient });
+    const unchecked =
+      settings.checkEvery === 1 ? checked : executor.prepare({ feeds, outputs: [lossOutput], gradient });
+    // The backend's compiled step updates the value in the same call, so it serves only where nothing can
+    // stop training between the loss and the update (no early stop) and the value is the activation itself.
+    const compiled =
+      stopsEarly || tokens !== undefined ? undefined : backend.compileValueStep?.(checked, activationInput);
+    const adam = { firstMoment, secondMoment, hyperparameters };
     while (iteration < settings.iterations) {
       const check = iteration % settings.checkEvery === 0;
+      if (compiled !== undefined) {
+        const outputs = compiled.step({ ...adam, feeds, withOutputs: check, step: iteration + 1 });
+        try {
+          if (check) loss.push(await finiteLoss(backend, outputs.get(lossOutput), iteration));
+        } finally {
+          for (const tensor of outputs.values()) backend.dispose(tensor);
+        }
+        iteration++;
+        continue;
+      }
       const activation = tokens === undefined ? value : tokens.activation(value);
-      let result: ReturnType<SuffixExecutor['run']> | undefined;
+      let result: SuffixExecutionResult | undefined;
       try {
-        result = executor.run({
-          feeds: { ...problem.feeds, [activationInput]: activation },
-          outputs: check ? wantedOutputs : [lossOutput],
-          gradient: { of: lossOutput, withRespectTo: [activationInput] },
-        });
+        feeds[activationInput] = activation;
+        result = (check ? checked : unchecked).run(feeds);
         if (check) {
-          const [lossValue] = await backend.download(result.outputs.get(lossOutput) as Tensor<'float32'>);
-          if (!Number.isFinite(lossValue)) {
-            throw new GraceError('NON_FINITE', `the loss became ${lossValue} at iteration ${iteration}`, {
-              iteration,
-            });
-          }
-          loss.push(lossValue as number);
-          if (settings.earlyStop && problem.isFixed !== undefined) {
-            fixed = await problem.isFixed(result.outputs);
+          loss.push(await finiteLoss(backend, result.outputs.get(lossOutput), iteration));
+          if (stopsEarly) {
+            fixed = await (problem.isFixed as NonNullable<ValueTrainingProblem['isFixed']>)(result.outputs);
             if (fixed) break;
           }
         }
         const activationGradient = result.gradients.get(activationInput) as Tensor<'float32'>;
         const gradient = tokens === undefined ? activationGradient : tokens.valueGradient(activationGradient);
         try {
-          backend.adamStep({
-            parameter: value,
-            gradient,
-            firstMoment,
-            secondMoment,
-            step: iteration + 1,
-            hyperparameters,
-          });
+          backend.adamStep({ ...adam, parameter: value, gradient, step: iteration + 1 });
         } finally {
           if (gradient !== activationGradient) backend.dispose(gradient);
         }
@@ -179,6 +190,21 @@ export async function trainValue(
   } finally {
     for (const tensor of owned) backend.dispose(tensor);
   }
+}
+
+/** The loss read back; `NON_FINITE` once it is NaN or infinite. */
+async function finiteLoss(
+  backend: GraceBackend,
+  tensor: Tensor<'float32'> | undefined,
+  iteration: number,
+): Promise<number> {
+  const [lossValue] = await backend.download(tensor as Tensor<'float32'>);
+  if (!Number.isFinite(lossValue)) {
+    throw new GraceError('NON_FINITE', `the loss became ${lossValue} at iteration ${iteration}`, {
+      iteration,
+    });
+  }
+  return lossValue as number;
 }
 
 interface TokenPlacement {

@@ -35,6 +35,7 @@ export { gatherTokensCases } from './gather-tokens-cases.js';
 export { graceScenarioCases } from './grace-scenario-cases.js';
 export { lookupCases } from './lookup-cases.js';
 export { meanTokensCases } from './mean-tokens-cases.js';
+export { mirroredLookupCases } from './mirrored-lookup-cases.js';
 export { nearestKeyCases } from './nearest-key-cases.js';
 export { finiteDifferenceGradient } from './op-cases/finite-difference.js';
 export {

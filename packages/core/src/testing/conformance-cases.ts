@@ -1,5 +1,6 @@
 import { adamStepCases } from './adam-step-cases.js';
 import { argumentErrorCases } from './argument-error-cases.js';
+import { compiledValueStepCases } from './compiled-value-step-cases.js';
 import {
   type ConformanceCase,
   type ConformanceOptions,
@@ -13,6 +14,7 @@ import { gatherTokensCases } from './gather-tokens-cases.js';
 import { graceScenarioCases } from './grace-scenario-cases.js';
 import { lookupCases } from './lookup-cases.js';
 import { meanTokensCases } from './mean-tokens-cases.js';
+import { mirroredLookupCases } from './mirrored-lookup-cases.js';
 import { nearestKeyCases } from './nearest-key-cases.js';
 import { opCases } from './op-cases/op-cases.js';
 import { routingCases } from './routing-cases.js';
@@ -35,12 +37,14 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   nearestKeyCases,
   lookupCases,
   rowMirrorCases,
+  mirroredLookupCases,
   adamStepCases,
   opCases,
   argumentErrorCases,
   graceScenarioCases,
   routingCases,
   executorCases,
+  compiledValueStepCases,
   editorCases,
   evaluationCases,
 ];

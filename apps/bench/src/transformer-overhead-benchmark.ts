@@ -1,0 +1,157 @@
+// Decision this benchmark informs: what GRACE costs at inference on a transformer edit point — the BERT classifier
+// fixture cut at its second block's FFN output (`layer.1/output/dense`), keys at the last real token — with a
+// codebook of 10,000 real keys, per search engine: the serving path (prefix session, GRACE lookup, suffix
+// session) with an empty codebook and with the full one, timed alternately in the same run.
+
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCpuBackend } from '@grace/backend-cpu';
+import { type GraceBackend, GraceEditor, SeededRandom } from '@grace/core';
+import { loadOnnxModel, type OnnxEditableModel, predictWithSuffixSession } from '@grace/onnx';
+import { createOnnxruntimeDotProducts } from '@grace/search-onnxruntime';
+import { codebookOfKeys, timeOverhead } from './editor-overhead.js';
+import type { TimingSummary } from './statistics.js';
+
+/** What one run measures. */
+export interface TransformerOverheadConfig {
+  readonly keyCounts: readonly number[];
+  readonly batchSize: number;
+  readonly runs: number;
+  readonly warmups: number;
+  /** eps_init of every key (the fixture's token activations have norms near 0.5). */
+  readonly radius: number;
+  readonly seed: number;
+}
+
+export const defaultTransformerOverheadConfig: TransformerOverheadConfig = Object.freeze({
+  keyCounts: [1_000, 10_000],
+  batchSize: 8,
+  runs: 20,
+  warmups: 2,
+  radius: 0.1,
+  seed: 20231211,
+});
+
+/** The issue-level target: at 10,000 keys, at most +5% over the plain serving path. */
+export const transformerOverheadTarget = 0.05;
+
+/** The fixture and where it is cut. */
+const bertEditPoint = {
+  key: 'bert-classifier',
+  editAt: '/bert/encoder/layer.1/output/dense/MatMul',
+  vocabulary: 96,
+} as const;
+
+/** One engine and codebook size. */
+export interface TransformerOverheadRow {
+  readonly engine: string;
+  readonly keys: number;
+  /** Serving path with an empty codebook. */
+  readonly plain: TimingSummary;
+  /** Serving path with the codebook. */
+  readonly edited: TimingSummary;
+  readonly overhead: number;
+  /** Share of the batch's rows whose nearest key fired. */
+  readonly hitRate: number;
+}
+
+/** `count` right-padded token examples of `tokens` positions (lengths 2 to `tokens`), seeded. */
+function tokenExamples(count: number, tokens: number, random: SeededRandom): Record<string, number[]>[] {
+  return Array.from({ length: count }, () => {
+    const length = random.integer(2, tokens + 1);
+    const ids = Array.from({ length: tokens }, (_, token) =>
+      token < length ? random.integer(1, bertEditPoint.vocabulary) : 0,
+    );
+    return { input_ids: ids, attention_mask: ids.map((_, token) => (token < length ? 1 : 0)) };
+  });
+}
+
+/** The key-token queries `[count * Dk]` of `examples` (what edits of those inputs would store as keys). */
+async function keyQueries(
+  model: OnnxEditableModel,
+  backend: GraceBackend,
+  examples: readonly Record<string, number[]>[],
+): Promise<Float32Array> {
+  const editor = new GraceEditor(model, { backend });
+  const queries = new Float32Array(examples.length * model.keyDimension);
+  try {
+    for (let start = 0; start < examples.length; start += 500) {
+      const prefix = await model.runPrefix(backend, examples.slice(start, start + 500));
+      queries.set(
+        await editor.layer.readQueries(prefix.layerInput, prefix.lengths),
+        start * model.keyDimension,
+      );
+      backend.dispose(prefix.layerInput);
+      backend.dispose(prefix.layerOutput);
+      for (const tensor of Object.values(prefix.extras)) backend.dispose(tensor);
+    }
+  } finally {
+    editor.dispose();
+  }
+  return queries;
+}
+
+/**
+ * Keys: the key-token inputs of random token sequences (what a lifelong run's edits store), random values,
+ * radius eps_init; the timed batch: other random sequences. Engines: the cpu backend (pivot index on, its
+ * default), the same without the pivot index, and searching with onnxruntime's MLAS product.
+ */
+export async function runTransformerOverheadBenchmark(
+  config: TransformerOverheadConfig,
+  log: (message: string) => void = () => {},
+): Promise<TransformerOverheadRow[]> {
+  const onnxEntry = fileURLToPath(import.meta.resolve('@grace/onnx'));
+  const fixtures = join(dirname(onnxEntry), '..', 'test-fixtures', 'transformers');
+  const reference = JSON.parse(readFileSync(join(fixtures, 'reference.json'), 'utf8')).models[
+    bertEditPoint.key
+  ] as { file: string; inputs: { input_ids: number[][] } };
+  const tokens = reference.inputs.input_ids[0]?.length ?? 0;
+  const sessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 };
+  const setupBackend = createCpuBackend();
+  const model = await loadOnnxModel(join(fixtures, reference.file), {
+    editAt: bertEditPoint.editAt,
+    dimensions: { sequence: tokens },
+    sessionOptions,
+    backend: setupBackend,
+  });
+  const random = new SeededRandom(config.seed);
+  const largest = Math.max(...config.keyCounts);
+  const keyRows = await keyQueries(model, setupBackend, tokenExamples(largest, tokens, random));
+  const batch = tokenExamples(config.batchSize, tokens, random);
+  const engines: readonly { readonly name: string; readonly backend: GraceBackend }[] = [
+    { name: 'cpu', backend: createCpuBackend() },
+    { name: 'cpu, pivot index', backend: createCpuBackend({ pivotIndex: true }) },
+    { name: 'cpu-ort', backend: createCpuBackend({ dotProducts: createOnnxruntimeDotProducts() }) },
+  ];
+  const rows: TransformerOverheadRow[] = [];
+  try {
+    for (const keyCount of config.keyCounts) {
+      const settings = { radius: config.radius, classes: 3, random };
+      for (const { name, backend } of engines) {
+        log(`transformer: ${name}, ${keyCount} keys`);
+        const plain = new GraceEditor(model, {
+          backend,
+          codebook: codebookOfKeys(model, keyRows, 0, settings),
+        });
+        const edited = new GraceEditor(model, {
+          backend,
+          codebook: codebookOfKeys(model, keyRows, keyCount, settings),
+        });
+        const served = await predictWithSuffixSession(model, edited, batch);
+        const hitRate = Array.from(served.keyIndices).filter((key) => key >= 0).length / batch.length;
+        const timing = await timeOverhead(
+          () => predictWithSuffixSession(model, plain, batch),
+          () => predictWithSuffixSession(model, edited, batch),
+          config,
+        );
+        plain.dispose();
+        edited.dispose();
+        rows.push({ engine: name, keys: keyCount, ...timing, hitRate });
+      }
+    }
+  } finally {
+    await model.release();
+  }
+  return rows;
+}
