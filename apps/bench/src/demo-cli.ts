@@ -5,32 +5,49 @@ import { createCpuBackend } from '@grace/backend-cpu';
 import { runCodebookDemo } from './codebook-demo.js';
 import { runLandeCommand } from './experiments/lifelong/lande-command.js';
 import { runMnistCommand } from './experiments/lifelong/mnist-command.js';
+import { parseSotuArguments, runSotuCommand, sotuOptions } from './experiments/lifelong/sotu-command.js';
 import { runSpamCommand } from './experiments/lifelong/spam-command.js';
 import { runSpamTokenCommand } from './experiments/lifelong/spam-token-command.js';
 import { runSyntheticCommand } from './experiments/synthetic-command.js';
+import { formatOptionHelp } from './parse-arguments.js';
 import { createTfjsBenchmarkBackend } from './tfjs-backends.js';
+import { UsageError } from './usage-error.js';
 
 /**
- * `pnpm demo [lande|mnist|spam|spam-token|synthetic|codebook]`: the project's main job is `lande`, GRACE fixing
- * a real deployed model's real mistakes; `mnist` is the label-shift run; `spam` is the SpamAssassin drift run
- * with a sentence encoder (`spam-token`: edited inside its transformer at token level); `synthetic` is the
- * paper's small 2-D experiment; `codebook` walks the rules.
+ * `pnpm demo [lande|mnist|spam|spam-token|sotu|synthetic|codebook]`: the project's main job is `lande`, GRACE
+ * fixing a real deployed model's real mistakes; `mnist` is the label-shift run; `spam` is the SpamAssassin drift
+ * run with a sentence encoder (`spam-token`: edited inside its transformer at token level); `sotu` is State of
+ * the Union sentences by party on the same encoder, at both edit points (`--edit-point pooled|token|both`,
+ * `--edits N`); `synthetic` is the paper's small 2-D experiment; `codebook` walks the rules.
  */
 const resultsDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
-const demos: Record<string, () => Promise<unknown>> = {
+const demos: Record<string, (argumentList: readonly string[]) => Promise<unknown>> = {
   lande: () => runLandeCommand(createCpuBackend(), resultsDirectory),
   mnist: () => runMnistCommand(createCpuBackend(), resultsDirectory),
   spam: () => runSpamCommand(createCpuBackend(), resultsDirectory),
   // Token-level value training makes a pass over every token per step: on tfjs wasm, like the transformer.
   'spam-token': async () => runSpamTokenCommand(await createTfjsBenchmarkBackend('wasm'), resultsDirectory),
+  sotu: async (argumentList) => {
+    const overrides = parseSotuArguments(argumentList);
+    return runSotuCommand(await createTfjsBenchmarkBackend('wasm'), resultsDirectory, overrides);
+  },
   synthetic: () => runSyntheticCommand(createCpuBackend(), resultsDirectory),
   codebook: () => runCodebookDemo(createCpuBackend(), (line) => console.log(line)),
 };
-const [requested = 'lande'] = process.argv.slice(2).filter((argument) => argument !== '--');
+const [requested = 'lande', ...argumentList] = process.argv.slice(2).filter((argument) => argument !== '--');
 const demo = demos[requested];
 if (demo === undefined) {
   console.error(`unknown demo '${requested}'; available: ${Object.keys(demos).join(', ')}`);
   process.exitCode = 2;
+} else if (requested !== 'sotu' && argumentList.length > 0) {
+  console.error(`demo '${requested}' takes no options, got ${argumentList.join(' ')}`);
+  process.exitCode = 2;
 } else {
-  await demo();
+  try {
+    await demo(argumentList);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\noptions of 'sotu':\n${formatOptionHelp(sotuOptions)}`);
+    process.exitCode = 2;
+  }
 }

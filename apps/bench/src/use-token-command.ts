@@ -31,19 +31,29 @@ const useTokenOptions: readonly OptionSpecification[] = [
 const targetOverhead = 0.1;
 
 function formatUseTokenTable(rows: readonly UseTokenOverheadRow[], batchSize: number): string {
-  const runs = rows[0]?.plain.runs ?? 0;
+  const runs = rows[0]?.timings.plain.wall.runs ?? 0;
   return formatTable(
     [
       { header: 'keys', align: 'right' },
       { header: `USE-lite alone ms (batch ${batchSize}, median of ${runs})`, align: 'right' },
       { header: 'GRACE at token level ms', align: 'right' },
       { header: 'overhead', align: 'right' },
+      { header: 'paired', align: 'right' },
+      { header: 'CPU ms alone / GRACE', align: 'right' },
+      { header: 'CPU overhead', align: 'right' },
+      { header: 'through the host ms', align: 'right' },
+      { header: 'host overhead', align: 'right' },
     ],
     rows.map((row) => [
       String(row.keys),
-      formatMilliseconds(row.plain.medianMs),
-      formatMilliseconds(row.grace.medianMs),
+      formatMilliseconds(row.timings.plain.wall.medianMs),
+      formatMilliseconds(row.timings.grace.wall.medianMs),
       formatSignedPercent(row.overhead),
+      formatSignedPercent(row.pairedOverhead),
+      `${formatMilliseconds(row.timings.plain.cpu.medianMs)} / ${formatMilliseconds(row.timings.grace.cpu.medianMs)}`,
+      formatSignedPercent(row.cpuOverhead),
+      formatMilliseconds(row.timings.graceThroughHost.wall.medianMs),
+      formatSignedPercent(row.hostOverhead),
     ]),
   );
 }
@@ -64,7 +74,7 @@ export const useTokenCommand: BenchmarkCommand = {
     );
     const [first] = rows;
     process.stdout.write(
-      `\n${formatUseTokenTable(rows, config.batchSize)}\n\n${first?.tokens ?? 0} real tokens, padded length ${first?.paddedLength ?? 0}; the transformer on tfjs wasm, GRACE on ${backend.name}\n`,
+      `\n${formatUseTokenTable(rows, config.batchSize)}\n\n${first?.tokens ?? 0} real tokens, padded length ${first?.paddedLength ?? 0}; the transformer on tfjs wasm, GRACE on ${backend.name}. Paths interleaved; overhead: median over median (wall), paired: median of per-repetition ratios, CPU: this process's user + system time; through the host: the prefix read back and uploaded, as before the hand-over\n`,
     );
     const atThousand = rows.find((row) => row.keys === 1000);
     if (atThousand !== undefined) {

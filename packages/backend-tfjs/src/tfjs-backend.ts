@@ -14,6 +14,7 @@ import {
   type TensorDataOf,
   validateUpload,
 } from '@grace/core';
+import { registerTfjsBackendContext } from './adopt-tfjs-tensor.js';
 import { createKernelContext } from './kernel-context.js';
 import { adamStep } from './kernels/adam-step.js';
 import { compileTfjsValueStep } from './kernels/compiled-value-step.js';
@@ -89,7 +90,9 @@ export function createTfjsBackend(tf: TensorFlow, options: TfjsBackendOptions = 
     }),
     ops: pinOps(createTfjsOpKernels(context), pin),
   };
-  return Object.freeze(backend);
+  const frozen = Object.freeze(backend);
+  registerTfjsBackendContext(frozen, context, activate);
+  return frozen;
 }
 
 /** A mirror whose syncs and disposal also run on the pinned tfjs backend. */

@@ -15,9 +15,9 @@ import { expectRowsInRange } from './token-ranges.js';
  * The GRACE layer at inference, fused in one `tidy`: nearest key (exact: the norm-identity matrix product
  * pre-selects, the candidates are rechecked on the host, see `nearestKeyTensors`; that read-back of `[B, N]`
  * approximate distances is the only one), deferral test `distance <= radius` on the distance `nearestKey`
- * reports (so the two agree exactly), replacement by `where`, which copies rather than computes. On a tfjs backend whose `where` does not keep float32 bit
- * patterns (the cpu backend quietens signalling NaNs), the hit decision still runs as tensors but the rows are
- * assembled on the host with byte copies: the spec's promise that deferred rows are the frozen layer's output
+ * reports (so the two agree exactly), replacement by one `gather` of rows, which copies rather than computes. On
+ * a tfjs backend whose row copies do not keep float32 bit patterns (the cpu backend quietens signalling NaNs),
+ * the hit decision still runs as tensors but the rows are assembled on the host with byte copies: the spec's promise that deferred rows are the frozen layer's output
  * bit for bit outranks speed, and on that backend the data is in host memory anyway.
  */
 export function lookup(context: TfjsKernelContext, args: LookupArguments): LookupResult {
@@ -50,10 +50,17 @@ export function lookup(context: TfjsKernelContext, args: LookupArguments): Looku
     );
     const hits = tf.where(fires, nearest.index, tf.fill([batch], -1, 'int32'));
     if (!exactSelect) return [tf.clone(layerOutput), hits];
+    // Rows are copied, never computed: every (row, token) reads its row of a table holding the frozen output's
+    // rows and then each batch row's value, through one gather. tfjs's broadcasting `where` would tile the
+    // condition and the value to [B, T, Dv] first, which on tfjs wasm costs more than the rest of the lookup.
     const replaced = replacedMask(tf, fires, positions, args.mode, batch, tokens, sequence);
-    const replacement = tf.gather(values, safeIndex); // [B, Dv]
-    const broadcastReplacement = sequence ? tf.expandDims(replacement, 1) : replacement;
-    return [tf.where(replaced, broadcastReplacement, layerOutput), hits];
+    const elements = batch * tokens;
+    const own = tf.reshape(tf.range(0, elements, 1, 'int32'), [batch, tokens]);
+    const valueRow = tf.reshape(tf.range(elements, elements + batch, 1, 'int32'), [batch, 1]);
+    const source = tf.reshape(tf.where(replaced, tf.broadcastTo(valueRow, [batch, tokens]), own), [elements]);
+    const width = shape.at(-1) as number;
+    const table = tf.concat([tf.reshape(layerOutput, [elements, width]), tf.gather(values, safeIndex)], 0);
+    return [tf.reshape(tf.gather(table, source), [...shape]), hits];
   }) as [TfTensor, TfTensor];
   if (!exactSelect && keyCount > 0) {
     const assembled = assembleOnHost(output, values, hitIndex, positions, args.mode, tokens);
@@ -69,7 +76,7 @@ export function lookup(context: TfjsKernelContext, args: LookupArguments): Looku
   };
 }
 
-/** bool `[B, 1]` or `[B, T, 1]`: which elements of `layerOutput` take their row's value. */
+/** bool `[B, T]` (`T` = 1 without a sequence): which tokens of `layerOutput` take their row's value. */
 function replacedMask(
   tf: TensorFlow,
   fires: TfTensor,
@@ -80,13 +87,11 @@ function replacedMask(
   sequence: boolean,
 ): TfTensor {
   const firing = tf.reshape(fires, [batch, 1]);
-  if (!sequence || positions === undefined || mode === 'all') {
-    return sequence ? tf.reshape(firing, [batch, 1, 1]) : firing;
-  }
+  if (!sequence || positions === undefined || mode === 'all') return tf.broadcastTo(firing, [batch, tokens]);
   const tokenIndex = tf.reshape(tf.range(0, tokens, 1, 'int32'), [1, tokens]);
   const keyToken = tf.reshape(positions, [batch, 1]);
   const inRange = mode === 'last' ? tf.equal(tokenIndex, keyToken) : tf.less(tokenIndex, keyToken);
-  return tf.reshape(tf.logicalAnd(firing, inRange), [batch, tokens, 1]);
+  return tf.logicalAnd(firing, inRange);
 }
 
 /** The replacement with `TypedArray.set` (byte copies), for tfjs backends whose `where` changes bits. */

@@ -106,6 +106,40 @@ describe('loadTfjsGraphModel on USE-lite', () => {
     editor.dispose();
   }, 120_000);
 
+  it('hands the prefix to a tfjs backend on tfjs, with the predictions of the host path and no tensor left', async () => {
+    const backend = createTfjsBackend(tf);
+    const loaded = await loadTfjsGraphModel(model, {
+      editAt: { input: nodes.ffnInput, output: nodes.ffnOutput },
+      output: nodes.embedding,
+      loss: 'mean-squared-error',
+      sequenceMask: nodes.mask,
+      toFeeds,
+      examples: sentences.slice(0, 3),
+    });
+    const editor = new GraceEditor(loaded, { backend, epsInit: 1, replacement: 'all', keyToken: 'mean' });
+    const target = Array.from({ length: 512 }, (_, index) => (index === 3 ? 1 : 0));
+    await editor.edit({ input: sentences[1] as TokenIds, label: target });
+    // The host path: the same values read back from tfjs and uploaded (what any other backend gets).
+    const host = await loaded.runPrefixOnTfjs(sentences);
+    const adopted = await loaded.runPrefix(backend, sentences);
+    expect(adopted.lengths).toEqual(host.lengths);
+    for (const [name, tensor] of [
+      [loaded.editPoint.input, adopted.layerInput],
+      [loaded.editPoint.output, adopted.layerOutput],
+      ...Object.entries(adopted.extras),
+    ] as const) {
+      expect(Array.from(await backend.download(tensor))).toEqual(
+        Array.from(host.values.get(name)?.data ?? []),
+      );
+      backend.dispose(tensor);
+    }
+    const tensorsBefore = tf.memory().numTensors;
+    const details = await editor.predictWithDetails(sentences);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(Array.from(details.keyIndices)).toEqual([-1, 0, -1, -1, -1]);
+    editor.dispose();
+  }, 120_000);
+
   it('also cuts at the dense layer after the pooling, and names the op it cannot import with its node', async () => {
     const backend = createTfjsBackend(tf);
     const pooled = await loadTfjsGraphModel(model, {

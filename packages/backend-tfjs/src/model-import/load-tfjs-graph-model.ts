@@ -8,6 +8,7 @@ import {
   assembleTfjsEditableModel,
   type TfjsEditableModel,
   type TfjsLoadCommonOptions,
+  type TfjsPrefixTensors,
   verifyAtLoad,
 } from './tfjs-editable-model.js';
 
@@ -104,6 +105,45 @@ export async function loadTfjsGraphModel<Input>(
       disposeFeeds(feeds);
     }
   };
+  // The same values left on tfjs, for an editor on a tfjs backend; only the (small) mask is read back.
+  const tensorNames = [...new Set(prefixNames)];
+  const runTensors = async (inputs: readonly Input[]): Promise<TfjsPrefixTensors> => {
+    const feeds = options.toFeeds(inputs);
+    let tensors: Map<string, tfjs.Tensor>;
+    try {
+      const result = await model.executeAsync(feeds, tensorNames);
+      const outputs = Array.isArray(result) ? result : [result];
+      // A fetched feed comes back as the feed itself, a weight as the model's own (kept) tensor, and two names
+      // of one node as one tensor: each name gets a tensor of its own, which the feeds' disposal below and the
+      // editor's disposal later leave the model's intact.
+      const taken = new Set<tfjs.Tensor>(Object.values(feeds));
+      tensors = new Map(
+        tensorNames.map((name, index) => {
+          const tensor = outputs[index] as tfjs.Tensor;
+          if (taken.has(tensor) || tensor.kept) return [name, tensor.clone()] as const;
+          taken.add(tensor);
+          return [name, tensor] as const;
+        }),
+      );
+    } finally {
+      disposeFeeds(feeds);
+    }
+    const maskName = options.sequenceMask;
+    if (maskName === undefined) return { tensors };
+    const mask = tensors.get(maskName) as tfjs.Tensor;
+    try {
+      const data = Float32Array.from(await mask.data());
+      const lengths = lengthsFromMask({ data, shape: [...mask.shape] }, maskName);
+      if (![cut.input, cut.output, ...cut.crossingTensors].includes(maskName)) {
+        tensors.delete(maskName);
+        mask.dispose();
+      }
+      return { tensors, lengths };
+    } catch (error) {
+      for (const tensor of tensors.values()) tensor.dispose();
+      throw error;
+    }
+  };
   const loaded = assembleTfjsEditableModel<Input>(
     {
       layerId: `tfjs-graph:${cut.editName}`,
@@ -128,6 +168,7 @@ export async function loadTfjsGraphModel<Input>(
           ...(mask === undefined ? {} : { lengths: lengthsFromMask(mask, options.sequenceMask as string) }),
         };
       },
+      runPrefixTensors: runTensors,
       async runModel(inputs) {
         return (await run(inputs, [prediction]))[0] as HostTensor;
       },

@@ -10,6 +10,8 @@ import {
   type SuffixGraph,
   type Tensor,
 } from '@grace/core';
+import type * as tfjs from '@tensorflow/tfjs-core';
+import { adoptTfjsTensor, isTfjsBackend } from '../adopt-tfjs-tensor.js';
 import { type HostTensor, maximumAbsoluteDifference } from './host-tensor.js';
 import { encodeLossTargets, type TfjsModelLoss } from './suffix-loss.js';
 
@@ -31,6 +33,12 @@ export interface TfjsPrefixValues {
   readonly lengths?: readonly number[];
 }
 
+/** The prefix values of a batch left on tfjs, by tensor name (the caller owns them), plus row lengths. */
+export interface TfjsPrefixTensors {
+  readonly tensors: ReadonlyMap<string, tfjs.Tensor>;
+  readonly lengths?: readonly number[];
+}
+
 /** The parts a cut tfjs model is assembled from (see {@link assembleTfjsEditableModel}). */
 export interface TfjsModelParts<Input> {
   readonly layerId: string;
@@ -44,6 +52,11 @@ export interface TfjsModelParts<Input> {
   readonly loss: TfjsModelLoss;
   /** Runs the model on tfjs up to the cut: the layer input, the layer output and the crossing tensors. */
   runPrefix(inputs: readonly Input[]): Promise<TfjsPrefixValues>;
+  /**
+   * Runs the prefix like `runPrefix` but leaves the values on tfjs (optional): an editor on a tfjs backend then
+   * takes them over without reading them back and uploading them again.
+   */
+  runPrefixTensors?(inputs: readonly Input[]): Promise<TfjsPrefixTensors>;
   /** Runs the whole unedited model on tfjs: its prediction `[B, ...]`. */
   runModel(inputs: readonly Input[]): Promise<HostTensor>;
   /** Frees what the parts hold on tfjs (a prefix model). */
@@ -131,6 +144,9 @@ export function assembleTfjsEditableModel<Input>(
     dispose: () => parts.dispose(),
     async runPrefix(backend, inputs): Promise<PrefixOutput> {
       if (inputs.length === 0) throw new GraceError('EMPTY_BATCH', 'no inputs to run', {});
+      if (parts.runPrefixTensors !== undefined && isTfjsBackend(backend)) {
+        return adoptPrefix(backend, parts, await parts.runPrefixTensors(inputs));
+      }
       const { values, lengths } = await parts.runPrefix(inputs);
       const read = (name: string): HostTensor => values.get(name) as HostTensor;
       const extras: Record<string, Tensor> = {};
@@ -145,6 +161,40 @@ export function assembleTfjsEditableModel<Input>(
     encodeTargets: (backend, labels) => encodeLossTargets(backend, parts.loss, labels),
     decodePredictions: options.decodePredictions ?? predictionDecoderFor(parts.loss, scale),
     ...(options.digestInput === undefined ? {} : { digestInput: options.digestInput }),
+  };
+}
+
+/**
+ * The prefix output on a tfjs backend from values that stayed on tfjs: each tensor is handed over, none is read
+ * back (the `[B, T, D]` activations of a transformer cut would otherwise cross to the host and back). Every
+ * tensor is disposed if any hand-over fails.
+ */
+function adoptPrefix<Input>(
+  backend: GraceBackend,
+  parts: TfjsModelParts<Input>,
+  prefix: TfjsPrefixTensors,
+): PrefixOutput {
+  const adopted = new Map<string, Tensor<'float32'>>();
+  try {
+    for (const [name, tensor] of prefix.tensors) {
+      const handle = adoptTfjsTensor(backend, tensor);
+      if (handle === undefined)
+        throw new GraceError('FOREIGN_TENSOR', `tensor '${name}' cannot be handed to ${backend.name}`, {
+          name,
+        });
+      adopted.set(name, handle);
+    }
+  } catch (error) {
+    for (const [name, tensor] of prefix.tensors) if (!adopted.has(name)) tensor.dispose();
+    for (const handle of adopted.values()) backend.dispose(handle);
+    throw error;
+  }
+  const take = (name: string): Tensor<'float32'> => adopted.get(name) as Tensor<'float32'>;
+  return {
+    layerInput: take(parts.editPoint.input),
+    layerOutput: take(parts.editPoint.output),
+    ...(prefix.lengths === undefined ? {} : { lengths: prefix.lengths }),
+    extras: Object.fromEntries(parts.crossingTensors.map((name) => [name, take(name)])),
   };
 }
 

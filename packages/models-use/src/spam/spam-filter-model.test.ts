@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadUseLiteModel } from '../use/load-use-lite-model.js';
 import { createPooledEmbeddingCache } from '../use/pooled-embedding-cache.js';
 import { loadSpamAssassinEmails, spamEmailText } from './spam-assassin-emails.js';
-import { spamClasses, spamFilterEditableModel } from './spam-filter-model.js';
-import { trainSpamFilter } from './train-spam-filter.js';
+import { spamClasses, spamFilterEditableModel, trainSpamFilter } from './spam-filter.js';
 
 describe('the spam filter cut at USE-lite hidden layer', () => {
   it('predicts what its head gives on the full GraphModel embedding, and an edit changes only its ball', async () => {

@@ -4,9 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadUseLiteModel } from '../use/load-use-lite-model.js';
 import { createPooledEmbeddingCache } from '../use/pooled-embedding-cache.js';
 import { loadSpamAssassinEmails, spamEmailText } from './spam-assassin-emails.js';
-import { spamFilterEditableModel } from './spam-filter-model.js';
-import { spamFilterTokenModel } from './spam-filter-token-model.js';
-import { trainSpamFilter } from './train-spam-filter.js';
+import { spamFilterEditableModel, spamFilterTokenModel, trainSpamFilter } from './spam-filter.js';
 
 describe('the spam filter cut inside USE-lite at token level', () => {
   it('predicts as the pooled cut does, and a token-level edit fixes its e-mail and changes no other', async () => {

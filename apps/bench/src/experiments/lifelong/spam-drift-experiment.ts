@@ -144,11 +144,11 @@ export async function runSpamDriftExperiment(
     config: { ...config, backend: backend.name },
     sizes: { stream: data.stream.length, upstream: data.upstream.length, holdout: data.holdout.length },
     drift: {
-      earlyAccuracy: 1 - counts.upstream.mistakes / Math.max(1, counts.upstream.emails),
+      earlyAccuracy: 1 - counts.upstream.mistakes / Math.max(1, counts.upstream.texts),
       lateAccuracy:
         1 -
         (counts.deployed.mistakes + counts.heldOut.mistakes) /
-          Math.max(1, counts.deployed.emails + counts.heldOut.emails),
+          Math.max(1, counts.deployed.texts + counts.heldOut.texts),
     },
     keyDistances,
     embeddingSeconds,

@@ -1,18 +1,14 @@
-import { type GraceBackend, type LabelledExample, type LifelongData, SeededRandom } from '@grace/core';
+import { type GraceBackend, SeededRandom } from '@grace/core';
 import {
-  createPooledEmbeddingCache,
   loadSpamAssassinEmails,
-  loadUseLiteModel,
-  type PooledEmbeddingCache,
   type SpamAssassinEmail,
   type SpamFilter,
+  type SpamLabel,
+  spamClasses,
   spamEmailText,
-  spamFilterEditableModel,
-  trainSpamFilter,
-  type UseLiteModel,
 } from '@grace/models-use';
-import { uneditedMethod } from './grace-method.js';
-import { readPooledEmbeddingFile, writePooledEmbeddingFile } from './pooled-embedding-file.js';
+import { shuffled } from '../../lande-ball-tree-benchmark.js';
+import { type ClassifierDriftSetup, prepareClassifierDrift } from './classifier-drift-setup.js';
 
 /** The split and the deployed filter that the SpamAssassin drift runs (pooled and token level) share. */
 export interface SpamDriftSetupOptions {
@@ -43,28 +39,8 @@ export type SpamDriftSplitOptions = Pick<SpamDriftSetupOptions, 'backend'> &
   Partial<Omit<SpamDriftSetupOptions, 'backend'>>;
 
 /** The encoder, its pooled states, the trained filter and the lifelong data built from its mistakes. */
-export interface SpamDriftSetup {
-  readonly encoder: UseLiteModel;
-  readonly pooling: PooledEmbeddingCache;
+export interface SpamDriftSetup extends Omit<ClassifierDriftSetup<SpamLabel>, 'classifier'> {
   readonly filter: SpamFilter;
-  /** The filter edited at USE-lite's hidden dense layer (keys: pooled sentence states). */
-  readonly pooledModel: ReturnType<typeof spamFilterEditableModel>;
-  readonly data: LifelongData<string>;
-  /** E-mails per part of the split, and the deployed filter's mistakes among them before any edit. */
-  readonly counts: Readonly<
-    Record<'upstream' | 'deployed' | 'heldOut', { emails: number; mistakes: number }>
-  >;
-  /** Seconds spent embedding (0 when every state came from the file). */
-  readonly embeddingSeconds: number;
-}
-
-function shuffled<T>(items: readonly T[], random: SeededRandom): T[] {
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index--) {
-    const other = random.integer(0, index + 1);
-    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
-  }
-  return copy;
 }
 
 /**
@@ -74,8 +50,6 @@ function shuffled<T>(items: readonly T[], random: SeededRandom): T[] {
  * the same split, filter and stream, so runs at different edit points compare on the same data.
  */
 export async function prepareSpamDrift(options: SpamDriftSetupOptions): Promise<SpamDriftSetup> {
-  const { backend } = options;
-  const progress = options.onProgress ?? (() => undefined);
   const random = new SeededRandom(options.seed);
   const emails = loadSpamAssassinEmails();
   const early = shuffled(
@@ -86,64 +60,17 @@ export async function prepareSpamDrift(options: SpamDriftSetupOptions): Promise<
     emails.filter((email) => email.period === 'late'),
     random,
   );
-  const training = early.slice(0, options.trainSize);
-  const upstream = early.slice(options.trainSize, options.trainSize + options.upstreamSize);
-  const deployed = late.slice(0, options.deployedSize);
-  const heldOut = late.slice(options.deployedSize, options.deployedSize + options.heldOutSize);
-  const textOf = (email: SpamAssassinEmail): string => spamEmailText(email, options.words);
-  const labelled = (items: readonly SpamAssassinEmail[]): LabelledExample<string>[] =>
-    items.map((email) => ({ input: textOf(email), label: email.label }));
-
-  const encoder = await loadUseLiteModel();
-  const pooling = createPooledEmbeddingCache(encoder);
-  const texts = [...training, ...upstream, ...deployed, ...heldOut].map(textOf);
-  if (options.embeddingFile !== undefined)
-    await readPooledEmbeddingFile(options.embeddingFile, pooling, texts);
-  const embeddingStarted = performance.now();
-  const before = pooling.size;
-  await pooling.prime(texts, (done, total) => progress('embedding e-mails', done, total));
-  const embeddingSeconds = pooling.size === before ? 0 : (performance.now() - embeddingStarted) / 1000;
-  if (options.embeddingFile !== undefined && pooling.size > before) {
-    await writePooledEmbeddingFile(options.embeddingFile, pooling);
-  }
-
-  progress('training the head', 0, 1);
-  const filter = await trainSpamFilter({
-    backend,
-    encoder,
-    pooling,
-    texts: training.map(textOf),
-    labels: training.map((email) => email.label),
-    hiddenUnits: options.hiddenUnits,
-    epochs: options.headEpochs,
-    seed: options.seed,
+  const labelled = (items: readonly SpamAssassinEmail[]) =>
+    items.map((email) => ({ input: spamEmailText(email, options.words), label: email.label }));
+  const { classifier, ...setup } = await prepareClassifierDrift({
+    ...options,
+    classes: spamClasses,
+    split: {
+      training: labelled(early.slice(0, options.trainSize)),
+      upstream: labelled(early.slice(options.trainSize, options.trainSize + options.upstreamSize)),
+      deployed: labelled(late.slice(0, options.deployedSize)),
+      heldOut: labelled(late.slice(options.deployedSize, options.deployedSize + options.heldOutSize)),
+    },
   });
-  progress('training the head', 1, 1);
-  const pooledModel = spamFilterEditableModel(filter);
-  const unedited = uneditedMethod(pooledModel, { backend });
-  const mistakesAmong = async (items: readonly SpamAssassinEmail[]) => {
-    const predictions = await unedited.predict(items.map(textOf));
-    return items.filter((email, index) => predictions[index] !== email.label);
-  };
-  const deployedMistakes = await mistakesAmong(deployed);
-  const heldOutMistakes = await mistakesAmong(heldOut);
-  const upstreamMistakes = await mistakesAmong(upstream);
-  unedited.dispose?.();
-  return {
-    encoder,
-    pooling,
-    filter,
-    pooledModel,
-    data: {
-      stream: labelled(deployedMistakes.slice(0, options.edits)),
-      upstream: labelled(upstream),
-      holdout: labelled(heldOutMistakes),
-    },
-    counts: {
-      upstream: { emails: upstream.length, mistakes: upstreamMistakes.length },
-      deployed: { emails: deployed.length, mistakes: deployedMistakes.length },
-      heldOut: { emails: heldOut.length, mistakes: heldOutMistakes.length },
-    },
-    embeddingSeconds,
-  };
+  return { ...setup, filter: classifier };
 }

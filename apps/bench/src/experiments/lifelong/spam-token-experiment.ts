@@ -1,14 +1,9 @@
-import {
-  type EditingMethod,
-  editScore,
-  type KeyToken,
-  type LifelongRun,
-  type ReplacementMode,
-} from '@grace/core';
+import { type EditingMethod, editScore, type LifelongRun, type ReplacementMode } from '@grace/core';
 import { spamFilterTokenModel } from '@grace/models-use';
 import { graceMethod, uneditedMethod } from './grace-method.js';
 import { runFreshMethod } from './method-comparison.js';
 import { prepareSpamDrift, type SpamDriftSplitOptions } from './spam-drift-setup.js';
+import { runTokenLevelSweep } from './token-level-sweep.js';
 
 /**
  * Spam drift edited INSIDE the transformer: the pooled SpamAssassin run's filter and split (on a subset by
@@ -47,22 +42,6 @@ export interface SpamTokenExperimentResult {
   readonly best: string;
 }
 
-/** The median distance from each row to its nearest other row, `[rows, width]`. */
-function medianNearestNeighbour(rows: readonly Float32Array[]): number {
-  const nearest = rows.map((row, index) => {
-    let best = Number.POSITIVE_INFINITY;
-    rows.forEach((other, otherIndex) => {
-      if (otherIndex === index) return;
-      let sum = 0;
-      for (let column = 0; column < row.length; column++)
-        sum += ((row[column] as number) - (other[column] as number)) ** 2;
-      if (sum > 0) best = Math.min(best, sum);
-    });
-    return Math.sqrt(best);
-  });
-  return nearest.sort((left, right) => left - right)[Math.floor(nearest.length / 2)] as number;
-}
-
 export async function runSpamTokenExperiment(
   options: SpamTokenExperimentOptions,
 ): Promise<SpamTokenExperimentResult> {
@@ -95,32 +74,6 @@ export async function runSpamTokenExperiment(
 
   // Token level: the cut is verified against the GraphModel on this backend at load; each text runs once.
   const tokenModel = await spamFilterTokenModel(filter, { backend });
-  const prefixStarted = performance.now();
-  await tokenModel.prefixCache.prime(
-    [...data.stream, ...data.upstream, ...data.holdout].map((item) => item.input),
-    (done, total) => progress('token-level prefixes', done, total),
-  );
-  const tokenPrefixSeconds = (performance.now() - prefixStarted) / 1000;
-  const streamPrefix = await tokenModel.prefixCache.values(data.stream.map((item) => item.input));
-  const keyInput = streamPrefix.values.get(tokenModel.cut.editPoint.input);
-  const keyScale: Record<string, number> = {};
-  if (keyInput !== undefined) {
-    const [, tokens = 1, width = 1] = keyInput.shape;
-    for (const keyToken of config.keyTokens) {
-      const queries = (streamPrefix.lengths ?? []).map((length, row) => {
-        const query = new Float32Array(width);
-        const first = keyToken === 'last' ? length - 1 : 0;
-        for (let token = first; token < length; token++)
-          for (let column = 0; column < width; column++)
-            query[column] =
-              (query[column] as number) +
-              (keyInput.data[(row * tokens + token) * width + column] as number) / (length - first);
-        return query;
-      });
-      keyScale[keyToken] = medianNearestNeighbour(queries);
-    }
-  }
-
   const run = (makeMethod: () => EditingMethod<string>): Promise<LifelongRun> =>
     runFreshMethod(makeMethod, data, { checkpoints: config.checkpoints, onProgress: progress });
   const runs: LifelongRun[] = [
@@ -134,26 +87,16 @@ export async function runSpamTokenExperiment(
       }),
     ),
   ];
-  for (const keyToken of config.keyTokens) {
-    for (const replacement of config.replacements) {
-      for (const scale of config.epsScales) {
-        const epsInit = Number(((keyScale[keyToken] ?? 1) * scale).toPrecision(2));
-        const name = `GRACE token ffn ${replacement} key ${keyToken} ε ${epsInit}`;
-        runs.push(
-          await run(() =>
-            graceMethod(name, tokenModel, {
-              backend,
-              epsInit,
-              replacement,
-              keyToken: keyToken as KeyToken,
-              seed: config.seed,
-              training: config.training,
-            }),
-          ),
-        );
-      }
-    }
-  }
+  const sweep = await runTokenLevelSweep({
+    ...config,
+    backend,
+    model: tokenModel,
+    data,
+    run,
+    onProgress: progress,
+  });
+  runs.push(...sweep.runs);
+  const { keyScale, tokenPrefixSeconds } = sweep;
   const tokenRuns = runs.filter((run) => run.method.startsWith('GRACE token'));
   const best = tokenRuns.reduce((winner, run) => (editScore(run) > editScore(winner) ? run : winner));
   return {

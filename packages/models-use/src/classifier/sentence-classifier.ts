@@ -13,25 +13,23 @@ import { textDigest } from '@grace/models';
 import type { UseLiteModel } from '../use/load-use-lite-model.js';
 import type { PooledEmbeddingCache } from '../use/pooled-embedding-cache.js';
 import { useLiteHidden, useLiteTail } from '../use/use-lite-graph.js';
-import type { SpamLabel } from './spam-assassin-emails.js';
-
-/** The head's classes, in output order. */
-export const spamClasses: readonly SpamLabel[] = ['ham', 'spam'];
 
 /**
- * A spam filter: USE-lite (frozen) embeds an e-mail, a small head trained by the project classifies the
- * embedding as ham or spam.
+ * A sentence classifier: USE-lite (frozen) embeds a text, a small head trained by the project maps the embedding
+ * to one of `classes` (a spam filter, a party classifier). What GRACE edits in the USE-lite experiments.
  */
-export interface SpamFilter {
+export interface SentenceClassifier<Label extends string = string> {
   readonly encoder: UseLiteModel;
   /** Embeds texts up to the pooling (on tfjs), once per text. */
   readonly pooling: PooledEmbeddingCache;
-  /** `[512] → ... → [2]` over the L2-normalised embedding, softmax cross-entropy, classes {@link spamClasses}. */
+  /** `[512] → ... → [classes]` over the L2-normalised embedding, softmax cross-entropy. */
   readonly head: SequentialModel;
+  /** The head's classes, in output order. */
+  readonly classes: readonly Label[];
 }
 
-/** The layer GRACE edits, in codebook files. */
-export const spamFilterLayerId = 'use-lite.hidden_layers.tanh_layer_0';
+/** The layer GRACE edits at the pooled edit point, in codebook files. */
+export const sentenceClassifierLayerId = 'use-lite.hidden_layers.tanh_layer_0';
 
 /**
  * Copies a sequential head's graph under a `head.` scope with its input renamed, so it can follow the encoder
@@ -63,14 +61,14 @@ function scopedHead(head: SequentialModel, input: string): SuffixGraph {
 }
 
 /**
- * The filter from the encoder's hidden dense output (`activation` `[batch, 512]`) on: tanh, L2 norm, head,
+ * The classifier from the encoder's hidden dense output (`activation` `[batch, 512]`) on: tanh, L2 norm, head,
  * loss. The suffix GRACE trains values through.
  */
-export function spamFilterSuffix(filter: SpamFilter): SuffixGraph {
+export function sentenceClassifierSuffix(filter: SentenceClassifier): SuffixGraph {
   const tail = useLiteTail(filter.encoder, 'activation', 'embedding');
   const head = scopedHead(filter.head, 'embedding');
   return {
-    name: 'spam-filter-after-hidden',
+    name: 'sentence-classifier-after-hidden',
     inputs: [
       { name: 'activation', dtype: 'float32', shape: ['batch', filter.encoder.width] },
       ...head.inputs,
@@ -82,14 +80,14 @@ export function spamFilterSuffix(filter: SpamFilter): SuffixGraph {
 }
 
 /**
- * The filter from the pooling on (`pooled` `[batch, 512]`): the hidden dense layer, then
- * {@link spamFilterSuffix}. What continual fine-tuning of the edited layer trains.
+ * The classifier from the pooling on (`pooled` `[batch, 512]`): the hidden dense layer, then
+ * {@link sentenceClassifierSuffix}. What continual fine-tuning of the edited layer trains.
  */
-export function spamFilterGraph(filter: SpamFilter): SuffixGraph {
+export function sentenceClassifierGraph(filter: SentenceClassifier): SuffixGraph {
   const hidden = useLiteHidden(filter.encoder, 'pooled', 'activation');
-  const suffix = spamFilterSuffix(filter);
+  const suffix = sentenceClassifierSuffix(filter);
   return {
-    name: 'spam-filter-after-pooling',
+    name: 'sentence-classifier-after-pooling',
     inputs: [
       { name: 'pooled', dtype: 'float32', shape: ['batch', filter.encoder.width] },
       ...suffix.inputs.filter((value) => value.name !== 'activation'),
@@ -100,29 +98,61 @@ export function spamFilterGraph(filter: SpamFilter): SuffixGraph {
   };
 }
 
-/** The class id of a label, or an INVALID_ARGUMENT error naming it. */
-export function spamClassOf(label: EditLabel): number {
-  const found = spamClasses.indexOf(label as SpamLabel);
+/** The class id of a label, or an INVALID_ARGUMENT error naming it and the classes. */
+export function classIdOf(classes: readonly string[], label: EditLabel): number {
+  const found = typeof label === 'string' ? classes.indexOf(label) : -1;
   if (found === -1) {
-    throw new GraceError('INVALID_ARGUMENT', `${JSON.stringify(label)} is not 'ham' or 'spam'`, { label });
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `${JSON.stringify(label)} is not one of ${classes.map((name) => `'${name}'`).join(', ')}`,
+      { label, classes },
+    );
   }
   return found;
 }
 
+/** Refuses a head that does not map the encoder's width to one output per class (`SHAPE_MISMATCH`). */
+export function checkClassifierHead(classifier: SentenceClassifier): void {
+  const { encoder, head, classes } = classifier;
+  if (head.inputWidth !== encoder.width || head.outputWidth !== classes.length) {
+    throw new GraceError(
+      'SHAPE_MISMATCH',
+      `the head maps ${head.inputWidth} → ${head.outputWidth}; this classifier needs ${encoder.width} → ${classes.length} (${classes.join(', ')})`,
+      { inputWidth: head.inputWidth, outputWidth: head.outputWidth, classes },
+    );
+  }
+}
+
 /**
- * The spam filter as an {@link EditableModel} over raw e-mail text, cut at USE-lite's own hidden dense layer
+ * How a classifier's labels become loss targets and its predictions labels, on any edit point (the head is
+ * the same after the pooled and the token-level cut); inputs are digested as text.
+ */
+export function classifierLabelCodec<Label extends string>(
+  classifier: SentenceClassifier<Label>,
+): Pick<EditableModel<string>, 'encodeTargets' | 'decodePredictions' | 'digestInput'> {
+  const { head, classes } = classifier;
+  return {
+    encodeTargets(backend, labels) {
+      const { data, shape } = head.encodeTargets(labels.map((label) => classIdOf(classes, label)));
+      return backend.upload(data, shape);
+    },
+    decodePredictions: (prediction, shape) =>
+      head.decodePredictions(prediction, shape).map((id) => classes[id as number] as Label),
+    digestInput: (text) => textDigest(text),
+  };
+}
+
+/**
+ * The classifier as an {@link EditableModel} over raw text, cut at USE-lite's own hidden dense layer
  * (`tanh_layer_0`, 512 → 512): keys are the pooled sentence states (`KonaTransformer/div`), values replace
  * the layer's pre-tanh output. The transformer runs frozen on tfjs; the hidden layer, tail and head run on the
  * editor's backend.
  */
-export function spamFilterEditableModel(filter: SpamFilter): EditableModel<string> {
-  const { encoder, head } = filter;
-  if (head.inputWidth !== encoder.width || head.outputWidth !== spamClasses.length) {
-    throw new GraceError(
-      'SHAPE_MISMATCH',
-      `the head maps ${head.inputWidth} → ${head.outputWidth}; a spam head maps ${encoder.width} → 2`,
-    );
-  }
+export function sentenceClassifierEditableModel<Label extends string>(
+  filter: SentenceClassifier<Label>,
+): EditableModel<string> {
+  const { encoder } = filter;
+  checkClassifierHead(filter);
   const hidden = useLiteHidden(encoder, 'pooled', 'activation');
   const hiddenGraph: SuffixGraph = {
     name: 'use-lite-hidden',
@@ -141,10 +171,10 @@ export function spamFilterEditableModel(filter: SpamFilter): EditableModel<strin
     return executor;
   };
   return {
-    layerId: spamFilterLayerId,
+    layerId: sentenceClassifierLayerId,
     keyDimension: encoder.width,
     valueDimension: encoder.width,
-    suffix: spamFilterSuffix(filter),
+    suffix: sentenceClassifierSuffix(filter),
     activationInput: 'activation',
     targetInput: 'target',
     predictionOutput: 'prediction',
@@ -163,12 +193,6 @@ export function spamFilterEditableModel(filter: SpamFilter): EditableModel<strin
         throw error;
       }
     },
-    encodeTargets(backend, labels) {
-      const { data, shape } = head.encodeTargets(labels.map(spamClassOf));
-      return backend.upload(data, shape);
-    },
-    decodePredictions: (prediction, shape) =>
-      head.decodePredictions(prediction, shape).map((id) => spamClasses[id as number] as SpamLabel),
-    digestInput: (text) => textDigest(text),
+    ...classifierLabelCodec(filter),
   };
 }

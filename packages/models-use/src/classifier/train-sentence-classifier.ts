@@ -9,17 +9,18 @@ import {
 import type { UseLiteModel } from '../use/load-use-lite-model.js';
 import type { PooledEmbeddingCache } from '../use/pooled-embedding-cache.js';
 import { useLiteEmbeddingGraph } from '../use/use-lite-graph.js';
-import type { SpamLabel } from './spam-assassin-emails.js';
-import { type SpamFilter, spamClasses, spamClassOf } from './spam-filter-model.js';
+import { classIdOf, type SentenceClassifier } from './sentence-classifier.js';
 
-export interface SpamFilterTrainingOptions {
+export interface SentenceClassifierTrainingOptions<Label extends string> {
   readonly backend: GraceBackend;
   readonly encoder: UseLiteModel;
   readonly pooling: PooledEmbeddingCache;
-  /** The upstream e-mails (text as the filter reads it) and their labels. */
+  /** The head's classes, in output order. */
+  readonly classes: readonly Label[];
+  /** The upstream texts (as the classifier reads them) and their labels. */
   readonly texts: readonly string[];
-  readonly labels: readonly SpamLabel[];
-  /** Width of a ReLU hidden layer in the head; 0 (default) makes the head one dense 512 → 2 (logistic). */
+  readonly labels: readonly Label[];
+  /** Width of a ReLU hidden layer in the head; 0 (default) makes the head one dense 512 → classes. */
   readonly hiddenUnits?: number;
   /** Default 30. */
   readonly epochs?: number;
@@ -54,12 +55,14 @@ export async function embeddingsFromPooled(
 }
 
 /**
- * Trains the filter's head on upstream e-mails: the frozen encoder embeds them (pooled once, cached), the
- * head learns ham/spam from the embeddings. This is the "deployed model" of the drift experiment; its mistakes
- * on later mail are what gets edited.
+ * Trains the classifier's head on upstream texts: the frozen encoder embeds them (pooled once, cached), the
+ * head learns the classes from the embeddings. This is the "deployed model" of a drift experiment; its
+ * mistakes on later data are what gets edited.
  */
-export async function trainSpamFilter(options: SpamFilterTrainingOptions): Promise<SpamFilter> {
-  const { backend, encoder, pooling } = options;
+export async function trainSentenceClassifier<Label extends string>(
+  options: SentenceClassifierTrainingOptions<Label>,
+): Promise<SentenceClassifier<Label>> {
+  const { backend, encoder, pooling, classes } = options;
   const hiddenUnits = options.hiddenUnits ?? 0;
   const embeddings = await embeddingsFromPooled(backend, encoder, await pooling.pool(options.texts));
   const inputs = options.texts.map((_, row) =>
@@ -67,12 +70,8 @@ export async function trainSpamFilter(options: SpamFilterTrainingOptions): Promi
   );
   const layers: SequentialLayerSpecification[] =
     hiddenUnits > 0
-      ? [
-          { kind: 'dense', units: hiddenUnits },
-          { kind: 'relu' },
-          { kind: 'dense', units: spamClasses.length },
-        ]
-      : [{ kind: 'dense', units: spamClasses.length }];
+      ? [{ kind: 'dense', units: hiddenUnits }, { kind: 'relu' }, { kind: 'dense', units: classes.length }]
+      : [{ kind: 'dense', units: classes.length }];
   const initial = SequentialModel.create({
     inputWidth: encoder.width,
     layers,
@@ -82,11 +81,11 @@ export async function trainSpamFilter(options: SpamFilterTrainingOptions): Promi
   const { model: head } = await trainSequentialModel(initial, {
     backend,
     inputs,
-    labels: options.labels.map(spamClassOf),
+    labels: options.labels.map((label) => classIdOf(classes, label)),
     epochs: options.epochs ?? 30,
     learningRate: options.learningRate ?? 1e-2,
     seed: options.seed ?? 0,
     ...(options.onEpoch === undefined ? {} : { onEpoch: options.onEpoch }),
   });
-  return { encoder, pooling, head };
+  return { encoder, pooling, head, classes };
 }

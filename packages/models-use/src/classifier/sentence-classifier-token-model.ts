@@ -6,17 +6,20 @@ import {
   type SuffixGraph,
   type Tensor,
 } from '@grace/core';
-import { textDigest } from '@grace/models';
 import { createTokenPrefixCache, type TokenPrefixCache } from '../use/token-prefix-cache.js';
 import { loadUseLiteTokenCut, useLiteTokenNodes } from '../use/use-lite-token-cut.js';
-import type { SpamLabel } from './spam-assassin-emails.js';
-import { type SpamFilter, spamClasses, spamClassOf, spamFilterSuffix } from './spam-filter-model.js';
+import {
+  checkClassifierHead,
+  classifierLabelCodec,
+  type SentenceClassifier,
+  sentenceClassifierSuffix,
+} from './sentence-classifier.js';
 
 /** The layer GRACE edits at token level, in codebook files. */
-export const spamFilterTokenLayerId = 'use-lite.layer_1.ffn';
+export const sentenceClassifierTokenLayerId = 'use-lite.layer_1.ffn';
 
-/** The spam filter edited inside USE-lite's transformer, with its token-level prefix cache. */
-export interface SpamFilterTokenModel extends EditableModel<string> {
+/** A sentence classifier edited inside USE-lite's transformer, with its token-level prefix cache. */
+export interface SentenceClassifierTokenModel extends EditableModel<string> {
   /** The tfjs cut it is built on (the imported block tail, pooling and dense layer). */
   readonly cut: TfjsGraphEditableModel<string>;
   /** Token-level prefix values per text (each text runs through the transformer once). */
@@ -24,15 +27,15 @@ export interface SpamFilterTokenModel extends EditableModel<string> {
 }
 
 /**
- * The suffix of the token-level filter: the tail of USE-lite's last block, the pooling and the hidden dense
+ * The suffix of the token-level classifier: the tail of USE-lite's last block, the pooling and the hidden dense
  * layer as imported from the GraphModel (up to the dense layer's pre-activation), then the same tanh, L2 norm
- * and head as the pooled filter ({@link spamFilterSuffix}), joined by an Identity onto its `activation`.
+ * and head as the pooled cut ({@link sentenceClassifierSuffix}), joined by an Identity onto its `activation`.
  */
-function tokenSuffix(cut: TfjsGraphEditableModel<string>, filter: SpamFilter): SuffixGraph {
-  const pooledSuffix = spamFilterSuffix(filter);
+function tokenSuffix(cut: TfjsGraphEditableModel<string>, filter: SentenceClassifier): SuffixGraph {
+  const pooledSuffix = sentenceClassifierSuffix(filter);
   const imported = cut.suffix;
   return {
-    name: 'spam-filter-after-last-ffn',
+    name: 'sentence-classifier-after-last-ffn',
     inputs: [
       ...imported.inputs.filter((input) => input.name !== cut.targetInput),
       ...pooledSuffix.inputs.filter((input) => input.name !== 'activation'),
@@ -53,23 +56,18 @@ function tokenSuffix(cut: TfjsGraphEditableModel<string>, filter: SpamFilter): S
 }
 
 /**
- * The spam filter as an {@link EditableModel} over raw e-mail text, cut INSIDE USE-lite's transformer: keys are
+ * A sentence classifier as an {@link EditableModel} over raw text, cut INSIDE USE-lite's transformer: keys are
  * the last block's normalised token states `[B, T, 512]`, values replace the block's feed-forward output at the
  * tokens the replacement mode selects, and the rest of the block, the mean pooling, the dense layer, the tanh,
  * the L2 norm and the head form the suffix. The transformer runs frozen on tfjs (once per text, cached); with
  * `backend`, the imported tail is checked against the GraphModel at load.
  */
-export async function spamFilterTokenModel(
-  filter: SpamFilter,
+export async function sentenceClassifierTokenModel<Label extends string>(
+  filter: SentenceClassifier<Label>,
   options: { readonly backend?: GraceBackend; readonly batchSize?: number } = {},
-): Promise<SpamFilterTokenModel> {
-  const { encoder, head } = filter;
-  if (head.inputWidth !== encoder.width || head.outputWidth !== spamClasses.length) {
-    throw new GraceError(
-      'SHAPE_MISMATCH',
-      `the head maps ${head.inputWidth} → ${head.outputWidth}; a spam head maps ${encoder.width} → 2`,
-    );
-  }
+): Promise<SentenceClassifierTokenModel> {
+  const { encoder } = filter;
+  checkClassifierHead(filter);
   const cut = await loadUseLiteTokenCut(encoder, options.backend);
   const prefixCache = createTokenPrefixCache((texts) => cut.runPrefixOnTfjs(texts), {
     ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
@@ -79,7 +77,7 @@ export async function spamFilterTokenModel(
   return {
     cut,
     prefixCache,
-    layerId: spamFilterTokenLayerId,
+    layerId: sentenceClassifierTokenLayerId,
     keyDimension: cut.keyDimension,
     valueDimension: cut.valueDimension,
     suffix: tokenSuffix(cut, filter),
@@ -100,12 +98,6 @@ export async function spamFilterTokenModel(
         extras,
       };
     },
-    encodeTargets(backend, labels) {
-      const { data, shape } = head.encodeTargets(labels.map(spamClassOf));
-      return backend.upload(data, shape);
-    },
-    decodePredictions: (prediction, shape) =>
-      head.decodePredictions(prediction, shape).map((id) => spamClasses[id as number] as SpamLabel),
-    digestInput: (text) => textDigest(text),
+    ...classifierLabelCodec(filter),
   };
 }
