@@ -4,13 +4,16 @@ import { runGrowthBenchmark } from './growth-benchmark.js';
 
 describe('runGrowthBenchmark', () => {
   it('reports both codebooks, and the cpu backend stores a codebook once', async () => {
-    const [row] = await runGrowthBenchmark([{ name: 'cpu', backend: createCpuBackend({ pivotIndex: true }) }], {
-      keys: 300,
-      edits: 1,
-      iterations: 2,
-      workload: 'synthetic',
-      seed: 1,
-    });
+    const [row] = await runGrowthBenchmark(
+      [{ name: 'cpu', backend: createCpuBackend({ pivotIndex: true }) }],
+      {
+        keys: 300,
+        edits: 1,
+        iterations: 2,
+        workload: 'synthetic',
+        seed: 1,
+      },
+    );
     expect(row?.keys).toBe(300);
     expect(row?.editAndPredictMs.large.runs).toBe(1);
     expect(Number.isFinite(row?.editRatio)).toBe(true);
