@@ -1,0 +1,4 @@
+export * from './country-facts.js';
+export * from './decoder-files.js';
+export * from './decoder-manifest.js';
+export * from './word-tokenizer.js';
