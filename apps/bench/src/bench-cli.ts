@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { ballTreeCommand } from './ball-tree-command.js';
 import type { BenchmarkCommand } from './benchmark-command.js';
 import { editCommand } from './edit-command.js';
+import { generateCommand } from './generate-command.js';
 import { growthCommand } from './growth-command.js';
 import { lookupCommand } from './lookup-command.js';
 import { onnxCommand } from './onnx-command.js';
@@ -21,6 +22,7 @@ export const benchmarkCommands: readonly BenchmarkCommand[] = [
   onnxCommand,
   searchStudyCommand,
   useTokenCommand,
+  generateCommand,
 ];
 
 /** Exit codes: 0 done, 1 a benchmark failed (e.g. a kernel disagreed with the oracle), 2 a usage mistake. */

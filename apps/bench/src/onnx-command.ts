@@ -13,7 +13,13 @@ import {
   runOnnxOverheadBenchmark,
 } from './onnx-overhead-benchmark.js';
 import { type OptionSpecification, parsePositiveInteger } from './parse-arguments.js';
-import { createBenchmarkReport, formatMilliseconds, formatTable, writeJsonReport } from './report.js';
+import {
+  createBenchmarkReport,
+  formatMilliseconds,
+  formatSignedPercent,
+  formatTable,
+  writeJsonReport,
+} from './report.js';
 
 const onnxOptions: readonly OptionSpecification[] = [
   { name: 'quick', description: 'codebooks of 0 and 100 keys, 3 runs: a smoke test' },
@@ -54,25 +60,21 @@ function formatLandeTable(rows: readonly LandeOverheadRow[], batchSize: number):
       String(row.keys),
       formatMilliseconds(row.plain.medianMs),
       formatMilliseconds(row.edited.medianMs),
-      percent(row.overhead),
+      formatSignedPercent(row.overhead),
     ]),
   );
   const targets = rows
     .filter((row) => row.keys === 10_000)
     .map(
       (row) =>
-        `target lande ≤ ${percent(landeOverheadTarget)} at 10,000 keys, ${row.engine}: ` +
-        `${row.overhead <= landeOverheadTarget ? 'met' : 'MISSED'} (${percent(row.overhead)})`,
+        `target lande ≤ ${formatSignedPercent(landeOverheadTarget)} at 10,000 keys, ${row.engine}: ` +
+        `${row.overhead <= landeOverheadTarget ? 'met' : 'MISSED'} (${formatSignedPercent(row.overhead)})`,
     );
   return [`${caption}\n\n${table}`, ...targets].join('\n');
 }
 
 /** The overhead target of the issue: at most 10% over the plain model at 100 keys. */
 const targetOverhead = 0.1;
-
-function percent(ratio: number): string {
-  return `${ratio >= 0 ? '+' : ''}${(ratio * 100).toFixed(1)}%`;
-}
 
 /** The table within 120 columns; what each column times is said in the caption above it. */
 function formatOnnxTable(rows: readonly OnnxOverheadRow[], batchSize: number): string {
@@ -97,11 +99,11 @@ function formatOnnxTable(rows: readonly OnnxOverheadRow[], batchSize: number): s
       String(row.keys),
       formatMilliseconds(row.plain.medianMs),
       formatMilliseconds(row.wrapped.medianMs),
-      percent(row.wrappedOverhead),
+      formatSignedPercent(row.wrappedOverhead),
       formatMilliseconds(row.editor.medianMs),
-      percent(row.editorOverhead),
+      formatSignedPercent(row.editorOverhead),
       formatMilliseconds(row.singleGraph.medianMs),
-      percent(row.singleGraphOverhead),
+      formatSignedPercent(row.singleGraphOverhead),
     ]),
   )}`;
 }
@@ -139,7 +141,7 @@ export const onnxCommand: BenchmarkCommand = {
     if (atHundred !== undefined) {
       const met = atHundred.wrappedOverhead <= targetOverhead;
       process.stdout.write(
-        `target (≤ ${percent(targetOverhead)} at 100 keys, serving path): ${met ? 'met' : 'NOT met'} (${percent(atHundred.wrappedOverhead)})\n`,
+        `target (≤ ${formatSignedPercent(targetOverhead)} at 100 keys, serving path): ${met ? 'met' : 'NOT met'} (${formatSignedPercent(atHundred.wrappedOverhead)})\n`,
       );
     }
     const outPath = options.values.get('out') ?? defaultOutPath('onnx', new Date());

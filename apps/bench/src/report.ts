@@ -135,3 +135,8 @@ export function formatRate(perSecond: number): string {
 export function formatRatio(ratio: number): string {
   return `${ratio.toFixed(2)}x`;
 }
+
+/** A relative change as a signed percentage with one decimal (`+2.9%`, `-7.1%`): an overhead over a baseline. */
+export function formatSignedPercent(ratio: number): string {
+  return `${ratio >= 0 ? '+' : ''}${(ratio * 100).toFixed(1)}%`;
+}

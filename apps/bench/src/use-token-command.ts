@@ -1,7 +1,13 @@
 import type { BenchmarkCommand } from './benchmark-command.js';
 import { defaultOutPath, helpOption, jsonReportOption } from './common-options.js';
 import { type OptionSpecification, parsePositiveInteger } from './parse-arguments.js';
-import { createBenchmarkReport, formatMilliseconds, formatTable, writeJsonReport } from './report.js';
+import {
+  createBenchmarkReport,
+  formatMilliseconds,
+  formatSignedPercent,
+  formatTable,
+  writeJsonReport,
+} from './report.js';
 import { createTfjsBenchmarkBackend } from './tfjs-backends.js';
 import {
   defaultUseTokenOverheadConfig,
@@ -24,10 +30,6 @@ const useTokenOptions: readonly OptionSpecification[] = [
 /** The issue's target: GRACE at token level within 10% of the unedited transformer's time at 1,000 keys. */
 const targetOverhead = 0.1;
 
-function percent(ratio: number): string {
-  return `${ratio >= 0 ? '+' : ''}${(ratio * 100).toFixed(1)}%`;
-}
-
 function formatUseTokenTable(rows: readonly UseTokenOverheadRow[], batchSize: number): string {
   const runs = rows[0]?.plain.runs ?? 0;
   return formatTable(
@@ -41,7 +43,7 @@ function formatUseTokenTable(rows: readonly UseTokenOverheadRow[], batchSize: nu
       String(row.keys),
       formatMilliseconds(row.plain.medianMs),
       formatMilliseconds(row.grace.medianMs),
-      percent(row.overhead),
+      formatSignedPercent(row.overhead),
     ]),
   );
 }
@@ -68,7 +70,7 @@ export const useTokenCommand: BenchmarkCommand = {
     if (atThousand !== undefined) {
       const met = atThousand.overhead <= targetOverhead;
       process.stdout.write(
-        `target (≤ ${percent(targetOverhead)} at 1,000 keys): ${met ? 'met' : 'NOT met'} (${percent(atThousand.overhead)})\n`,
+        `target (≤ ${formatSignedPercent(targetOverhead)} at 1,000 keys): ${met ? 'met' : 'NOT met'} (${formatSignedPercent(atThousand.overhead)})\n`,
       );
     }
     const outPath = options.values.get('out') ?? defaultOutPath('use-token', new Date());

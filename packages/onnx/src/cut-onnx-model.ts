@@ -1,4 +1,5 @@
 import { GraceError } from '@grace/core';
+import { type FlattenedTokenSpan, flattenedTokenSpan, isTokenSpan } from './flattened-token-span.js';
 import { foldStaticValues } from './fold-static-values.js';
 import { onnxNode } from './onnx-model-builder.js';
 import {
@@ -27,6 +28,12 @@ export interface EditPoint {
   readonly output: string;
   readonly inputShape: readonly (number | string)[];
   readonly outputShape: readonly (number | string)[];
+  /**
+   * For a Gemm on tokens folded into rows (`[B·T, D]` between two Reshapes, as the dynamo exporter writes a
+   * transformer's Linear): the Gemm's own input and output. `input` and `output` are then the `[B, T, D]` and
+   * `[B, T, D']` tensors around the Reshapes, so keys and replacements act per example and per token.
+   */
+  readonly flattened?: { readonly input: string; readonly output: string };
 }
 
 /** A model cut at one edit point: the prefix model, the suffix nodes, and what crosses between them. */
@@ -54,11 +61,13 @@ export interface OnnxCut {
   readonly suffixModel: OnnxModelProto;
 }
 
-function nodeName(node: OnnxNodeProto): string {
+/** A node's name, or its first output's when it has none (how edit points are named). */
+export function nodeName(node: OnnxNodeProto): string {
   return node.name || (node.output?.[0] ?? '');
 }
 
-function candidateNodes(model: OnnxModel): OnnxNodeProto[] {
+/** The MatMul and Gemm nodes of the main graph: where GRACE can wrap a model. */
+export function candidateNodes(model: OnnxModel): OnnxNodeProto[] {
   return (model.proto.graph?.node ?? []).filter((node) => node.opType === 'MatMul' || node.opType === 'Gemm');
 }
 
@@ -73,20 +82,50 @@ export async function listEditPoints(
     if (nested.length > 0) throw subgraphLayerError(nested);
     return [];
   }
-  const names = nodes.flatMap((node) => [node.input?.[0] ?? '', node.output?.[0] ?? '']);
+  const allNodes = model.proto.graph?.node ?? [];
+  const graphOutputs = (model.proto.graph?.output ?? []).map((output) => output.name ?? '');
+  const spans = nodes.map((node) => flattenedTokenSpan(allNodes, node, graphOutputs));
+  const names = nodes.flatMap((node, index) => [
+    node.input?.[0] ?? '',
+    node.output?.[0] ?? '',
+    spans[index]?.input ?? '',
+    spans[index]?.output ?? '',
+  ]);
   const probed = await probeShapes(model, names, options.dimensions);
-  return nodes.map((node) => ({
-    name: nodeName(node),
-    opType: node.opType as 'MatMul' | 'Gemm',
-    input: node.input?.[0] ?? '',
-    output: node.output?.[0] ?? '',
-    inputShape: probed.get(node.input?.[0] ?? '')?.shape ?? [],
-    outputShape: probed.get(node.output?.[0] ?? '')?.shape ?? [],
-  }));
+  return nodes.map((node, index) => editPointOf(node, spans[index], probed));
 }
 
-/** Nodes needed (backward closure) to compute `targets`, in graph order. */
-function nodesNeededFor(
+/** The edit point of `node`, lifted to `span` when the probed shapes show tokens folded into rows. */
+function editPointOf(
+  node: OnnxNodeProto,
+  span: FlattenedTokenSpan | undefined,
+  probed: ReadonlyMap<string, ProbedTensor>,
+): EditPoint {
+  const flatInput = node.input?.[0] ?? '';
+  const flatOutput = node.output?.[0] ?? '';
+  const lifted =
+    span !== undefined &&
+    isTokenSpan({
+      input: probed.get(span.input)?.shape,
+      flatInput: probed.get(flatInput)?.shape,
+      flatOutput: probed.get(flatOutput)?.shape,
+      output: probed.get(span.output)?.shape,
+    });
+  const input = lifted ? span.input : flatInput;
+  const output = lifted ? span.output : flatOutput;
+  return {
+    name: nodeName(node),
+    opType: node.opType as 'MatMul' | 'Gemm',
+    input,
+    output,
+    inputShape: probed.get(input)?.shape ?? [],
+    outputShape: probed.get(output)?.shape ?? [],
+    ...(lifted ? { flattened: { input: flatInput, output: flatOutput } } : {}),
+  };
+}
+
+/** Nodes needed (backward closure) to compute `targets`, in graph order; tensors in `stopAt` are taken as given. */
+export function nodesNeededFor(
   nodes: readonly OnnxNodeProto[],
   targets: Iterable<string>,
   stopAt: ReadonlySet<string> = new Set(),
@@ -141,15 +180,28 @@ export async function cutOnnxModel(
       { editAt },
     );
   }
-  const layerInput = node.input?.[0] ?? '';
-  if (isInitializer(model, layerInput) || isConstantOutput(model, layerInput)) {
+  if (isInitializer(model, node.input?.[0] ?? '') || isConstantOutput(model, node.input?.[0] ?? '')) {
     throw new GraceError(
       'INVALID_ARGUMENT',
-      `node '${nodeName(node)}': its first input '${layerInput}' is a constant, so it has no per-example key`,
+      `node '${nodeName(node)}': its first input '${node.input?.[0]}' is a constant, so it has no per-example key`,
       { editAt },
     );
   }
-  const layerOutput = node.output?.[0] ?? '';
+  const graphOutputNames = (graph.output ?? []).map((output) => output.name ?? '');
+  const span = flattenedTokenSpan(allNodes, node, graphOutputNames);
+  const point = editPointOf(
+    node,
+    span,
+    span === undefined
+      ? new Map()
+      : await probeShapes(
+          model,
+          [span.input, span.output, node.input?.[0] ?? '', node.output?.[0] ?? ''],
+          dimensions,
+        ),
+  );
+  const layerInput = point.input;
+  const layerOutput = point.output;
 
   // Forward closure from the layer output, in graph (topological) order.
   const downstream = new Set<string>([layerOutput]);
@@ -160,8 +212,7 @@ export async function cutOnnxModel(
       for (const output of entry.output ?? []) downstream.add(output);
     }
   }
-  const graphOutputs = (graph.output ?? []).map((output) => output.name ?? '');
-  const dependent = graphOutputs.filter((name) => downstream.has(name));
+  const dependent = graphOutputNames.filter((name) => downstream.has(name));
   if (dependent.length === 0) {
     throw new GraceError('INVALID_ARGUMENT', `no model output depends on '${editAt}'`, { editAt });
   }
@@ -202,10 +253,7 @@ export async function cutOnnxModel(
   };
   const crossingTensors = upstreamReads.filter((name) => !isNumericStatic(name));
   const editPoint: EditPoint = {
-    name: nodeName(node),
-    opType: node.opType as 'MatMul' | 'Gemm',
-    input: layerInput,
-    output: layerOutput,
+    ...point,
     inputShape: tensors.get(layerInput)?.shape ?? [],
     outputShape: tensors.get(layerOutput)?.shape ?? [],
   };
@@ -270,12 +318,14 @@ function isConstantOutput(model: OnnxModel, name: string): boolean {
   );
 }
 
-function usedInitializers(model: OnnxModel, nodes: readonly OnnxNodeProto[]): OnnxTensorProto[] {
+/** The initializers that `nodes` read. */
+export function usedInitializers(model: OnnxModel, nodes: readonly OnnxNodeProto[]): OnnxTensorProto[] {
   const read = new Set(nodes.flatMap((node) => node.input ?? []));
   return (model.proto.graph?.initializer ?? []).filter((initializer) => read.has(initializer.name ?? ''));
 }
 
-function subModel(
+/** A model with the original's metadata and opsets around the given nodes, inputs, outputs and initializers. */
+export function subModel(
   model: OnnxModel,
   parts: {
     nodes: readonly OnnxNodeProto[];

@@ -2,8 +2,20 @@ import { buildSuffixGraph, type Dimension, GraceError, type GraphInput, type Suf
 import type { OnnxCut } from './cut-onnx-model.js';
 import { probedShapeLookup, translateOnnxNodes } from './translate-onnx-nodes.js';
 
-/** The loss added after the model's prediction so values can be trained: the ops of core's set v1. */
-export type OnnxLoss = 'softmax-cross-entropy' | 'sigmoid-cross-entropy' | 'mean-squared-error';
+/**
+ * The loss added after the model's prediction so values can be trained: the ops of core's set v1.
+ * `token-softmax-cross-entropy` is softmax cross-entropy at every token of `[B, T, C]` scores (flattened to
+ * `[B·T, C]`, as a causal language model's training does), with int32 targets `[B·T]` of which those equal to
+ * {@link ignoredTokenTarget} (prompt, padding) count for nothing.
+ */
+export type OnnxLoss =
+  | 'softmax-cross-entropy'
+  | 'sigmoid-cross-entropy'
+  | 'mean-squared-error'
+  | 'token-softmax-cross-entropy';
+
+/** The target of a token that the token loss ignores: PyTorch's `ignore_index` default. */
+export const ignoredTokenTarget = -100;
 
 /** How the suffix IR is completed for training. */
 export interface SuffixLossOptions {
@@ -31,6 +43,8 @@ export interface ImportedSuffix {
 /** The target input and loss output names, chosen so they cannot clash with ONNX tensor names in practice. */
 export const targetInputName = 'grace:target';
 export const lossOutputName = 'grace:loss';
+/** The token loss's `[B·T, C]` view of the scores it reads. */
+export const tokenScoresName = `${lossOutputName}:token-scores`;
 
 /**
  * Translates the nodes after the cut into core's suffix IR (see `translateOnnxNodes`) and completes it for
@@ -50,7 +64,10 @@ export function importSuffixGraph(cut: OnnxCut, options: SuffixLossOptions = {})
   });
   const nodes = [...translated.nodes];
   const initializers = [...translated.initializers];
-  const graphInputs: GraphInput[] = [cut.editPoint.output, ...cut.crossingTensors].map((name) => {
+  // Shape arithmetic with run-time sizes (`[batch, sequence, 32]`) crosses the cut for onnxruntime's suffix, but
+  // the IR folds it (a Reshape's target copies the sizes): it is no input of the IR.
+  const readByIr = cut.crossingTensors.filter((name) => !statics.has(name));
+  const graphInputs: GraphInput[] = [cut.editPoint.output, ...readByIr].map((name) => {
     const probed = tensors.get(name);
     if (probed?.type !== 'float32') {
       throw new GraceError(
@@ -74,7 +91,11 @@ export function importSuffixGraph(cut: OnnxCut, options: SuffixLossOptions = {})
     );
   }
   const finalActivation =
-    loss === 'sigmoid-cross-entropy' ? 'Sigmoid' : loss === 'softmax-cross-entropy' ? 'Softmax' : undefined;
+    loss === 'sigmoid-cross-entropy'
+      ? 'Sigmoid'
+      : loss === 'softmax-cross-entropy' || loss === 'token-softmax-cross-entropy'
+        ? 'Softmax'
+        : undefined;
   const producer = nodes.find((node) => node.outputs[0] === predictionOutput);
   const lossOn =
     options.lossOn ??
@@ -82,22 +103,49 @@ export function importSuffixGraph(cut: OnnxCut, options: SuffixLossOptions = {})
       ? (producer.inputs[0] as string)
       : predictionOutput);
   const lossShape = shapeOf(lossOn);
-  const target: GraphInput =
-    loss === 'softmax-cross-entropy'
-      ? { name: targetInputName, dtype: 'int32', shape: [lossShape[0] as Dimension] }
-      : { name: targetInputName, dtype: 'float32', shape: lossShape };
-  const lossOp = {
-    'softmax-cross-entropy': 'SoftmaxCrossEntropyLoss',
-    'sigmoid-cross-entropy': 'SigmoidCrossEntropyLoss',
-    'mean-squared-error': 'MeanSquaredErrorLoss',
-  }[loss];
-  nodes.push({
-    name: lossOutputName,
-    opType: lossOp,
-    inputs: [lossOn, targetInputName],
-    outputs: [lossOutputName],
-    attributes: { reduction: 'mean' },
-  });
+  let target: GraphInput;
+  if (loss === 'token-softmax-cross-entropy') {
+    const classes = lossShape.at(-1);
+    if (lossShape.length !== 3 || typeof classes !== 'number')
+      throw new GraceError(
+        'INVALID_ARGUMENT',
+        `the token loss reads scores [B, T, C] with a fixed C; '${lossOn}' is [${lossShape.join(', ')}]`,
+        { lossOn, shape: lossShape },
+      );
+    const flat = tokenScoresName;
+    nodes.push({
+      name: flat,
+      opType: 'Reshape',
+      inputs: [lossOn],
+      outputs: [flat],
+      attributes: { shape: [-1, classes] },
+    });
+    target = { name: targetInputName, dtype: 'int32', shape: [`${lossOutputName}:tokens`] };
+    nodes.push({
+      name: lossOutputName,
+      opType: 'SoftmaxCrossEntropyLoss',
+      inputs: [flat, targetInputName],
+      outputs: [lossOutputName],
+      attributes: { reduction: 'mean', ignore_index: ignoredTokenTarget },
+    });
+  } else {
+    target =
+      loss === 'softmax-cross-entropy'
+        ? { name: targetInputName, dtype: 'int32', shape: [lossShape[0] as Dimension] }
+        : { name: targetInputName, dtype: 'float32', shape: lossShape };
+    const lossOp = {
+      'softmax-cross-entropy': 'SoftmaxCrossEntropyLoss',
+      'sigmoid-cross-entropy': 'SigmoidCrossEntropyLoss',
+      'mean-squared-error': 'MeanSquaredErrorLoss',
+    }[loss];
+    nodes.push({
+      name: lossOutputName,
+      opType: lossOp,
+      inputs: [lossOn, targetInputName],
+      outputs: [lossOutputName],
+      attributes: { reduction: 'mean' },
+    });
+  }
   const graph: SuffixGraph = {
     name: `${cut.editPoint.name}:suffix`,
     inputs: [...graphInputs, target],

@@ -1,11 +1,18 @@
+export * from './create-generator.js';
+export type { DecoderCut } from './cut-decoder-model.js';
 export { cutOnnxModel, type EditPoint, listEditPoints, type OnnxCut } from './cut-onnx-model.js';
+export type { DecoderInputs, DecoderIntegerInput } from './decoder-feeds.js';
 export * from './export-edited-model.js';
 export * from './import-onnx-graph.js';
 export * from './import-suffix-graph.js';
+export * from './load-onnx-causal-lm.js';
+export * from './load-onnx-decoder.js';
 export * from './load-onnx-model.js';
 export { batchFeeds, type OnnxInput, type OnnxInputSpec, resolveInputSpecs } from './onnx-inputs.js';
 export * from './onnx-model-builder.js';
 export * from './predict-with-suffix-session.js';
 export { type ProbedTensor, probeShapes } from './probe-shapes.js';
+export * from './prompt-query.js';
 export * from './read-onnx-model.js';
+export type { SamplingOptions } from './token-chooser.js';
 export * from './verify-suffix-graph.js';

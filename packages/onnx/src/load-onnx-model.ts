@@ -1,5 +1,7 @@
 import {
+  decodeArgMax,
   type EditableModel,
+  type EditLabel,
   type GraceBackend,
   GraceError,
   type PredictionDecoder,
@@ -177,6 +179,7 @@ export async function loadOnnxModel(
       };
     },
     encodeTargets(backend, labels) {
+      if (imported.loss === 'token-softmax-cross-entropy') return encodeTokenTargets(backend, labels);
       if (imported.loss === 'softmax-cross-entropy') {
         return backend.upload(
           Int32Array.from(labels, (label) => {
@@ -216,6 +219,37 @@ export async function loadOnnxModel(
 }
 
 /**
+ * Targets of the token loss: each label is one example's target per token (`T` ids, {@link ignoredTokenTarget}
+ * where a token counts for nothing), all of one length; uploaded as int32 `[B·T]`, the loss's flattened rows.
+ */
+function encodeTokenTargets(backend: GraceBackend, labels: readonly EditLabel[]): Tensor {
+  const rows = labels.map((label) => {
+    if (typeof label !== 'object' || !label.every((id) => Number.isInteger(id)))
+      throw new GraceError(
+        'INVALID_ARGUMENT',
+        'a token-loss label is a sequence of integer ids, one per token',
+        {
+          label,
+        },
+      );
+    return label;
+  });
+  const tokens = rows[0]?.length ?? 0;
+  if (rows.some((row) => row.length !== tokens))
+    throw new GraceError('SHAPE_MISMATCH', 'token-loss labels of one batch have one length (the padded T)', {
+      lengths: rows.map((row) => row.length),
+    });
+  return backend.upload(Int32Array.from(rows.flat()), [rows.length * tokens]);
+}
+
+/** Labels of a `[B, T, C]` prediction: the arg-max class at every token, one sequence of `T` ids per row. */
+export function decodeTokenArgMax(prediction: Float32Array, shape: readonly number[]): number[][] {
+  const [batch = 0, tokens = 0] = shape;
+  const ids = decodeArgMax(prediction, [batch * tokens, shape.at(-1) as number]);
+  return Array.from({ length: batch }, (_, row) => ids.slice(row * tokens, (row + 1) * tokens));
+}
+
+/**
  * The per-example shape of a float target of `width` values: the loss input's shape without the batch when its
  * dimensions are fixed and hold `width` values, else `[width]`.
  */
@@ -233,6 +267,7 @@ function targetExampleShape(imported: ImportedSuffix, width: number): number[] {
  * be either, so the load is refused rather than guessed.
  */
 function defaultDecoder(imported: ImportedSuffix): PredictionDecoder {
+  if (imported.loss === 'token-softmax-cross-entropy') return decodeTokenArgMax;
   if (imported.loss !== 'sigmoid-cross-entropy') return predictionDecoderFor(imported.loss, 'logits');
   const lossOn = imported.graph.nodes.find((node) => node.name === lossOutputName)?.inputs[0];
   if (lossOn === imported.predictionOutput) return predictionDecoderFor(imported.loss, 'logits');

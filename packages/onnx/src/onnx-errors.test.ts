@@ -48,13 +48,17 @@ describe('bad models give typed errors', () => {
     expect(failure.message).toContain('HardSigmoid');
   });
 
-  test('a named dimension without a size', async () => {
+  test('a named dimension without a size that the model cannot leave to run time', async () => {
     const bytes = onnxModelBytes({
       inputs: [{ name: 'x', shape: ['N', 'features'] }],
       outputs: [{ name: 'y', shape: ['N', 2] }],
       initializers: [floatTensor('w', new Float32Array(8).fill(0.5), [4, 2])],
       nodes: [onnxNode('MatMul', ['x', 'w'], ['y'], {}, 'dense')],
     });
-    expect((await codeOf(loadOnnxModel(bytes, { editAt: 'dense' }))).code).toBe('INVALID_ARGUMENT');
+    // `features` is probed at run-time sizes, which the MatMul's [4, 2] weight refuses: the error says to fix it.
+    const failure = await codeOf(loadOnnxModel(bytes, { editAt: 'dense' }));
+    expect(failure.code).toBe('UNSUPPORTED_OP');
+    expect(failure.message).toContain('features = 5');
+    expect(failure.message).toContain('options.dimensions');
   });
 });

@@ -42,10 +42,17 @@ export interface EditableModel<Input> {
   readonly lossOutput: string;
   /** Runs the frozen prefix and the edited layer on a batch. Returned tensors belong to the caller. */
   runPrefix(backend: GraceBackend, inputs: readonly Input[]): Promise<PrefixOutput>;
-  /** The loss targets of a batch of labels, as a tensor of the backend (owned by the caller). */
-  encodeTargets(backend: GraceBackend, labels: readonly EditLabel[]): Tensor;
-  /** Labels from the prediction output `[B, ...]` read back to the host. */
-  decodePredictions(prediction: Float32Array, shape: Shape): EditLabel[];
+  /**
+   * The loss targets of a batch of labels, as a tensor of the backend (owned by the caller). `inputs` are the
+   * batch's inputs, row for row, for targets placed per token (a causal language model's continuation sits after
+   * its prompt, in a batch padded to its longest row); a classifier ignores them.
+   */
+  encodeTargets(backend: GraceBackend, labels: readonly EditLabel[], inputs?: readonly Input[]): Tensor;
+  /**
+   * Labels from the prediction output `[B, ...]` read back to the host. `inputs` are the batch's inputs, row for
+   * row, for decodings that depend on them (a causal language model reads its continuation's positions).
+   */
+  decodePredictions(prediction: Float32Array, shape: Shape, inputs?: readonly Input[]): EditLabel[];
   /** A short digest of an input for edit records (e.g. a hash of the text); optional. */
   digestInput?(input: Input): string;
   /**

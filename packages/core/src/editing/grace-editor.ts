@@ -168,7 +168,7 @@ export class GraceEditor<Input> {
         const prediction = outputs.get(this.model.predictionOutput) as Tensor<'float32'>;
         owned.push(prediction);
         const read = await this.backend.download(prediction);
-        labels.push(...this.model.decodePredictions(read, prediction.shape));
+        labels.push(...this.model.decodePredictions(read, prediction.shape, batch));
         batchScores.push(predictionScores(read, prediction.shape, head));
       } finally {
         for (const tensor of owned) this.backend.dispose(tensor);
@@ -225,7 +225,7 @@ export class GraceEditor<Input> {
         ...(digest === undefined ? {} : { inputDigest: digest }),
       });
       try {
-        targets = this.model.encodeTargets(this.backend, [example.label]);
+        targets = this.model.encodeTargets(this.backend, [example.label], [example.input]);
         const training = await trainValue(
           {
             backend: this.backend,
@@ -236,7 +236,7 @@ export class GraceEditor<Input> {
             initialValue: pending.initialValue,
             placement: this.placement(prefix, keyPosition),
             fixedOutputs: [this.model.predictionOutput],
-            isFixed: async (outputs) => this.predictsLabel(outputs, example.label),
+            isFixed: async (outputs) => this.predictsLabel(outputs, example),
           },
           this.options.training,
         );
@@ -274,14 +274,15 @@ export class GraceEditor<Input> {
 
   private async predictsLabel(
     outputs: ReadonlyMap<string, Tensor<'float32'>>,
-    label: EditLabel,
+    example: EditExample<Input>,
   ): Promise<boolean> {
     const prediction = outputs.get(this.model.predictionOutput) as Tensor<'float32'>;
     const [predicted] = this.model.decodePredictions(
       await this.backend.download(prediction),
       prediction.shape,
+      [example.input],
     );
-    return predicted !== undefined && labelsEqual(predicted, label);
+    return predicted !== undefined && labelsEqual(predicted, example.label);
   }
 }
 

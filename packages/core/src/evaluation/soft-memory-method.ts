@@ -81,7 +81,7 @@ export function softMemoryMethod<Input>(
           })
           .outputs.get(model.predictionOutput);
         const read = prediction as Tensor<'float32'>;
-        labels.push(...model.decodePredictions(await backend.download(read), read.shape));
+        labels.push(...model.decodePredictions(await backend.download(read), read.shape, batch));
       } finally {
         if (activation !== undefined) backend.dispose(activation);
         if (prediction !== undefined) backend.dispose(prediction);
@@ -96,7 +96,7 @@ export function softMemoryMethod<Input>(
     predict,
     edit: async (example) => {
       const prefix = await model.runPrefix(backend, [example.input]);
-      const targets = model.encodeTargets(backend, [example.label]);
+      const targets = model.encodeTargets(backend, [example.label], [example.input]);
       try {
         const query = await backend.download(prefix.layerInput);
         const training = await trainValue(
