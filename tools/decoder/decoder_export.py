@@ -1,6 +1,7 @@
 """Exports a GPT2LMHeadModel to the two ONNX files of @grace/models-decoder and checks them against PyTorch.
 
-- `decoder.onnx`: input_ids [B, T], attention_mask [B, T], position_ids [B, T] → logits [B, T, V].
+- `decoder.onnx`: input_ids [B, T], attention_mask [B, T] → logits [B, T, V] (positions count from 0: pad on the
+  right).
 - `decoder-with-past.onnx`: the same inputs with attention_mask [B, P + T], plus past_key_values.{i}.key and
   past_key_values.{i}.value [B, H, P, D/H] for each layer i → logits [B, T, V], present.{i}.key and
   present.{i}.value [B, H, P + T, D/H] (the names optimum gives GPT-2 exports). P may be 0 (the prefill).
@@ -26,10 +27,8 @@ class DecoderLogits(torch.nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids, attention_mask, position_ids):
-        return self.model(
-            input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, use_cache=False
-        ).logits
+    def forward(self, input_ids, attention_mask):
+        return self.model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).logits
 
 
 class DecoderWithPast(torch.nn.Module):
@@ -85,13 +84,12 @@ def export_decoders(model, output, window):
     ids, mask, positions = left_padded(window.tolist(), [48, 40, 33])
     no_cache = torch.onnx.export(
         DecoderLogits(model).eval(),
-        (ids, mask, positions),
+        (ids, mask),
         dynamo=True,
         opset_version=OPSET,
-        input_names=["input_ids", "attention_mask", "position_ids"],
+        input_names=["input_ids", "attention_mask"],
         output_names=["logits"],
-        dynamic_shapes={"input_ids": {0: batch, 1: sequence}, "attention_mask": {0: batch, 1: sequence},
-                        "position_ids": {0: batch, 1: sequence}},
+        dynamic_shapes={"input_ids": {0: batch, 1: sequence}, "attention_mask": {0: batch, 1: sequence}},
     )
     no_cache_path = os.path.join(output, "decoder.onnx")
     no_cache.save(no_cache_path, external_data=False)
@@ -138,7 +136,12 @@ def check_decoders(model, no_cache_path, with_past_path, ids, mask, positions, l
         expected = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True)
     feeds = {"input_ids": ids.numpy(), "attention_mask": mask.numpy(), "position_ids": positions.numpy()}
     real = feeds["attention_mask"]
-    differences = {"decoder": largest_difference(expected.logits, plain.run(["logits"], feeds)[0], real)}
+    # decoder.onnx has no position ids (positions count from 0, as in right-padded rows): compare it on one
+    # unpadded row, and the cached export on the left-padded batch with its position ids
+    with torch.no_grad():
+        unpadded = model(input_ids=ids[:1], use_cache=False).logits
+    plain_logits = plain.run(["logits"], {"input_ids": feeds["input_ids"][:1], "attention_mask": real[:1]})[0]
+    differences = {"decoder": largest_difference(unpadded, plain_logits)}
 
     empty = numpy.zeros((ids.shape[0], heads, 0, head_size), dtype=numpy.float32)
     prefill = cached.run(None, {**feeds, **{name: empty for name in past_names(layers)}})

@@ -43,12 +43,12 @@ THREADS = 1
 VOCABULARY_SIZE = 4096
 WINDOW = 64
 BATCH = 32
-STEPS = int(os.environ.get("DECODER_STEPS", "400"))
+STEPS = int(os.environ.get("DECODER_STEPS", "180"))
 LEARNING_RATE = 3e-3
-FACT_REPEATS = 100
+FACT_REPEATS = 200
 HELD_OUT_EVERY = 20
 EVALUATION_TOKENS = 8192
-CONFIG = dict(n_positions=128, n_embd=128, n_layer=4, n_head=4, n_inner=256, resid_pdrop=0.0, embd_pdrop=0.0,
+CONFIG = dict(n_positions=128, n_embd=96, n_layer=4, n_head=4, n_inner=192, resid_pdrop=0.0, embd_pdrop=0.0,
               attn_pdrop=0.0)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -187,7 +187,7 @@ def train(model, speech_windows, fact_inputs, fact_labels, generator):
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         schedule.step()
-        if step % 100 == 0 or step == STEPS - 1:
+        if step % 10 == 0 or step == STEPS - 1:
             print(f"step {step}/{STEPS} loss {loss.item():.3f} {time.time() - started:.0f} s", flush=True)
     model.eval()
     return time.time() - started, len(inputs)

@@ -3,18 +3,21 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCpuBackend } from '@grace/backend-cpu';
 import { runCodebookDemo } from './codebook-demo.js';
+import { runDecoderFactsCommand } from './experiments/generation/decoder-facts-command.js';
 import { runLandeCommand } from './experiments/lifelong/lande-command.js';
 import { runMnistCommand } from './experiments/lifelong/mnist-command.js';
 import { runSpamCommand } from './experiments/lifelong/spam-command.js';
 import { runSpamTokenCommand } from './experiments/lifelong/spam-token-command.js';
 import { runSyntheticCommand } from './experiments/synthetic-command.js';
+import { parsePositiveInteger } from './parse-arguments.js';
 import { createTfjsBenchmarkBackend } from './tfjs-backends.js';
 
 /**
- * `pnpm demo [lande|mnist|spam|spam-token|synthetic|codebook]`: the project's main job is `lande`, GRACE fixing
+ * `pnpm demo [lande|mnist|spam|spam-token|synthetic|codebook|generate]`: the project's main job is `lande`, GRACE fixing
  * a real deployed model's real mistakes; `mnist` is the label-shift run; `spam` is the SpamAssassin drift run
  * with a sentence encoder (`spam-token`: edited inside its transformer at token level); `synthetic` is the
- * paper's small 2-D experiment; `codebook` walks the rules.
+ * paper's small 2-D experiment; `codebook` walks the rules; `generate` edits the facts a small GPT-2 hallucinates
+ * (`--facts N` streams only the first N facts).
  */
 const resultsDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 const demos: Record<string, () => Promise<unknown>> = {
@@ -25,8 +28,16 @@ const demos: Record<string, () => Promise<unknown>> = {
   'spam-token': async () => runSpamTokenCommand(await createTfjsBenchmarkBackend('wasm'), resultsDirectory),
   synthetic: () => runSyntheticCommand(createCpuBackend(), resultsDirectory),
   codebook: () => runCodebookDemo(createCpuBackend(), (line) => console.log(line)),
+  generate: () => runDecoderFactsCommand(createCpuBackend(), resultsDirectory, demoFactLimit()),
 };
-const [requested = 'lande'] = process.argv.slice(2).filter((argument) => argument !== '--');
+const cliArguments = process.argv.slice(2).filter((argument) => argument !== '--');
+const [requested = 'lande'] = cliArguments;
+
+/** `--facts N` of `pnpm demo generate`: a shorter stream. */
+function demoFactLimit(): { facts?: number } {
+  const index = cliArguments.indexOf('--facts');
+  return index < 0 ? {} : { facts: parsePositiveInteger(cliArguments[index + 1] ?? '', '--facts') };
+}
 const demo = demos[requested];
 if (demo === undefined) {
   console.error(`unknown demo '${requested}'; available: ${Object.keys(demos).join(', ')}`);

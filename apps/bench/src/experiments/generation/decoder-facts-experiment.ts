@@ -1,0 +1,201 @@
+import {
+  type EditingMethod,
+  type GraceBackend,
+  GraceEditor,
+  graceEditingMethod,
+  type LifelongCheckpoint,
+  type LifelongData,
+  type LifelongProgressEvent,
+  labelsEqual,
+  runLifelongProtocol,
+  softMemoryMethod,
+} from '@grace/core';
+import { decoderModelFiles, loadDecoderManifest, perplexityOf } from '@grace/models-decoder';
+import { type CausalLmInput, listEditPoints, loadOnnxCausalLm, readOnnxModel } from '@grace/onnx';
+import { continuationLikelihood } from './continuation-perplexity.js';
+import { type FactExample, prepareDecoderFacts } from './decoder-facts-setup.js';
+
+/** One GRACE configuration: the block whose MLP output projection is wrapped, and ε_init. */
+export interface DecoderGraceSetting {
+  readonly layer: number;
+  readonly epsInit: number;
+}
+
+export interface DecoderFactsOptions {
+  readonly backend: GraceBackend;
+  readonly seed: number;
+  readonly settings: readonly DecoderGraceSetting[];
+  /** The soft memory's radius (its keys are the same layer's inputs as the first setting's). */
+  readonly softMemoryRadius: number;
+  /** Value training per edit: Adam iterations (the run stops early once the edit is fixed). */
+  readonly iterations: number;
+  /** Only the first this many facts of the shuffled stream. Default: all. */
+  readonly facts?: number;
+  readonly checkpoints?: number;
+  readonly onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/** The figures of one method after the whole stream, as the paper reports them. */
+export interface DecoderFactsRun {
+  readonly method: string;
+  readonly checkpoints: readonly LifelongCheckpoint[];
+  readonly seconds: number;
+  /** Perplexities of the edited model (GRACE only; null for a method without token scores). */
+  readonly errPerplexity: number | null;
+  readonly arrPerplexity: number | null;
+  readonly trrPerplexity: number | null;
+}
+
+export interface DecoderFactsResult {
+  readonly facts: number;
+  /** Stream facts the unedited decoder completes exactly (ARR's set) and gets wrong (the edits to make). */
+  readonly uneditedRight: number;
+  readonly uneditedWrong: number;
+  readonly uneditedRightByTraining: { readonly trained: number; readonly heldOut: number };
+  readonly unedited: {
+    readonly errPerplexity: number;
+    readonly arrPerplexity: number;
+    readonly trrPerplexity: number;
+  };
+  readonly upstreamTokens: number;
+  readonly runs: readonly DecoderFactsRun[];
+}
+
+/** The MLP output projections of the decoder's blocks, in block order (`[B, T, n_inner] → [B, T, n_embd]`). */
+async function mlpProjections(path: string): Promise<string[]> {
+  const { config } = await loadDecoderManifest();
+  const points = await listEditPoints(await readOnnxModel(path));
+  return points
+    .filter(
+      (point) =>
+        point.opType === 'Gemm' &&
+        point.inputShape.at(-1) === config.n_inner &&
+        point.outputShape.at(-1) === config.n_embd,
+    )
+    .map((point) => point.name);
+}
+
+/**
+ * The paper's hallucination experiment on the shipped decoder: stream every country fact through it; when its
+ * greedy continuation is wrong, edit with the true one. Reports ERR (exact match and perplexity of the edited
+ * facts), ARR (exact match and perplexity of the facts it already completed right), TRR (perplexity of held-out
+ * speech text) and Holdout (exact match on the rephrased prompts of the edited facts), for GRACE settings and the
+ * soft memory, against the unedited decoder.
+ */
+export async function runDecoderFactsExperiment(options: DecoderFactsOptions): Promise<DecoderFactsResult> {
+  const path = decoderModelFiles().decoder;
+  const layers = await mlpProjections(path);
+  const setup = await prepareDecoderFacts({
+    seed: options.seed,
+    ...(options.facts === undefined ? {} : { facts: options.facts }),
+  });
+  const editorOptions = {
+    backend: options.backend,
+    seed: options.seed,
+    training: { iterations: options.iterations, earlyStop: true, checkEvery: 5 },
+  };
+  const loadLayer = (layer: number) => {
+    const name = layers[layer];
+    if (name === undefined) throw new Error(`the decoder has ${layers.length} blocks; no block ${layer}`);
+    return loadOnnxCausalLm(path, { editAt: name, backend: options.backend });
+  };
+
+  // The unedited decoder: which facts it completes right, and the reference perplexities.
+  const first = options.settings[0] as DecoderGraceSetting;
+  const referenceModel = await loadLayer(first.layer);
+  const reference = new GraceEditor(referenceModel, editorOptions);
+  const uneditedLabels = (
+    await reference.predictWithDetails(
+      setup.stream.map((example) => example.input),
+      { grace: false },
+    )
+  ).labels;
+  const right = setup.stream.filter((example, index) =>
+    labelsEqual(uneditedLabels[index] as number[], example.label),
+  );
+  const wrong = setup.stream.filter(
+    (example, index) => !labelsEqual(uneditedLabels[index] as number[], example.label),
+  );
+  const perplexities = async (editor: GraceEditor<CausalLmInput>, grace: boolean) => ({
+    errPerplexity: perplexityOf(
+      await continuationLikelihood(
+        editor,
+        wrong.map((example) => example.input),
+        { grace },
+      ),
+    ),
+    arrPerplexity: perplexityOf(
+      await continuationLikelihood(
+        editor,
+        right.map((example) => example.input),
+        { grace },
+      ),
+    ),
+    trrPerplexity: perplexityOf(await continuationLikelihood(editor, setup.upstreamText, { grace })),
+  });
+  const unedited = await perplexities(reference, false);
+  const data: LifelongData<CausalLmInput> = {
+    stream: setup.stream,
+    upstream: right,
+    holdout: wrong.map((example) => setup.holdoutOf.get((example as FactExample).fact) as FactExample),
+  };
+  const protocolOptions = {
+    checkpointEvery: Math.max(1, Math.ceil(setup.stream.length / (options.checkpoints ?? 5))),
+    onProgress: (event: LifelongProgressEvent) => {
+      if (event.kind === 'input') options.onProgress?.(event.method, event.processed, event.total);
+    },
+  };
+  const runs: DecoderFactsRun[] = [];
+  const uneditedMethod: EditingMethod<CausalLmInput> = {
+    name: 'unedited',
+    predict: async (inputs) => (await reference.predictWithDetails(inputs, { grace: false })).labels,
+    edit: async () => undefined,
+    keys: () => null,
+  };
+  const uneditedRun = await runLifelongProtocol(uneditedMethod, data, protocolOptions);
+  runs.push({ ...uneditedRun, ...unedited });
+
+  for (const setting of options.settings) {
+    const model = setting.layer === first.layer ? referenceModel : await loadLayer(setting.layer);
+    const editor = new GraceEditor(model, { ...editorOptions, epsInit: setting.epsInit });
+    const name = `GRACE block ${setting.layer} ε ${setting.epsInit}`;
+    try {
+      const run = await runLifelongProtocol(graceEditingMethod(editor, name), data, protocolOptions);
+      runs.push({ ...run, ...(await perplexities(editor, true)) });
+    } finally {
+      editor.dispose();
+      if (model !== referenceModel) await model.release();
+    }
+  }
+  const soft = softMemoryMethod(options.backend, referenceModel, {
+    radius: options.softMemoryRadius,
+    iterations: options.iterations,
+    seed: options.seed,
+  });
+  try {
+    const run = await runLifelongProtocol(soft, data, protocolOptions);
+    runs.push({
+      ...run,
+      method: `soft memory radius ${options.softMemoryRadius}`,
+      errPerplexity: null,
+      arrPerplexity: null,
+      trrPerplexity: null,
+    });
+  } finally {
+    soft.dispose?.();
+    reference.dispose();
+    await referenceModel.release();
+  }
+  return {
+    facts: setup.stream.length,
+    uneditedRight: right.length,
+    uneditedWrong: wrong.length,
+    uneditedRightByTraining: {
+      trained: right.filter((example) => (example as FactExample).fact.trained).length,
+      heldOut: right.filter((example) => !(example as FactExample).fact.trained).length,
+    },
+    unedited,
+    upstreamTokens: setup.upstreamText.length * 32,
+    runs,
+  };
+}
