@@ -28,15 +28,40 @@ const demos: Record<string, () => Promise<unknown>> = {
   'spam-token': async () => runSpamTokenCommand(await createTfjsBenchmarkBackend('wasm'), resultsDirectory),
   synthetic: () => runSyntheticCommand(createCpuBackend(), resultsDirectory),
   codebook: () => runCodebookDemo(createCpuBackend(), (line) => console.log(line)),
-  generate: () => runDecoderFactsCommand(createCpuBackend(), resultsDirectory, demoFactLimit()),
+  generate: () => runDecoderFactsCommand(createCpuBackend(), resultsDirectory, generateOptions()),
 };
 const cliArguments = process.argv.slice(2).filter((argument) => argument !== '--');
 const [requested = 'lande'] = cliArguments;
 
-/** `--facts N` of `pnpm demo generate`: a shorter stream. */
-function demoFactLimit(): { facts?: number } {
-  const index = cliArguments.indexOf('--facts');
-  return index < 0 ? {} : { facts: parsePositiveInteger(cliArguments[index + 1] ?? '', '--facts') };
+/**
+ * Options of `pnpm demo generate`: `--facts N` streams only the first N facts; `--settings 3:1,1:3` the GRACE
+ * settings as block:ε pairs; `--soft-radius R` the soft memory's radius (`none` skips it); `--name` the results'
+ * file name.
+ */
+function generateOptions(): Parameters<typeof runDecoderFactsCommand>[2] {
+  const value = (name: string) => {
+    const index = cliArguments.indexOf(name);
+    return index < 0 ? undefined : (cliArguments[index + 1] ?? '');
+  };
+  const facts = value('--facts');
+  const settings = value('--settings');
+  const softRadius = value('--soft-radius');
+  const name = value('--name');
+  return {
+    ...(facts === undefined ? {} : { facts: parsePositiveInteger(facts, '--facts') }),
+    ...(settings === undefined
+      ? {}
+      : {
+          settings: settings.split(',').map((pair) => {
+            const [layer, epsInit] = pair.split(':').map(Number);
+            return { layer: layer as number, epsInit: epsInit as number };
+          }),
+        }),
+    ...(softRadius === undefined
+      ? {}
+      : { softMemoryRadius: softRadius === 'none' ? null : Number(softRadius) }),
+    ...(name === undefined ? {} : { name }),
+  };
 }
 const demo = demos[requested];
 if (demo === undefined) {

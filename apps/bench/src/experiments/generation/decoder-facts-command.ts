@@ -15,7 +15,7 @@ const defaults = {
     { layer: 3, epsInit: 3 },
     { layer: 1, epsInit: 3 },
   ],
-  softMemoryRadius: 3,
+  softMemoryRadius: 3 as number | null,
   iterations: 100,
 } as const;
 
@@ -47,10 +47,11 @@ function perplexityTable(runs: readonly DecoderFactsRun[], uneditedTrr: number):
 export async function runDecoderFactsCommand(
   backend: GraceBackend,
   resultsDirectory: string,
-  overrides: Partial<Omit<DecoderFactsOptions, 'backend'>> = {},
+  overrides: Partial<Omit<DecoderFactsOptions, 'backend'>> & { readonly name?: string } = {},
 ): Promise<void> {
   const progress = createProgressDisplay();
-  const options = { ...defaults, ...overrides };
+  const { name = 'generate-facts', ...rest } = overrides;
+  const options: Omit<DecoderFactsOptions, 'backend'> = { ...defaults, ...rest };
   const result = await runDecoderFactsExperiment({ backend, onProgress: progress.update, ...options });
   progress.finish();
   const graceRuns = result.runs.filter((run) => run.method.startsWith('GRACE'));
@@ -63,7 +64,7 @@ export async function runDecoderFactsCommand(
   const uneditedTrr = result.unedited.trrPerplexity;
   await reportLifelongComparison({
     resultsDirectory,
-    name: 'generate-facts',
+    name,
     title: "The decoder's hallucinated facts edited with GRACE (exact match)",
     description: [
       `${result.facts} country facts (5 relations) streamed through @grace/models-decoder's GPT-2; the unedited decoder completes ${result.uneditedRight} exactly (${result.uneditedRightByTraining.trained} of trained countries, ${result.uneditedRightByTraining.heldOut} of held-out ones) and gets ${result.uneditedWrong} wrong, which are edited one by one with the true continuation (teacher-forced cross-entropy, key at the prompt's last token, value training up to ${options.iterations} Adam steps, stopping once fixed).`,

@@ -25,8 +25,8 @@ export interface DecoderFactsOptions {
   readonly backend: GraceBackend;
   readonly seed: number;
   readonly settings: readonly DecoderGraceSetting[];
-  /** The soft memory's radius (its keys are the same layer's inputs as the first setting's). */
-  readonly softMemoryRadius: number;
+  /** The soft memory's radius (its keys are the same layer's inputs as the first setting's); null skips it. */
+  readonly softMemoryRadius: number | null;
   /** Value training per edit: Adam iterations (the run stops early once the edit is fixed). */
   readonly iterations: number;
   /** Only the first this many facts of the shuffled stream. Default: all. */
@@ -167,22 +167,28 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
       if (model !== referenceModel) await model.release();
     }
   }
-  const soft = softMemoryMethod(options.backend, referenceModel, {
-    radius: options.softMemoryRadius,
-    iterations: options.iterations,
-    seed: options.seed,
-  });
   try {
-    const run = await runLifelongProtocol(soft, data, protocolOptions);
-    runs.push({
-      ...run,
-      method: `soft memory radius ${options.softMemoryRadius}`,
-      errPerplexity: null,
-      arrPerplexity: null,
-      trrPerplexity: null,
-    });
+    if (options.softMemoryRadius !== null) {
+      const radius = options.softMemoryRadius;
+      const soft = softMemoryMethod(options.backend, referenceModel, {
+        radius,
+        iterations: options.iterations,
+        seed: options.seed,
+      });
+      try {
+        const run = await runLifelongProtocol(soft, data, protocolOptions);
+        runs.push({
+          ...run,
+          method: `soft memory radius ${radius}`,
+          errPerplexity: null,
+          arrPerplexity: null,
+          trrPerplexity: null,
+        });
+      } finally {
+        soft.dispose?.();
+      }
+    }
   } finally {
-    soft.dispose?.();
     reference.dispose();
     await referenceModel.release();
   }
