@@ -64,4 +64,6 @@ const [fact] = (await loadCountryFacts()).facts;
 assert.ok(fact !== undefined && !decoderTokenizer.encode(fact.prompt).includes(decoderTokenizer.unknown));
 assert.equal(typeof decoderModelFiles().decoderWithPast, 'string');
 
-console.log('smoke: every entry point imported; conformance, lande, codebook file, USE-lite and the decoder ran');
+console.log(
+  'smoke: every entry point imported; conformance, lande, codebook file, USE-lite and the decoder ran',
+);
