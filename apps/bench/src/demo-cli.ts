@@ -34,8 +34,8 @@ const cliArguments = process.argv.slice(2).filter((argument) => argument !== '--
 const [requested = 'lande'] = cliArguments;
 
 /**
- * Options of `pnpm demo generate`: `--facts N` streams only the first N facts; `--settings 3:1,1:3` the GRACE
- * settings as block:ε pairs; `--soft-radius R` the soft memory's radius (`none` skips it); `--name` the results'
+ * Options of `pnpm demo generate`: `--facts N` streams only the first N facts; `--settings 15:1,14:3` the GRACE
+ * settings as linear-layer:ε pairs (15 is h.3.mlp.c_proj); `--soft-radius R` the soft memory's radius (`none` skips it); `--name` the results'
  * file name.
  */
 function generateOptions(): Parameters<typeof runDecoderFactsCommand>[2] {

@@ -1,3 +1,6 @@
+import { appendFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { GraceBackend } from '@grace/core';
 import { createProgressDisplay } from '../../progress-display.js';
 import { reportLifelongComparison } from '../lifelong/lifelong-command.js';
@@ -11,9 +14,10 @@ import {
 const defaults = {
   seed: 20231110,
   settings: [
-    { layer: 3, epsInit: 1 },
-    { layer: 3, epsInit: 3 },
-    { layer: 1, epsInit: 3 },
+    { layer: 15, epsInit: 1 },
+    { layer: 15, epsInit: 3 },
+    { layer: 14, epsInit: 1 },
+    { layer: 13, epsInit: 1 },
   ],
   softMemoryRadius: 3 as number | null,
   iterations: 100,
@@ -52,7 +56,16 @@ export async function runDecoderFactsCommand(
   const progress = createProgressDisplay();
   const { name = 'generate-facts', ...rest } = overrides;
   const options: Omit<DecoderFactsOptions, 'backend'> = { ...defaults, ...rest };
-  const result = await runDecoderFactsExperiment({ backend, onProgress: progress.update, ...options });
+  const checkpointFile = join(resultsDirectory, `${name}-checkpoints.jsonl`);
+  await mkdir(resultsDirectory, { recursive: true });
+  await writeFile(checkpointFile, '');
+  const result = await runDecoderFactsExperiment({
+    backend,
+    onProgress: progress.update,
+    onCheckpoint: (method, checkpoint) =>
+      appendFileSync(checkpointFile, `${JSON.stringify({ method, ...checkpoint })}\n`),
+    ...options,
+  });
   progress.finish();
   const graceRuns = result.runs.filter((run) => run.method.startsWith('GRACE'));
   const best = graceRuns.reduce((winner, run) =>

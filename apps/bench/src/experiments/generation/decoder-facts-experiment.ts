@@ -1,5 +1,6 @@
 import {
   type EditingMethod,
+  type EditLabel,
   type GraceBackend,
   GraceEditor,
   graceEditingMethod,
@@ -10,15 +11,25 @@ import {
   runLifelongProtocol,
   softMemoryMethod,
 } from '@grace/core';
-import { decoderModelFiles, loadDecoderManifest, perplexityOf } from '@grace/models-decoder';
+import { decoderModelFiles, perplexityOf } from '@grace/models-decoder';
 import { type CausalLmInput, listEditPoints, loadOnnxCausalLm, readOnnxModel } from '@grace/onnx';
 import { continuationLikelihood } from './continuation-perplexity.js';
 import { type FactExample, prepareDecoderFacts } from './decoder-facts-setup.js';
 
-/** One GRACE configuration: the block whose MLP output projection is wrapped, and ε_init. */
+/**
+ * One GRACE configuration: the edited layer, as an index into the decoder's Linear layers in graph order (GPT-2
+ * block b holds 4b attention c_attn, 4b + 1 attention c_proj, 4b + 2 MLP c_fc, 4b + 3 MLP c_proj), and ε_init.
+ */
 export interface DecoderGraceSetting {
   readonly layer: number;
   readonly epsInit: number;
+}
+
+const linearNames = ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'];
+
+/** `h.3.mlp.c_proj` for layer 15: the transformers name of a Linear layer index. */
+export function linearLayerName(layer: number): string {
+  return `h.${Math.floor(layer / 4)}.${linearNames[layer % 4]}`;
 }
 
 export interface DecoderFactsOptions {
@@ -33,6 +44,8 @@ export interface DecoderFactsOptions {
   readonly facts?: number;
   readonly checkpoints?: number;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
+  /** Each method's checkpoints as they are measured (a long run's partial results survive an interruption). */
+  readonly onCheckpoint?: (method: string, checkpoint: LifelongCheckpoint) => void;
 }
 
 /** The figures of one method after the whole stream, as the paper reports them. */
@@ -61,18 +74,10 @@ export interface DecoderFactsResult {
   readonly runs: readonly DecoderFactsRun[];
 }
 
-/** The MLP output projections of the decoder's blocks, in block order (`[B, T, n_inner] → [B, T, n_embd]`). */
-async function mlpProjections(path: string): Promise<string[]> {
-  const { config } = await loadDecoderManifest();
+/** The decoder's Linear layers (Gemm on folded tokens), in graph order. */
+async function linearLayers(path: string): Promise<string[]> {
   const points = await listEditPoints(await readOnnxModel(path));
-  return points
-    .filter(
-      (point) =>
-        point.opType === 'Gemm' &&
-        point.inputShape.at(-1) === config.n_inner &&
-        point.outputShape.at(-1) === config.n_embd,
-    )
-    .map((point) => point.name);
+  return points.filter((point) => point.opType === 'Gemm').map((point) => point.name);
 }
 
 /**
@@ -84,7 +89,7 @@ async function mlpProjections(path: string): Promise<string[]> {
  */
 export async function runDecoderFactsExperiment(options: DecoderFactsOptions): Promise<DecoderFactsResult> {
   const path = decoderModelFiles().decoder;
-  const layers = await mlpProjections(path);
+  const layers = await linearLayers(path);
   const setup = await prepareDecoderFacts({
     seed: options.seed,
     ...(options.facts === undefined ? {} : { facts: options.facts }),
@@ -96,7 +101,8 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
   };
   const loadLayer = (layer: number) => {
     const name = layers[layer];
-    if (name === undefined) throw new Error(`the decoder has ${layers.length} blocks; no block ${layer}`);
+    if (name === undefined)
+      throw new Error(`the decoder has ${layers.length} linear layers; no layer ${layer}`);
     return loadOnnxCausalLm(path, { editAt: name, backend: options.backend });
   };
 
@@ -143,12 +149,23 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
     checkpointEvery: Math.max(1, Math.ceil(setup.stream.length / (options.checkpoints ?? 5))),
     onProgress: (event: LifelongProgressEvent) => {
       if (event.kind === 'input') options.onProgress?.(event.method, event.processed, event.total);
+      else options.onCheckpoint?.(event.method, event.checkpoint);
     },
   };
   const runs: DecoderFactsRun[] = [];
+  // The unedited decoder's stream labels are known already: look them up instead of predicting each input again.
+  const known = new Map(
+    setup.stream.map((example, index) => [example.input, uneditedLabels[index] as EditLabel]),
+  );
   const uneditedMethod: EditingMethod<CausalLmInput> = {
     name: 'unedited',
-    predict: async (inputs) => (await reference.predictWithDetails(inputs, { grace: false })).labels,
+    predict: async (inputs) => {
+      const unknown = inputs.filter((input) => !known.has(input));
+      const predicted =
+        unknown.length === 0 ? [] : (await reference.predictWithDetails(unknown, { grace: false })).labels;
+      unknown.forEach((input, index) => known.set(input, predicted[index] as EditLabel));
+      return inputs.map((input) => known.get(input) as EditLabel);
+    },
     edit: async () => undefined,
     keys: () => null,
   };
@@ -158,7 +175,7 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
   for (const setting of options.settings) {
     const model = setting.layer === first.layer ? referenceModel : await loadLayer(setting.layer);
     const editor = new GraceEditor(model, { ...editorOptions, epsInit: setting.epsInit });
-    const name = `GRACE block ${setting.layer} ε ${setting.epsInit}`;
+    const name = `GRACE ${linearLayerName(setting.layer)} ε ${setting.epsInit}`;
     try {
       const run = await runLifelongProtocol(graceEditingMethod(editor, name), data, protocolOptions);
       runs.push({ ...run, ...(await perplexities(editor, true)) });
