@@ -98,6 +98,9 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
     backend: options.backend,
     seed: options.seed,
     training: { iterations: options.iterations, earlyStop: true, checkEvery: 5 },
+    // A value replacing only the key token cannot reach the later tokens of a multi-token continuation through
+    // the last block (no attention after its MLP): replace at every token, the generated ones included.
+    replacement: 'all' as const,
   };
   const loadLayer = (layer: number) => {
     const name = layers[layer];
