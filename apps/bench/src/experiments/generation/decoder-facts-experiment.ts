@@ -166,7 +166,7 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
       const unknown = inputs.filter((input) => !known.has(input));
       const predicted =
         unknown.length === 0 ? [] : (await reference.predictWithDetails(unknown, { grace: false })).labels;
-      unknown.forEach((input, index) => known.set(input, predicted[index] as EditLabel));
+      for (const [index, input] of unknown.entries()) known.set(input, predicted[index] as EditLabel);
       return inputs.map((input) => known.get(input) as EditLabel);
     },
     edit: async () => undefined,
