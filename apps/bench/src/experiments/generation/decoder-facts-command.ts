@@ -20,7 +20,8 @@ const defaults = {
     { layer: 15, epsInit: 1 },
     { layer: 15, epsInit: 3 },
   ],
-  softMemoryRadius: 3 as number | null,
+  // core's soft memory reads [B, Dv] layer outputs only; this layer's are [B, T, Dv] (SHAPE_MISMATCH).
+  softMemoryRadius: null as number | null,
   iterations: 100,
 } as const;
 
