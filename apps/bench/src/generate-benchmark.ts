@@ -53,7 +53,7 @@ export const defaultGenerateConfig: GenerateBenchmarkConfig = {
   promptLength: { min: 4, max: 12 },
   maxNewTokens: 32,
   replacements: ['all', 'last'],
-  runs: 15,
+  runs: 31,
   warmups: 2,
   threads: 1,
   seed: 7,

@@ -9,11 +9,13 @@ import { transformerFixtureDirectory } from './transformer-fixtures.js';
 
 /**
  * The whole path: an edit trained on GPT-2 without a cache (teacher-forced target continuation, `gpt2-lm.onnx`),
- * then generation from the same weights exported with a cache (`gpt2-lm-past.onnx`), cut at the same layer: the
- * last block's MLP projection (the layer whose suffix value training imports today). After it no attention is
- * left, so `last` can only set the first new token, while `all` also replaces every generated token's output.
+ * then generation from the same weights exported with a cache (`gpt2-lm-past.onnx`), cut at the same layer. After
+ * the last block's MLP projection no attention is left, so `last` can only set the first new token, while `all`
+ * also replaces every generated token's output. After the first block's, the second block's attention carries
+ * the replaced key token to the later ones: a `last` edit there sets a two-token continuation through the cache.
  */
-const editAt = 'node_Gemm_307';
+const lastProjection = 'node_Gemm_307';
+const blockZeroProjection = 'node_Gemm_286';
 const backend = createCpuBackend();
 const prompt = [12, 40, 7, 65];
 const others = [
@@ -22,34 +24,49 @@ const others = [
   [42, 78, 86, 24, 70, 44, 91],
 ];
 
-let model: OnnxCausalLm;
-let decoder: OnnxDecoder;
+const models = new Map<string, { model: OnnxCausalLm; decoder: OnnxDecoder }>();
 beforeAll(async () => {
-  model = await loadOnnxCausalLm(join(transformerFixtureDirectory, 'gpt2-lm.onnx'), { editAt });
-  decoder = await loadOnnxDecoder(join(transformerFixtureDirectory, 'gpt2-lm-past.onnx'), { editAt });
+  for (const editAt of [lastProjection, blockZeroProjection]) {
+    models.set(editAt, {
+      model: await loadOnnxCausalLm(join(transformerFixtureDirectory, 'gpt2-lm.onnx'), { editAt }),
+      decoder: await loadOnnxDecoder(join(transformerFixtureDirectory, 'gpt2-lm-past.onnx'), { editAt }),
+    });
+  }
 });
-afterAll(async () => Promise.all([model.release(), decoder.release()]));
+afterAll(async () => {
+  for (const { model, decoder } of models.values()) await Promise.all([model.release(), decoder.release()]);
+});
 
-describe.each<{ replacement: ReplacementMode; targetLength: number }>([
-  { replacement: 'all', targetLength: 3 },
-  { replacement: 'last', targetLength: 1 },
-])('a trained edit, replacement $replacement, target of $targetLength', ({ replacement, targetLength }) => {
-  test('generates its target continuation exactly, with and without the cache; other prompts unchanged', async () => {
-    const plain = createGenerator(decoder);
-    const maxNewTokens = targetLength;
-    const [greedy, ...unedited] = await plain.generate([prompt, ...others], { maxNewTokens });
-    // A target the unedited model does not produce: every token moved off its greedy choice.
-    const target = (greedy?.tokens ?? []).map((token) => (token + 17) % decoder.vocabularySize);
-    const editor = new GraceEditor(model, { backend, epsInit: 0.03, replacement, keyToken: 'last' });
-    const result = await editor.edit(continuationEdit(prompt, target));
-    expect(result.fixed).toBe(true);
-    const generator = createGenerator(decoder, editor);
-    for (const cache of [true, false]) {
-      const [edited, ...rest] = await generator.generate([prompt, ...others], { maxNewTokens, cache });
-      expect(edited?.tokens).toEqual(target);
-      expect(edited?.keyIndex).toBe(result.keyIndex);
-      expect(rest.map((sequence) => sequence.tokens)).toEqual(unedited.map((sequence) => sequence.tokens));
-    }
-    editor.dispose();
-  });
-});
+/** A target the unedited model does not produce: every token of its greedy continuation moved by 17. */
+const movedOffGreedy = (greedy: readonly number[]) => greedy.map((token) => (token + 17) % 96);
+
+describe.each<{ editAt: string; replacement: ReplacementMode; target: number | number[] }>([
+  { editAt: lastProjection, replacement: 'all', target: 3 },
+  { editAt: lastProjection, replacement: 'last', target: 1 },
+  // The model echoes the token it is fed, so a repeated token is a target one value can teach (see the editing test).
+  { editAt: blockZeroProjection, replacement: 'last', target: [82, 82] },
+  { editAt: blockZeroProjection, replacement: 'all', target: [82, 82] },
+])(
+  'a trained edit at $editAt, replacement $replacement, target $target',
+  ({ editAt, replacement, target: wanted }) => {
+    test('generates its target continuation exactly, with and without the cache; other prompts unchanged', async () => {
+      const { model, decoder } = models.get(editAt) as { model: OnnxCausalLm; decoder: OnnxDecoder };
+      const plain = createGenerator(decoder);
+      const maxNewTokens = typeof wanted === 'number' ? wanted : wanted.length;
+      const [greedy, ...unedited] = await plain.generate([prompt, ...others], { maxNewTokens });
+      const target = typeof wanted === 'number' ? movedOffGreedy(greedy?.tokens ?? []) : wanted;
+      expect(greedy?.tokens).not.toEqual(target);
+      const editor = new GraceEditor(model, { backend, epsInit: 0.03, replacement, keyToken: 'last' });
+      const result = await editor.edit(continuationEdit(prompt, target));
+      expect(result.fixed).toBe(true);
+      const generator = createGenerator(decoder, editor);
+      for (const cache of [true, false]) {
+        const [edited, ...rest] = await generator.generate([prompt, ...others], { maxNewTokens, cache });
+        expect(edited?.tokens).toEqual(target);
+        expect(edited?.keyIndex).toBe(result.keyIndex);
+        expect(rest.map((sequence) => sequence.tokens)).toEqual(unedited.map((sequence) => sequence.tokens));
+      }
+      editor.dispose();
+    });
+  },
+);

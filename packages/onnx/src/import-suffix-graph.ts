@@ -1,6 +1,15 @@
-import { buildSuffixGraph, type Dimension, GraceError, type GraphInput, type SuffixGraph } from '@grace/core';
+import {
+  buildSuffixGraph,
+  type Dimension,
+  type DType,
+  GraceError,
+  type GraphInput,
+  type SuffixGraph,
+} from '@grace/core';
 import type { OnnxCut } from './cut-onnx-model.js';
+import { liftTokenGemms } from './lift-token-gemms.js';
 import { probedShapeLookup, translateOnnxNodes } from './translate-onnx-nodes.js';
+import { unfoldMergedHeads } from './unfold-merged-heads.js';
 
 /**
  * The loss added after the model's prediction so values can be trained: the ops of core's set v1.
@@ -40,6 +49,17 @@ export interface ImportedSuffix {
   readonly loss: OnnxLoss;
 }
 
+/**
+ * The IR type a tensor crossing the cut takes, by onnxruntime type: a boolean mask becomes the IR's float 0/1
+ * mask (what Where reads), integers (token positions, indices) int32, where the IR takes integers.
+ */
+export const crossingDtypes: Readonly<Record<string, DType>> = {
+  float32: 'float32',
+  bool: 'float32',
+  int32: 'int32',
+  int64: 'int32',
+};
+
 /** The target input and loss output names, chosen so they cannot clash with ONNX tensor names in practice. */
 export const targetInputName = 'grace:target';
 export const lossOutputName = 'grace:loss';
@@ -55,9 +75,10 @@ export const tokenScoresName = `${lossOutputName}:token-scores`;
  * the node, before anything runs; the graph is then built once, so a bad shape fails here too.
  */
 export function importSuffixGraph(cut: OnnxCut, options: SuffixLossOptions = {}): ImportedSuffix {
-  const { statics, tensors } = cut;
-  const shapeOf = probedShapeLookup(tensors);
-  const translated = translateOnnxNodes(cut.suffixNodes, {
+  const { tensors } = cut;
+  const lifted = liftTokenGemms(cut.suffixNodes, cut.statics, probedShapeLookup(tensors));
+  const { statics, shapeOf } = lifted;
+  const translated = translateOnnxNodes(unfoldMergedHeads(lifted.nodes, shapeOf), {
     opset: cut.model.opset,
     statics,
     shapeOf,
@@ -69,14 +90,15 @@ export function importSuffixGraph(cut: OnnxCut, options: SuffixLossOptions = {})
   const readByIr = cut.crossingTensors.filter((name) => !statics.has(name));
   const graphInputs: GraphInput[] = [cut.editPoint.output, ...readByIr].map((name) => {
     const probed = tensors.get(name);
-    if (probed?.type !== 'float32') {
+    const dtype = crossingDtypes[probed?.type ?? ''];
+    if (probed === undefined || dtype === undefined) {
       throw new GraceError(
         'UNSUPPORTED_OP',
-        `tensor '${name}' crosses the cut as ${probed?.type}; only float32 tensors can`,
+        `tensor '${name}' crosses the cut as ${probed?.type}; float32, bool, int32 and int64 tensors can`,
         { tensor: name },
       );
     }
-    return { name, dtype: 'float32', shape: probed.shape };
+    return { name, dtype, shape: probed.shape };
   });
 
   const loss = options.loss ?? 'softmax-cross-entropy';

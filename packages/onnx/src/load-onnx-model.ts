@@ -143,6 +143,10 @@ export async function loadOnnxModel(
   };
   const upload = (backend: GraceBackend, tensor: ort.Tensor): Tensor<'float32'> =>
     backend.upload(tensor.data as Float32Array, [...tensor.dims]) as Tensor<'float32'>;
+  const uploadCrossing = (backend: GraceBackend, name: string, tensor: ort.Tensor): Tensor =>
+    tensor.type === 'float32'
+      ? upload(backend, tensor)
+      : backend.upload(crossingData(name, tensor), [...tensor.dims]);
   const loaded: OnnxEditableModel = {
     layerId: `onnx:${cut.editPoint.name}`,
     keyDimension,
@@ -166,7 +170,7 @@ export async function loadOnnxModel(
     async runPrefix(backend, inputs): Promise<PrefixOutput> {
       const outputs = await runPrefixSession(inputs);
       const uploaded: Record<string, Tensor> = {};
-      for (const name of extras) uploaded[name] = upload(backend, outputs[name] as ort.Tensor);
+      for (const name of extras) uploaded[name] = uploadCrossing(backend, name, outputs[name] as ort.Tensor);
       const lengths =
         attentionMask !== undefined && keyShape.length === 3
           ? { lengths: attentionMaskLengths(attentionMask.name, inputs) }
@@ -216,6 +220,30 @@ export async function loadOnnxModel(
     }
   }
   return loaded;
+}
+
+/**
+ * A non-float tensor crossing the cut in its IR type (see `crossingDtypes`): a boolean mask as float 0/1,
+ * integers as int32; an int64 entry outside int32 is `UNSUPPORTED_OP` naming the tensor.
+ */
+function crossingData(name: string, tensor: ort.Tensor): Float32Array | Int32Array {
+  if (tensor.type === 'bool') return Float32Array.from(tensor.data as Uint8Array);
+  if (tensor.type === 'int32') return tensor.data as Int32Array;
+  const values = tensor.data as BigInt64Array;
+  const result = new Int32Array(values.length);
+  for (let index = 0; index < values.length; index++) {
+    const value = Number(values[index]);
+    if (value !== (value | 0))
+      throw new GraceError(
+        'UNSUPPORTED_OP',
+        `tensor '${name}' crossing the cut holds ${value}, outside int32`,
+        {
+          tensor: name,
+        },
+      );
+    result[index] = value;
+  }
+  return result;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   negativeLogLikelihoodLossTranslator,
   softmaxCrossEntropyLossTranslator,
 } from './translate-softmax-cross-entropy-loss.js';
+import { splitTranslator } from './translate-split.js';
 
 /**
  * A Reshape target for the probed output shape: a symbolic dimension becomes `0` (copy) where the input has the
@@ -186,9 +187,12 @@ export const onnxOpTranslators: Readonly<Record<string, OnnxOpTranslator>> = {
   Tanh: passThrough,
   Sigmoid: passThrough,
   Sqrt: passThrough,
+  Erf: passThrough,
   Identity: passThrough,
   Transpose: passThrough,
   Gather: passThrough,
+  Where: passThrough,
+  IsNaN: passThrough,
   LayerNormalization: layerNormalizationTranslator,
   Softmax: softmax,
   LogSoftmax: softmax,
@@ -198,6 +202,7 @@ export const onnxOpTranslators: Readonly<Record<string, OnnxOpTranslator>> = {
   Flatten: reshaping(['axis']),
   Squeeze: reshaping(['axes']),
   Unsqueeze: reshaping(['axes']),
+  Split: splitTranslator,
   Dropout: dropout,
   Cast: cast,
   SoftmaxCrossEntropyLoss: softmaxCrossEntropyLossTranslator,

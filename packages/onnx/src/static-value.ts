@@ -105,6 +105,8 @@ export function tensorToStaticValue(tensor: OnnxTensorProto, where: string): Sta
   });
 }
 
+const int64Max = 2n ** 63n - 1n;
+
 /** Encodes a static value as an ONNX tensor (float32 or int64); symbolic entries cannot be written. */
 export function staticValueToTensor(name: string, value: StaticValue): OnnxTensorProto {
   const dims = [...value.shape];
@@ -123,7 +125,15 @@ export function staticValueToTensor(name: string, value: StaticValue): OnnxTenso
   value.data.forEach((entry, index) => {
     if (typeof entry !== 'number')
       throw new GraceError('INVALID_ARGUMENT', `tensor '${name}' has a symbolic entry '${entry}'`, { name });
-    view.setBigInt64(index * 8, BigInt(entry), true);
+    // int64's extremes (INT64_MAX, an exporter's "to the end" in Slice) read as ±2^63 in a double: clamp them
+    // back, or BigInt(2^63) would wrap to INT64_MIN and turn "to the end" into "to the start".
+    const clamped =
+      BigInt.asIntN(64, BigInt(entry)) === BigInt(entry)
+        ? BigInt(entry)
+        : entry > 0
+          ? int64Max
+          : -int64Max - 1n;
+    view.setBigInt64(index * 8, clamped, true);
   });
   return { name, dataType: onnxDataType.int64, dims, rawData: raw };
 }

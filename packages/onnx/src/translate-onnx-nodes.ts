@@ -30,9 +30,10 @@ export interface TranslatedNodes {
 
 /**
  * Integer constants an op reads as float data on purpose: Pow's output takes the base's type, so an integer
- * exponent on a float base gives a float result, and its values are exact in float32 up to 2^24.
+ * exponent on a float base gives a float result, and its values are exact in float32 up to 2^24; Where's
+ * boolean condition is the IR's float mask (0 or 1).
  */
-const integerReadAsFloat: Readonly<Record<string, readonly number[]>> = { Pow: [1] };
+const integerReadAsFloat: Readonly<Record<string, readonly number[]>> = { Pow: [1], Where: [0] };
 
 /** `shapeOf` over probed tensors: `GRAPH_INVALID` for a tensor the probe did not see. */
 export function probedShapeLookup(

@@ -109,6 +109,7 @@ const cases: GradientCase[] = [
   { type: 'Tanh', title: 'random', attributes: {}, inputs: [floats([2, 5], -2, 2)], needed: all(1) },
   { type: 'Sigmoid', title: 'random', attributes: {}, inputs: [floats([2, 5], -3, 3)], needed: all(1) },
   { type: 'Sqrt', title: 'positive', attributes: {}, inputs: [floats([2, 5], 0.5, 3)], needed: all(1) },
+  { type: 'Erf', title: 'signed', attributes: {}, inputs: [floats([2, 5], -3, 3)], needed: all(1) },
   { type: 'Identity', title: 'random', attributes: {}, inputs: [floats([2, 5])], needed: all(1) },
   {
     type: 'Softmax',
@@ -182,6 +183,26 @@ const cases: GradientCase[] = [
     inputs: [floats([2, 3, 2]), floats([2, 1, 2]), floats([2, 2, 2])],
     needed: [true, false, true],
     outputShape: [2, 6, 2],
+  },
+  {
+    type: 'Where',
+    title: 'a [2,1,3] mask over [2,4,3] scores and a scalar',
+    attributes: {},
+    inputs: [
+      { data: Float32Array.from([1, 0, 1, 0, 0, 1]), shape: [2, 1, 3] },
+      floats([2, 4, 3]),
+      { data: Float32Array.of(-3), shape: [] },
+    ],
+    needed: [false, true, true],
+    outputShape: [2, 4, 3],
+  },
+  {
+    type: 'IsNaN',
+    title: 'finite values (the mask is constant around them)',
+    attributes: {},
+    inputs: [floats([2, 3])],
+    needed: [true],
+    outputShape: [2, 3],
   },
   {
     type: 'SoftmaxCrossEntropyLoss',

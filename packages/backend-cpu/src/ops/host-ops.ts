@@ -12,6 +12,7 @@ import { reshapeOp } from './reshape.js';
 import { softmaxHostOp } from './softmax.js';
 import { transposeOp } from './transpose.js';
 import { unaryHostOp } from './unary-ops.js';
+import { isNaNOp, whereOp } from './where.js';
 
 /** One host implementation per op of set v1: like core's `SuffixKernels`, a missing op does not compile. */
 export type HostOps = { readonly [Op in SuffixOpType]: HostOp<SuffixOpAttributes[Op]> };
@@ -30,6 +31,7 @@ export const hostOps: HostOps = Object.freeze({
   Tanh: unaryHostOp('Tanh'),
   Sigmoid: unaryHostOp('Sigmoid'),
   Sqrt: unaryHostOp('Sqrt'),
+  Erf: unaryHostOp('Erf'),
   Identity: unaryHostOp('Identity'),
   Softmax: softmaxHostOp('Softmax'),
   LogSoftmax: softmaxHostOp('LogSoftmax'),
@@ -40,6 +42,8 @@ export const hostOps: HostOps = Object.freeze({
   Transpose: transposeOp,
   Gather: gatherOp,
   Concat: concatOp,
+  Where: whereOp,
+  IsNaN: isNaNOp,
   SoftmaxCrossEntropyLoss: softmaxCrossEntropyLossOp,
   SigmoidCrossEntropyLoss: sigmoidCrossEntropyLossOp,
   MeanSquaredErrorLoss: meanSquaredErrorLossOp,

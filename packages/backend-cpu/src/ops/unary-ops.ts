@@ -1,14 +1,16 @@
 import type { SuffixOpAttributes } from '@grace/core';
+import { erf } from './erf.js';
 import { fastErfc } from './fast-erfc.js';
 import { floatTensor, type HostOp, type HostTensor, neededGradients, requireInput } from './host-tensor.js';
 
 /** The element-wise ops with one operand. */
-export type UnaryOpType = 'Relu' | 'Gelu' | 'Tanh' | 'Sigmoid' | 'Sqrt' | 'Identity';
+export type UnaryOpType = 'Relu' | 'Gelu' | 'Tanh' | 'Sigmoid' | 'Sqrt' | 'Erf' | 'Identity';
 
 /** Gelu's form: `none` is the exact erf form, `tanh` the approximation. */
 type GeluForm = SuffixOpAttributes['Gelu']['approximate'];
 
 const inverseSqrtTwoPi = 1 / Math.sqrt(2 * Math.PI);
+const twoOverSqrtPi = 2 / Math.sqrt(Math.PI);
 const sqrtTwoOverPi = Math.sqrt(2 / Math.PI);
 const tanhFormCubic = 0.044715;
 
@@ -81,6 +83,9 @@ export function unaryOp(
     case 'Sqrt':
       for (let element = 0; element < size; element++) output[element] = Math.sqrt(source[element] as number);
       break;
+    case 'Erf':
+      for (let element = 0; element < size; element++) output[element] = erf(source[element] as number);
+      break;
     case 'Identity':
       output.set(source);
       break;
@@ -125,6 +130,9 @@ export function unaryOpGradient(
       }
       case 'Sqrt':
         derivative = 0.5 / Math.sqrt(value);
+        break;
+      case 'Erf':
+        derivative = twoOverSqrtPi * Math.exp(-value * value);
         break;
       case 'Identity':
         derivative = 1;

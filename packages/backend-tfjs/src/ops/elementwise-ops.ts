@@ -7,7 +7,7 @@ import { sumToShape } from './sum-to-shape.js';
 /**
  * The cheap element-wise ops with their derivatives written out. `tf.grads` would give the same values but
  * re-run the forward and record a tape on every call, and value training calls these a few hundred times per
- * edit, where tfjs's per-op overhead, not arithmetic, is the cost. Pow, Div, Gelu and Sqrt keep autodiff.
+ * edit, where tfjs's per-op overhead, not arithmetic, is the cost. Pow, Div, Gelu, Sqrt and Erf keep autodiff.
  */
 
 type Binary = 'Add' | 'Sub' | 'Mul';

@@ -5,6 +5,7 @@ import { type ExplicitOp, neededOnly } from './explicit-op.js';
 import { gatherOp } from './gather-op.js';
 import { matrixOps } from './matrix-ops.js';
 import { inputAt, logSoftmaxForward, softmaxForward } from './op-forward.js';
+import { isNaNOp, whereOp } from './where-op.js';
 
 /** 1 for `sum`, `1/count` for `mean`, and 0 for a mean over nothing (no NaN from an empty or ignored batch). */
 function reductionFactor(reduction: LossReduction, count: number): number {
@@ -115,6 +116,8 @@ export const explicitOps = {
     },
   },
   Gather: gatherOp,
+  Where: whereOp,
+  IsNaN: isNaNOp,
   ...matrixOps,
   ...elementwiseOps,
 } satisfies { [Op in ExplicitOpType]: ExplicitOp<SuffixOpAttributes[Op]> };
@@ -135,4 +138,6 @@ export type ExplicitOpType =
   | 'SoftmaxCrossEntropyLoss'
   | 'SigmoidCrossEntropyLoss'
   | 'MeanSquaredErrorLoss'
-  | 'Gather';
+  | 'Gather'
+  | 'Where'
+  | 'IsNaN';

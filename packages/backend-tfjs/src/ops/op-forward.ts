@@ -86,6 +86,7 @@ export const autodiffForwards = {
   Pow: (tf, inputs) => tf.pow(inputAt(inputs, 0), inputAt(inputs, 1)),
   Gelu: (tf, inputs, attributes) => geluForward(tf, inputAt(inputs, 0), attributes.approximate),
   Sqrt: (tf, inputs) => tf.sqrt(inputAt(inputs, 0)),
+  Erf: (tf, inputs) => tf.erf(inputAt(inputs, 0)),
   LayerNormalization: (tf, inputs, attributes) => layerNormalizationForward(tf, inputs, attributes),
   ReduceMean: (tf, inputs, attributes) =>
     tf.mean(inputAt(inputs, 0), [...attributes.axes], attributes.keepDims),

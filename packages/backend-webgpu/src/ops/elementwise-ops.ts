@@ -12,7 +12,7 @@ import type { WebGpuTensor } from '../webgpu-tensor.js';
 import { mapProgram, runMap, sumToShape } from './op-programs.js';
 
 /** The element-wise ops with one operand. */
-export type UnaryOpType = 'Relu' | 'Gelu' | 'Tanh' | 'Sigmoid' | 'Sqrt' | 'Identity';
+export type UnaryOpType = 'Relu' | 'Gelu' | 'Tanh' | 'Sigmoid' | 'Sqrt' | 'Erf' | 'Identity';
 /** The element-wise ops with two broadcast operands. */
 export type BinaryOpType = 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow';
 
@@ -40,6 +40,11 @@ fn normalCdf(x: f32) -> f32 {
   if (x >= 0.0) { return 1.0 - tail; }
   return tail;
 }
+fn erfSigned(x: f32) -> f32 {
+  let magnitude = 1.0 - erfcNonNegative(abs(x));
+  if (x < 0.0) { return -magnitude; }
+  return magnitude;
+}
 fn geluTanhInner(x: f32) -> f32 { return 0.7978845608028654 * (x + 0.044715 * x * x * x); }
 fn powSigned(base: f32, exponent: f32) -> f32 {
   if (base > 0.0) { return pow(base, exponent); }
@@ -63,6 +68,7 @@ const unaryForward: Record<UnaryOpType | 'GeluTanh', string> = {
   Tanh: 'safeTanh(x)',
   Sigmoid: 'logistic(x)',
   Sqrt: 'sqrt(x)',
+  Erf: 'erfSigned(x)',
   Identity: 'x',
 };
 
@@ -76,6 +82,7 @@ const unaryDerivative: Record<UnaryOpType | 'GeluTanh', string> = {
   Tanh: '1.0 - safeTanh(x) * safeTanh(x)',
   Sigmoid: 'logistic(x) * (1.0 - logistic(x))',
   Sqrt: '0.5 / sqrt(x)',
+  Erf: '1.1283791670955126 * exp(-x * x)',
   Identity: '1.0',
 };
 

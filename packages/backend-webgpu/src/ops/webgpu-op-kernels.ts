@@ -7,6 +7,7 @@ import { gemmKernel, matMulKernel } from './linear-ops.js';
 import { elementLossKernel, softmaxCrossEntropyKernel } from './loss-ops.js';
 import { layerNormalizationKernel, softmaxKernel } from './normalization-ops.js';
 import { reduceKernel, reshapeKernel, transposeKernel } from './shape-ops.js';
+import { isNaNKernel, whereKernel } from './where-ops.js';
 
 /**
  * Forward and VJP of every op of set v1 as WGSL programs on the backend's device. No kernel reads anything
@@ -27,6 +28,7 @@ export function createWebGpuOpKernels(context: WebGpuContext): SuffixKernels {
     Tanh: unaryKernel(context, 'Tanh'),
     Sigmoid: unaryKernel(context, 'Sigmoid'),
     Sqrt: unaryKernel(context, 'Sqrt'),
+    Erf: unaryKernel(context, 'Erf'),
     Identity: unaryKernel(context, 'Identity'),
     Softmax: softmaxKernel(context, 'Softmax'),
     LogSoftmax: softmaxKernel(context, 'LogSoftmax'),
@@ -37,6 +39,8 @@ export function createWebGpuOpKernels(context: WebGpuContext): SuffixKernels {
     Transpose: transposeKernel(context),
     Gather: gatherKernel(context),
     Concat: concatKernel(context),
+    Where: whereKernel(context),
+    IsNaN: isNaNKernel(context),
     SoftmaxCrossEntropyLoss: softmaxCrossEntropyKernel(context),
     SigmoidCrossEntropyLoss: elementLossKernel(context, 'SigmoidCrossEntropyLoss'),
     MeanSquaredErrorLoss: elementLossKernel(context, 'MeanSquaredErrorLoss'),

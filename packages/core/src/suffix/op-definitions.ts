@@ -21,6 +21,7 @@ import { reshapeDefinition } from './ops/reshape.js';
 import { logSoftmaxDefinition, softmaxDefinition } from './ops/softmax.js';
 import { transposeDefinition } from './ops/transpose.js';
 import {
+  erfDefinition,
   geluDefinition,
   identityDefinition,
   reluDefinition,
@@ -28,6 +29,7 @@ import {
   sqrtDefinition,
   tanhDefinition,
 } from './ops/unary-ops.js';
+import { isNaNDefinition, whereDefinition } from './ops/where.js';
 
 /**
  * Core's definition of every op of set v1, as a plain object: the graph builder and the executor look ops up
@@ -47,6 +49,7 @@ export const opDefinitions: OpDefinitions = {
   Tanh: tanhDefinition,
   Sigmoid: sigmoidDefinition,
   Sqrt: sqrtDefinition,
+  Erf: erfDefinition,
   Identity: identityDefinition,
   Softmax: softmaxDefinition,
   LogSoftmax: logSoftmaxDefinition,
@@ -57,6 +60,8 @@ export const opDefinitions: OpDefinitions = {
   Transpose: transposeDefinition,
   Gather: gatherDefinition,
   Concat: concatDefinition,
+  Where: whereDefinition,
+  IsNaN: isNaNDefinition,
   SoftmaxCrossEntropyLoss: softmaxCrossEntropyLossDefinition,
   SigmoidCrossEntropyLoss: sigmoidCrossEntropyLossDefinition,
   MeanSquaredErrorLoss: meanSquaredErrorLossDefinition,

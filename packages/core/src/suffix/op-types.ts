@@ -30,6 +30,8 @@ export interface SuffixOpAttributes {
   Tanh: Record<string, never>;
   Sigmoid: Record<string, never>;
   Sqrt: Record<string, never>;
+  /** The error function. */
+  Erf: Record<string, never>;
   Identity: Record<string, never>;
   /** Along one axis (ONNX opset >= 13 semantics). */
   Softmax: { readonly axis: number };
@@ -50,6 +52,10 @@ export interface SuffixOpAttributes {
    * output `data.shape[:axis] + indices.shape + data.shape[axis+1:]`.
    */
   Gather: { readonly axis: number };
+  /** `condition ? X : Y`, broadcast; the float condition is true where non-zero; no gradient for it. */
+  Where: Record<string, never>;
+  /** 1 where the input is NaN, else 0 (float32); zero gradient. */
+  IsNaN: Record<string, never>;
   /**
    * ONNX SoftmaxCrossEntropyLoss: scores `[N, C]`, int32 labels `[N]`; rows whose label equals `ignoreIndex`
    * count neither in the sum nor in the mean's denominator; with `mean` and every row ignored the loss is 0
@@ -79,6 +85,7 @@ export const suffixOpTypes: readonly SuffixOpType[] = Object.freeze([
   'Tanh',
   'Sigmoid',
   'Sqrt',
+  'Erf',
   'Identity',
   'Softmax',
   'LogSoftmax',
@@ -89,6 +96,8 @@ export const suffixOpTypes: readonly SuffixOpType[] = Object.freeze([
   'Transpose',
   'Gather',
   'Concat',
+  'Where',
+  'IsNaN',
   'SoftmaxCrossEntropyLoss',
   'SigmoidCrossEntropyLoss',
   'MeanSquaredErrorLoss',

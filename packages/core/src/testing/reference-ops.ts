@@ -4,7 +4,9 @@ import type { ReferenceArray } from './reference-kernels.js';
 import {
   type ReferenceResult,
   referenceBinary,
+  referenceIsNaN,
   referenceUnary,
+  referenceWhere,
 } from './reference-ops/reference-elementwise.js';
 import {
   referenceConcat,
@@ -63,6 +65,7 @@ export const referenceOps: ReferenceOps = {
   Tanh: (inputs) => referenceUnary('Tanh', required(inputs, 0)),
   Sigmoid: (inputs) => referenceUnary('Sigmoid', required(inputs, 0)),
   Sqrt: (inputs) => referenceUnary('Sqrt', required(inputs, 0)),
+  Erf: (inputs) => referenceUnary('Erf', required(inputs, 0)),
   Identity: (inputs) => referenceUnary('Identity', required(inputs, 0)),
   Softmax: (inputs, attributes) => referenceSoftmax(required(inputs, 0), attributes.axis),
   LogSoftmax: (inputs, attributes) => referenceLogSoftmax(required(inputs, 0), attributes.axis),
@@ -78,6 +81,8 @@ export const referenceOps: ReferenceOps = {
       inputs.map((_, index) => required(inputs, index)),
       attributes.axis,
     ),
+  Where: (inputs) => referenceWhere(required(inputs, 0), required(inputs, 1), required(inputs, 2)),
+  IsNaN: (inputs) => referenceIsNaN(required(inputs, 0)),
   SoftmaxCrossEntropyLoss: (inputs, attributes) =>
     referenceSoftmaxCrossEntropyLoss(required(inputs, 0), required(inputs, 1).data, attributes),
   SigmoidCrossEntropyLoss: (inputs, attributes) =>

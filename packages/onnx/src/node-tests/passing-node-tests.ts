@@ -21,6 +21,7 @@ export const passingNodeTests: Readonly<Record<string, readonly string[]>> = {
     'test_dropout_default_ratio',
     'test_dropout_random_old',
   ],
+  Erf: ['test_erf'],
   Flatten: [
     'test_flatten_axis0',
     'test_flatten_axis1',
@@ -47,6 +48,7 @@ export const passingNodeTests: Readonly<Record<string, readonly string[]>> = {
     'test_gemm_transposeB',
   ],
   Identity: ['test_identity'],
+  IsNaN: ['test_isnan'],
   LayerNormalization: [
     'test_layer_normalization_2d_axis0',
     'test_layer_normalization_2d_axis1',
@@ -200,6 +202,14 @@ export const passingNodeTests: Readonly<Record<string, readonly string[]>> = {
     'test_sce_sum',
     'test_sce_sum_log_prob',
   ],
+  Split: [
+    'test_split_equal_parts_1d',
+    'test_split_equal_parts_2d',
+    'test_split_equal_parts_default_axis',
+    'test_split_variable_parts_1d',
+    'test_split_variable_parts_2d',
+    'test_split_variable_parts_default_axis',
+  ],
   Sqrt: ['test_sqrt', 'test_sqrt_example'],
   Squeeze: ['test_squeeze', 'test_squeeze_negative_axes'],
   Sub: ['test_sub', 'test_sub_bcast', 'test_sub_example', 'test_sub_uint8'],
@@ -223,6 +233,7 @@ export const passingNodeTests: Readonly<Record<string, readonly string[]>> = {
     'test_unsqueeze_two_axes',
     'test_unsqueeze_unsorted_axes',
   ],
+  Where: ['test_where_example'],
   'multi-node': [
     'test_mvn_expanded',
     'test_sce_NCd1_mean_weight_negative_ii_expanded',

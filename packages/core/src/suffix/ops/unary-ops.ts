@@ -2,7 +2,7 @@ import type { OpDefinition } from '../op-definition.js';
 import type { SuffixOpAttributes } from '../op-types.js';
 import { NodeReader } from './node-reader.js';
 
-type PlainUnaryOpType = 'Relu' | 'Tanh' | 'Sigmoid' | 'Sqrt' | 'Identity';
+type PlainUnaryOpType = 'Relu' | 'Tanh' | 'Sigmoid' | 'Sqrt' | 'Identity' | 'Erf';
 
 /** The element-wise unary ops without attributes: one input, output shaped like it. */
 function unaryOpDefinition<Op extends PlainUnaryOpType>(type: Op): OpDefinition<Op> {
@@ -27,6 +27,8 @@ export const tanhDefinition = unaryOpDefinition('Tanh');
 export const sigmoidDefinition = unaryOpDefinition('Sigmoid');
 /** ONNX Sqrt: hand-written normalisations (L2 norm, variance). */
 export const sqrtDefinition = unaryOpDefinition('Sqrt');
+/** ONNX Erf: the exact Gelu as exporters write it out (`x/2 · (1 + erf(x/√2))`, BERT's intermediate layer). */
+export const erfDefinition = unaryOpDefinition('Erf');
 /** ONNX Identity: what exporters leave behind; kept so that imported graphs need no rewriting. */
 export const identityDefinition = unaryOpDefinition('Identity');
 

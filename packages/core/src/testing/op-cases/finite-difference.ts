@@ -33,13 +33,20 @@ export function finiteDifferenceGradient(
     }
     return sum;
   };
+  // Over the finite entries: a NaN or an infinity (IsNaN's inputs) stays itself under any step, so its
+  // difference is that of a constant, and it must not make every other step NaN.
   let squares = 0;
-  for (const value of perturbed) squares += value * value;
-  const rms = Math.sqrt(squares / Math.max(1, perturbed.length)) || 1;
+  let finite = 0;
+  for (const value of perturbed) {
+    if (!Number.isFinite(value)) continue;
+    squares += value * value;
+    finite++;
+  }
+  const rms = Math.sqrt(squares / Math.max(1, finite)) || 1;
   const gradient = new Float64Array(perturbed.length);
   for (let index = 0; index < perturbed.length; index++) {
     const original = perturbed[index] as number;
-    const step = relativeStep * Math.max(Math.abs(original), rms);
+    const step = relativeStep * (Number.isFinite(original) ? Math.max(Math.abs(original), rms) : rms);
     const at = (offset: number): number => {
       perturbed[index] = original + offset * step;
       return weightedSum();

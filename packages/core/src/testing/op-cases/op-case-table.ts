@@ -19,7 +19,11 @@ export type OpInputValues =
   /** uniform in [-0.01, 0.01) */
   | 'tiny'
   /** uniform in [0, 1): targets of the sigmoid cross-entropy */
-  | 'unit';
+  | 'unit'
+  /** 0 or 1, as likely: a Where condition (any step of a finite difference keeps 0 ± h and 1 ± h true) */
+  | 'flags'
+  /** signed, with NaN, +Infinity and -Infinity among them: IsNaN */
+  | 'withNaN';
 
 /** A float input of a case. */
 export interface OpCaseFloatInput {
@@ -156,6 +160,8 @@ export const opCaseTable: readonly OpCaseSpec[] = [
   { op: 'Tanh', name: '[3,5]', inputs: [input([3, 5], 'wide')] },
   { op: 'Sigmoid', name: '[3,5]', inputs: [input([3, 5], 'wide')] },
   { op: 'Sqrt', name: '[3,4]', inputs: [input([3, 4], 'positive')] },
+  { op: 'Erf', name: '[3,6] wide', inputs: [input([3, 6], 'wide')] },
+  { op: 'Erf', name: '[2,5] signed', inputs: [input([2, 5])] },
   { op: 'Identity', name: '[2,3]', inputs: [input([2, 3])] },
   { op: 'Gelu', name: 'erf [3,6]', inputs: [input([3, 6], 'wide')] },
   { op: 'Gelu', name: 'erf [2,5] signed', inputs: [input([2, 5])], attributes: { approximate: 'none' } },
@@ -250,6 +256,23 @@ export const opCaseTable: readonly OpCaseSpec[] = [
     inputs: [input([3, 4]), { shape: [3], labels: { classes: 4, ignoredRows: [1], ignoredLabel: -1 } }],
     attributes: { axis: -1 },
   },
+  {
+    op: 'Where',
+    name: '[2,3] condition, X and Y of one shape',
+    inputs: [input([2, 3], 'flags'), input([2, 3]), input([2, 3])],
+  },
+  {
+    op: 'Where',
+    name: '[1,3] condition, X [2,3], scalar Y',
+    inputs: [input([1, 3], 'flags'), input([2, 3]), input([])],
+  },
+  {
+    op: 'Where',
+    name: 'attention mask [2,1,3,3] over scores [2,4,3,3], scalar X',
+    inputs: [input([2, 1, 3, 3], 'flags'), input([]), input([2, 4, 3, 3])],
+  },
+  { op: 'IsNaN', name: '[3,4] with NaN and infinities', inputs: [input([3, 4], 'withNaN')] },
+  { op: 'IsNaN', name: '[5] finite', inputs: [input([5])] },
   {
     op: 'Concat',
     name: '[2,3] [2,4] [2,1] axis -1',

@@ -23,7 +23,10 @@ export interface PreparedOpCase<Op extends SuffixOpType = SuffixOpType> {
   readonly outputShape: Shape;
 }
 
-const valueRanges: Record<Exclude<OpInputValues, 'awayFromZero'>, readonly [number, number]> = {
+const valueRanges: Record<
+  Exclude<OpInputValues, 'awayFromZero' | 'flags' | 'withNaN'>,
+  readonly [number, number]
+> = {
   signed: [-2, 2],
   wide: [-6, 6],
   positive: [0.5, 2],
@@ -36,6 +39,13 @@ function drawFloats(random: SeededRandom, count: number, values: OpInputValues):
     return Float32Array.from(
       { length: count },
       () => (random.next() < 0.5 ? -1 : 1) * random.uniform(0.1, 2),
+    );
+  }
+  if (values === 'flags') return Float32Array.from({ length: count }, () => (random.next() < 0.5 ? 0 : 1));
+  if (values === 'withNaN') {
+    const specials = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+    return Float32Array.from(random.floats(count, -2, 2), (value, index) =>
+      index % 3 === 1 ? (specials[((index - 1) / 3) % 3] as number) : value,
     );
   }
   const [minimum, maximum] = valueRanges[values];

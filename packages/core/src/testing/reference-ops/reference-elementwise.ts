@@ -39,7 +39,15 @@ export function referenceBinary(
 }
 
 /** The element-wise unary ops of set v1, Gelu in both forms. */
-export type ReferenceUnaryOp = 'Relu' | 'Tanh' | 'Sigmoid' | 'Sqrt' | 'Identity' | 'GeluErf' | 'GeluTanh';
+export type ReferenceUnaryOp =
+  | 'Relu'
+  | 'Tanh'
+  | 'Sigmoid'
+  | 'Sqrt'
+  | 'Erf'
+  | 'Identity'
+  | 'GeluErf'
+  | 'GeluTanh';
 
 /** Exact Gelu: x·Φ(x) = x/2 · (1 + erf(x/√2)). */
 export function referenceGeluErf(x: number): number {
@@ -56,6 +64,7 @@ const unaryFunctions: Record<ReferenceUnaryOp, (x: number) => number> = {
   Tanh: Math.tanh,
   Sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   Sqrt: Math.sqrt,
+  Erf: referenceErf,
   Identity: (x) => x,
   GeluErf: referenceGeluErf,
   GeluTanh: referenceGeluTanh,
@@ -65,4 +74,26 @@ const unaryFunctions: Record<ReferenceUnaryOp, (x: number) => number> = {
 export function referenceUnary(op: ReferenceUnaryOp, input: ReferenceArray): ReferenceResult {
   const apply = unaryFunctions[op];
   return { data: Float64Array.from(input.data, (x) => apply(x)), shape: input.shape };
+}
+
+/** ONNX Where on a float condition (true where non-zero), the three inputs broadcast, in float64. */
+export function referenceWhere(
+  condition: ReferenceArray,
+  whenTrue: ReferenceArray,
+  whenFalse: ReferenceArray,
+): ReferenceResult {
+  const shape = broadcastPair(broadcastPair(condition.shape, whenTrue.shape), whenFalse.shape);
+  const data = new Float64Array(elementCount(shape));
+  for (let flat = 0; flat < data.length; flat++) {
+    const coordinates = coordinatesOf(flat, shape);
+    const chosen =
+      condition.data[broadcastSourceIndex(coordinates, condition.shape)] !== 0 ? whenTrue : whenFalse;
+    data[flat] = chosen.data[broadcastSourceIndex(coordinates, chosen.shape)] as number;
+  }
+  return { data, shape };
+}
+
+/** ONNX IsNaN as a float 0/1 mask. */
+export function referenceIsNaN(input: ReferenceArray): ReferenceResult {
+  return { data: Float64Array.from(input.data, (x) => (Number.isNaN(x) ? 1 : 0)), shape: input.shape };
 }
