@@ -35,7 +35,7 @@ const [requested = 'lande'] = cliArguments;
 
 /**
  * Options of `pnpm demo generate`: `--facts N` streams only the first N facts; `--settings 15:1,14:3` the GRACE
- * settings as linear-layer:ε pairs (15 is h.3.mlp.c_proj); `--soft-radius R` the soft memory's radius (`none` skips it); `--name` the results'
+ * settings as linear-layer:ε pairs (15 is h.3.mlp.c_proj); `--soft-radius R` the soft memory's radius (`none` skips it); `--replacement last|all`; `--name` the results'
  * file name.
  */
 function generateOptions(): Parameters<typeof runDecoderFactsCommand>[2] {
@@ -47,7 +47,9 @@ function generateOptions(): Parameters<typeof runDecoderFactsCommand>[2] {
   const settings = value('--settings');
   const softRadius = value('--soft-radius');
   const name = value('--name');
+  const replacement = value('--replacement');
   return {
+    ...(replacement === 'last' || replacement === 'all' ? { replacement } : {}),
     ...(facts === undefined ? {} : { facts: parsePositiveInteger(facts, '--facts') }),
     ...(settings === undefined
       ? {}

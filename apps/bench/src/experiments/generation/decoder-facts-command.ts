@@ -23,7 +23,10 @@ const defaults = {
   // core's soft memory reads [B, Dv] layer outputs only; this layer's are [B, T, Dv] (SHAPE_MISMATCH).
   softMemoryRadius: null as number | null,
   iterations: 100,
-} as const;
+  // A value replacing only the prompt's last token reaches a multi-token continuation through the attention of
+  // the blocks after the layer; at the last block's MLP nothing follows, so `all` is the only choice there.
+  replacement: 'all' as 'all' | 'last',
+};
 
 const format = (value: number | null) => (value === null ? '–' : value.toFixed(2));
 

@@ -40,6 +40,11 @@ export interface DecoderFactsOptions {
   readonly softMemoryRadius: number | null;
   /** Value training per edit: Adam iterations (the run stops early once the edit is fixed). */
   readonly iterations: number;
+  /**
+   * Where a firing key's value replaces the layer output: `all` (every token, the generated ones included) or
+   * `last` (the prompt's last token only; later tokens read it through the attention after the layer).
+   */
+  readonly replacement: 'all' | 'last';
   /** Only the first this many facts of the shuffled stream. Default: all. */
   readonly facts?: number;
   readonly checkpoints?: number;
@@ -98,9 +103,7 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
     backend: options.backend,
     seed: options.seed,
     training: { iterations: options.iterations, earlyStop: true, checkEvery: 5 },
-    // A value replacing only the key token cannot reach the later tokens of a multi-token continuation through
-    // the last block (no attention after its MLP): replace at every token, the generated ones included.
-    replacement: 'all' as const,
+    replacement: options.replacement,
   };
   const loadLayer = (layer: number) => {
     const name = layers[layer];
@@ -178,7 +181,7 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
   for (const setting of options.settings) {
     const model = setting.layer === first.layer ? referenceModel : await loadLayer(setting.layer);
     const editor = new GraceEditor(model, { ...editorOptions, epsInit: setting.epsInit });
-    const name = `GRACE ${linearLayerName(setting.layer)} ε ${setting.epsInit}`;
+    const name = `GRACE ${linearLayerName(setting.layer)} ${options.replacement} ε ${setting.epsInit}`;
     try {
       const run = await runLifelongProtocol(graceEditingMethod(editor, name), data, protocolOptions);
       runs.push({ ...run, ...(await perplexities(editor, true)) });
