@@ -27,6 +27,7 @@ const publishedPackages = [
   'onnx',
   'models',
   'models-use',
+  'models-decoder',
   'search-onnxruntime',
 ] as const;
 const require = createRequire(import.meta.url);

@@ -12,6 +12,7 @@ import { conformanceCases } from '@grace/core/testing';
 import { conformanceCases as conformanceCasesAgain } from '@grace/core/testing/cases';
 import type { RunBackendConformanceOptions } from '@grace/core/testing/vitest';
 import { landeEditableModel, loadLandeModel } from '@grace/models';
+import { decoderModelFiles, loadCountryFacts, readDecoderJson, WordTokenizer } from '@grace/models-decoder';
 import { loadUseLiteModel, UseTokenizer } from '@grace/models-use';
 import { listEditPoints, loadOnnxModel } from '@grace/onnx';
 import { createOnnxruntimeDotProducts } from '@grace/search-onnxruntime';
@@ -57,4 +58,12 @@ assert.deepEqual([...((await searching.download(nearest.index)) as Int32Array)],
 const encoder = await loadUseLiteModel();
 assert.ok(encoder.tokenize('Congratulations, you won').length > 2);
 assert.equal((await encoder.embed(['Congratulations, you won'])).length, 512);
-console.log('smoke: every entry point imported; conformance, lande, codebook file and USE-lite ran');
+// The decoder's files and tokenizer, from the installed package: a fact prompt tokenizes without unknown words.
+const decoderTokenizer = new WordTokenizer(await readDecoderJson<string[]>('vocabulary.json'));
+const [fact] = (await loadCountryFacts()).facts;
+assert.ok(fact !== undefined && !decoderTokenizer.encode(fact.prompt).includes(decoderTokenizer.unknown));
+assert.equal(typeof decoderModelFiles().decoderWithPast, 'string');
+
+console.log(
+  'smoke: every entry point imported; conformance, lande, codebook file, USE-lite and the decoder ran',
+);
