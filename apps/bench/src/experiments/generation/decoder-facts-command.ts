@@ -14,8 +14,9 @@ import {
 const defaults = {
   seed: 20231110,
   settings: [
-    // Only the last block's MLP output projection imports today: an earlier cut puts attention (Split, a
-    // [B, T, 3D] Reshape) or an un-lifted Gemm in the suffix. So the sweep is over ε at that layer.
+    // The default sweep is over ε at the last block's MLP output projection (linear layer 15), where `all` is the
+    // only replacement that reaches a multi-token continuation. Earlier cuts with `--replacement last` (e.g.
+    // `--settings 11:1`, block 2's MLP output) reach it through the later blocks' attention and score higher.
     { layer: 15, epsInit: 0.3 },
     { layer: 15, epsInit: 1 },
     { layer: 15, epsInit: 3 },
