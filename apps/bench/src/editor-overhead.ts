@@ -1,5 +1,18 @@
-import { Codebook, type SeededRandom } from '@grace/core';
+import { createCpuBackend } from '@grace/backend-cpu';
+import { Codebook, type GraceBackend, type SeededRandom } from '@grace/core';
+import { createOnnxruntimeDotProducts } from '@grace/search-onnxruntime';
 import { summarizeTimings, type TimingSummary } from './statistics.js';
+
+/** What one overhead run measures: codebook sizes, the timed batch, repetitions, the keys' radius, a seed. */
+export interface EditorOverheadConfig {
+  readonly keyCounts: readonly number[];
+  readonly batchSize: number;
+  readonly runs: number;
+  readonly warmups: number;
+  /** eps_init of every key. */
+  readonly radius: number;
+  readonly seed: number;
+}
 
 /** What an overhead run of one engine and codebook size reports. */
 export interface OverheadTiming {
@@ -7,6 +20,27 @@ export interface OverheadTiming {
   readonly edited: TimingSummary;
   /** Median edited / median plain − 1. */
   readonly overhead: number;
+}
+
+/** One engine and codebook size of an overhead run. */
+export interface EngineOverheadRow extends OverheadTiming {
+  readonly engine: string;
+  readonly keys: number;
+  /** Share of the batch's rows whose nearest key fired, where the run reads it. */
+  readonly hitRate?: number;
+}
+
+/**
+ * The search engines an overhead run compares, each a fresh cpu backend: its exact loop over every key (the
+ * default), the same with the pivot index (`pivotIndex: true`), and searching with onnxruntime's MLAS product
+ * (exact recheck).
+ */
+export function overheadEngines(): readonly { readonly name: string; readonly backend: GraceBackend }[] {
+  return [
+    { name: 'cpu', backend: createCpuBackend() },
+    { name: 'cpu, pivot index', backend: createCpuBackend({ pivotIndex: true }) },
+    { name: 'cpu-ort', backend: createCpuBackend({ dotProducts: createOnnxruntimeDotProducts() }) },
+  ];
 }
 
 /**

@@ -3,25 +3,18 @@
 // one timed alternately in the same run, so the ratio is the overhead.
 
 import { createCpuBackend } from '@grace/backend-cpu';
-import { type GraceBackend, GraceEditor, SeededRandom } from '@grace/core';
+import { GraceEditor, SeededRandom } from '@grace/core';
 import { landeEditableModel, loadLandeModel, loadUdhrSnippets, splitSnippetsByArticle } from '@grace/models';
-import { createOnnxruntimeDotProducts } from '@grace/search-onnxruntime';
-import { codebookOfKeys, timeOverhead } from './editor-overhead.js';
+import {
+  codebookOfKeys,
+  type EditorOverheadConfig,
+  type EngineOverheadRow,
+  overheadEngines,
+  timeOverhead,
+} from './editor-overhead.js';
 import { dense1Inputs, shuffled } from './lande-ball-tree-benchmark.js';
-import type { TimingSummary } from './statistics.js';
 
-/** What one run measures. */
-export interface LandeOverheadConfig {
-  readonly keyCounts: readonly number[];
-  readonly batchSize: number;
-  readonly runs: number;
-  readonly warmups: number;
-  /** eps_init of every key at dense1. */
-  readonly radius: number;
-  readonly seed: number;
-}
-
-export const defaultLandeOverheadConfig: LandeOverheadConfig = Object.freeze({
+export const defaultLandeOverheadConfig: EditorOverheadConfig = Object.freeze({
   keyCounts: [1_000, 10_000],
   batchSize: 32,
   runs: 20,
@@ -33,27 +26,15 @@ export const defaultLandeOverheadConfig: LandeOverheadConfig = Object.freeze({
 /** The issue-level target: at 10,000 keys, at most +80% over the plain model. */
 export const landeOverheadTarget = 0.8;
 
-/** One engine and codebook size. */
-export interface LandeOverheadRow {
-  readonly engine: string;
-  readonly keys: number;
-  /** `GraceEditor.predict` with an empty codebook: lande itself, featurizing included. */
-  readonly plain: TimingSummary;
-  /** `GraceEditor.predict` with the codebook: prefix, exact lookup, suffix. */
-  readonly edited: TimingSummary;
-  readonly overhead: number;
-}
-
 /**
  * Keys are dense1 inputs of stream snippets (what a lifelong run adds), with random values and radius eps_init;
- * the batch is snippets of the other articles. Engines: the cpu backend (its pivot index on, the default), the
- * same without the pivot index (its exact loop over every key), and searching with onnxruntime's MLAS product
- * (exact recheck; pivot index on).
+ * the batch is snippets of the other articles. Engines: {@link overheadEngines}. Plain and edited are
+ * `GraceEditor.predict` with an empty codebook and with the full one (prefix, exact lookup, suffix).
  */
 export async function runLandeOverheadBenchmark(
-  config: LandeOverheadConfig,
+  config: EditorOverheadConfig,
   log: (message: string) => void = () => {},
-): Promise<LandeOverheadRow[]> {
+): Promise<EngineOverheadRow[]> {
   const lande = await loadLandeModel();
   const model = landeEditableModel(lande, 'dense1');
   const random = new SeededRandom(config.seed);
@@ -69,12 +50,8 @@ export async function runLandeOverheadBenchmark(
   const keyPool = shuffled([...keyTexts], random).slice(0, largest);
   const batch = shuffled(otherTexts, random).slice(0, config.batchSize);
   const keyRows = await dense1Inputs(createCpuBackend(), keyPool);
-  const engines: readonly { readonly name: string; readonly backend: GraceBackend }[] = [
-    { name: 'cpu', backend: createCpuBackend() },
-    { name: 'cpu, pivot index', backend: createCpuBackend({ pivotIndex: true }) },
-    { name: 'cpu-ort', backend: createCpuBackend({ dotProducts: createOnnxruntimeDotProducts() }) },
-  ];
-  const rows: LandeOverheadRow[] = [];
+  const engines = overheadEngines();
+  const rows: EngineOverheadRow[] = [];
   for (const keyCount of config.keyCounts) {
     const settings = { radius: config.radius, classes: 50, random };
     for (const { name, backend } of engines) {

@@ -1,5 +1,6 @@
 import type { BenchmarkCommand } from './benchmark-command.js';
 import { defaultOutPath, helpOption, jsonReportOption } from './common-options.js';
+import type { EngineOverheadRow } from './editor-overhead.js';
 import {
   defaultLandeOverheadConfig,
   landeOverheadTarget,
@@ -43,16 +44,6 @@ const onnxOptions: readonly OptionSpecification[] = [
   jsonReportOption('onnx'),
   helpOption,
 ];
-
-/** Rows of an engine-by-codebook-size overhead run (lande's, the transformer's). */
-interface EngineOverheadRow {
-  readonly engine: string;
-  readonly keys: number;
-  readonly plain: { readonly medianMs: number; readonly runs: number };
-  readonly edited: { readonly medianMs: number };
-  readonly overhead: number;
-  readonly hitRate?: number;
-}
 
 /** The overhead of GRACE per search engine and codebook size, and the target at 10,000 keys as met or missed. */
 function formatEngineOverheadTable(

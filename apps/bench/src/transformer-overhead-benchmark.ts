@@ -9,22 +9,15 @@ import { fileURLToPath } from 'node:url';
 import { createCpuBackend } from '@grace/backend-cpu';
 import { type GraceBackend, GraceEditor, SeededRandom } from '@grace/core';
 import { loadOnnxModel, type OnnxEditableModel, predictWithSuffixSession } from '@grace/onnx';
-import { createOnnxruntimeDotProducts } from '@grace/search-onnxruntime';
-import { codebookOfKeys, timeOverhead } from './editor-overhead.js';
-import type { TimingSummary } from './statistics.js';
+import {
+  codebookOfKeys,
+  type EditorOverheadConfig,
+  type EngineOverheadRow,
+  overheadEngines,
+  timeOverhead,
+} from './editor-overhead.js';
 
-/** What one run measures. */
-export interface TransformerOverheadConfig {
-  readonly keyCounts: readonly number[];
-  readonly batchSize: number;
-  readonly runs: number;
-  readonly warmups: number;
-  /** eps_init of every key (the fixture's token activations have norms near 0.5). */
-  readonly radius: number;
-  readonly seed: number;
-}
-
-export const defaultTransformerOverheadConfig: TransformerOverheadConfig = Object.freeze({
+export const defaultTransformerOverheadConfig: EditorOverheadConfig = Object.freeze({
   keyCounts: [1_000, 10_000],
   batchSize: 8,
   runs: 20,
@@ -42,19 +35,6 @@ const bertEditPoint = {
   editAt: '/bert/encoder/layer.1/output/dense/MatMul',
   vocabulary: 96,
 } as const;
-
-/** One engine and codebook size. */
-export interface TransformerOverheadRow {
-  readonly engine: string;
-  readonly keys: number;
-  /** Serving path with an empty codebook. */
-  readonly plain: TimingSummary;
-  /** Serving path with the codebook. */
-  readonly edited: TimingSummary;
-  readonly overhead: number;
-  /** Share of the batch's rows whose nearest key fired. */
-  readonly hitRate: number;
-}
 
 /** `count` right-padded token examples of `tokens` positions (lengths 2 to `tokens`), seeded. */
 function tokenExamples(count: number, tokens: number, random: SeededRandom): Record<string, number[]>[] {
@@ -94,13 +74,13 @@ async function keyQueries(
 
 /**
  * Keys: the key-token inputs of random token sequences (what a lifelong run's edits store), random values,
- * radius eps_init; the timed batch: other random sequences. Engines: the cpu backend (pivot index on, its
- * default), the same without the pivot index, and searching with onnxruntime's MLAS product.
+ * radius eps_init; the timed batch: other random sequences. Engines: {@link overheadEngines};
+ * plain and edited are the serving path with an empty codebook and with the full one.
  */
 export async function runTransformerOverheadBenchmark(
-  config: TransformerOverheadConfig,
+  config: EditorOverheadConfig,
   log: (message: string) => void = () => {},
-): Promise<TransformerOverheadRow[]> {
+): Promise<EngineOverheadRow[]> {
   const onnxEntry = fileURLToPath(import.meta.resolve('@grace/onnx'));
   const fixtures = join(dirname(onnxEntry), '..', 'test-fixtures', 'transformers');
   const reference = JSON.parse(readFileSync(join(fixtures, 'reference.json'), 'utf8')).models[
@@ -119,12 +99,8 @@ export async function runTransformerOverheadBenchmark(
   const largest = Math.max(...config.keyCounts);
   const keyRows = await keyQueries(model, setupBackend, tokenExamples(largest, tokens, random));
   const batch = tokenExamples(config.batchSize, tokens, random);
-  const engines: readonly { readonly name: string; readonly backend: GraceBackend }[] = [
-    { name: 'cpu', backend: createCpuBackend() },
-    { name: 'cpu, pivot index', backend: createCpuBackend({ pivotIndex: true }) },
-    { name: 'cpu-ort', backend: createCpuBackend({ dotProducts: createOnnxruntimeDotProducts() }) },
-  ];
-  const rows: TransformerOverheadRow[] = [];
+  const engines = overheadEngines();
+  const rows: EngineOverheadRow[] = [];
   try {
     for (const keyCount of config.keyCounts) {
       const settings = { radius: config.radius, classes: 3, random };
