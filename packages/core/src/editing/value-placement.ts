@@ -20,6 +20,11 @@ export type ValuePlacement =
 export interface TokenPlacement {
   /** Shape of the trained value tensor. */
   readonly valueShape: Shape;
+  /**
+   * Whether the activation is the value itself (a span over every token of the row): training then feeds the
+   * value as the activation, like a `row` placement, and may use the backend's compiled value step.
+   */
+  readonly feedsValue: boolean;
   /** `[1, T, Dv]`: the value where it is placed, the frozen output elsewhere. New tensor, or `value` itself. */
   activation(value: Tensor<'float32'>): Tensor<'float32'>;
   /** The loss gradient with respect to the value (shaped like it), from the activation's. New tensor. */
@@ -69,6 +74,7 @@ function maskPlacement(
   );
   return {
     valueShape: [1, 1, width],
+    feedsValue: false,
     activation(value) {
       const spread = backend.ops.Mul.forward([value, mask], {}, placement.frozenOutput.shape);
       try {
@@ -138,6 +144,7 @@ function spanPlacement(
   const spanTokens = tokenRange(keyPosition, keyPosition + vectors);
   return {
     valueShape: [1, vectors, tokenWidth],
+    feedsValue: before === undefined && after === undefined,
     activation(value) {
       if (before === undefined && after === undefined) return value;
       const parts = [before, value, after].filter((part): part is Tensor<'float32'> => part !== undefined);

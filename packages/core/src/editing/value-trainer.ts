@@ -112,8 +112,10 @@ export async function trainValue(
     owned.push(tensor);
     return tensor;
   };
-  const tokens = sequencePlacement(backend, placement, width, keep);
-  const valueShape = tokens === undefined ? [1, width] : tokens.valueShape;
+  const placed = sequencePlacement(backend, placement, width, keep);
+  const valueShape = placed?.valueShape ?? [1, width];
+  // Where the value is the whole activation it is fed as is; otherwise each step places it among the tokens.
+  const tokens = placed?.feedsValue === true ? undefined : placed;
   const value = keep(backend.upload(Float32Array.from(problem.initialValue), valueShape));
   const firstMoment = keep(backend.upload(new Float32Array(width), valueShape));
   const secondMoment = keep(backend.upload(new Float32Array(width), valueShape));
@@ -129,7 +131,7 @@ export async function trainValue(
     // call kernels.
     const feeds: Record<string, Tensor> = {
       ...problem.feeds,
-      [activationInput]: placement.kind === 'row' ? value : placement.frozenOutput,
+      [activationInput]: tokens === undefined || placement.kind === 'row' ? value : placement.frozenOutput,
     };
     const gradient = { of: lossOutput, withRespectTo: [activationInput] };
     const checked = executor.prepare({ feeds, outputs: wantedOutputs, gradient });

@@ -20,6 +20,7 @@ import { opCases } from './op-cases/op-cases.js';
 import { routingCases } from './routing-cases.js';
 import { rowMirrorCases } from './row-mirror-cases.js';
 import { spanLookupCases } from './span-lookup-cases.js';
+import { spanTrainingCases } from './span-training-cases.js';
 import { tensorCases } from './tensor-cases.js';
 
 /** Makes one group of cases from the resolved options; the unit the suite is assembled from. */
@@ -47,6 +48,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   routingCases,
   executorCases,
   compiledValueStepCases,
+  spanTrainingCases,
   editorCases,
   evaluationCases,
 ];
