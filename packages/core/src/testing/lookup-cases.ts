@@ -18,7 +18,8 @@ const suite = 'lookup';
 /** Host data of one lookup call, in the reference's layout. */
 type LookupFixture = ReferenceLookupArguments;
 
-async function runLookup(
+/** Runs one lookup of host data on the scope's backend; checks the layouts of what comes back. */
+export async function runLookup(
   scope: TensorScope,
   fixture: LookupFixture,
 ): Promise<{ output: Float32Array; hitIndex: Int32Array }> {

@@ -1,11 +1,12 @@
 import { Codebook } from '../codebook.js';
 import { GraceLayer } from '../grace-layer.js';
 import { SeededRandom } from '../random.js';
-import { assertBitsEqual, assertEqualInts, assertTensorLayout, assertTrue } from './assertions.js';
+import { assertBitsEqual, assertEqualInts, assertTrue } from './assertions.js';
 import type { ConformanceCase, ResolvedConformanceOptions } from './conformance-case.js';
+import { runLookup } from './lookup-cases.js';
 import { assertLookupConforms } from './reference-checks.js';
 import type { ReferenceLookupArguments } from './reference-kernels.js';
-import { defineScopedCase, type TensorScope } from './tensor-scope.js';
+import { defineScopedCase } from './tensor-scope.js';
 
 /**
  * Replacement `span`: a value `[S·Dv]` is S vectors, vector s replaces token `keyPosition + s` (clipped at the
@@ -13,29 +14,6 @@ import { defineScopedCase, type TensorScope } from './tensor-scope.js';
  */
 
 const suite = 'lookup (span)';
-
-async function runLookup(
-  scope: TensorScope,
-  fixture: ReferenceLookupArguments,
-): Promise<{ output: Float32Array; hitIndex: Int32Array }> {
-  const { backend } = scope;
-  const { queries, keys, radii, values, layerOutput, keyPositions, mode } = fixture;
-  const batch = queries.shape[0];
-  const result = backend.lookup({
-    queries: scope.float32(queries.data, queries.shape),
-    keys: scope.float32(keys.data, keys.shape),
-    radii: scope.float32(radii, [radii.length]),
-    values: scope.float32(values.data, values.shape),
-    layerOutput: scope.float32(layerOutput.data, layerOutput.shape),
-    ...(keyPositions === undefined ? {} : { keyPositions: scope.int32(keyPositions, [batch]) }),
-    mode,
-  });
-  scope.keep(result.output);
-  scope.keep(result.hitIndex);
-  assertTensorLayout(result.output, layerOutput.shape, 'float32', 'output');
-  assertTensorLayout(result.hitIndex, [batch], 'int32', 'hitIndex');
-  return { output: await backend.download(result.output), hitIndex: await backend.download(result.hitIndex) };
-}
 
 /** Float32 values from raw bit patterns: NaN payloads, -0 and subnormals that a float copy could change. */
 function specialBits(count: number, random: SeededRandom): Float32Array {

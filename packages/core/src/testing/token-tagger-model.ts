@@ -1,10 +1,29 @@
-import type { EditableModel } from '../editing/editable-model.js';
+import type { GraceBackend } from '../backend.js';
+import type { EditableModel, PrefixOutput } from '../editing/editable-model.js';
 
 /** A tagger's input: `T` tokens of 2 features each. */
 export type TaggerInput = readonly (readonly number[])[];
 
 const width = 2;
 const classes = 3;
+
+/**
+ * The prefix of a test model whose edited layer is an identity over `[B, T, width]` tokens: the layer's input
+ * and output are both the batch's tokens (every row as long as the first).
+ */
+export function identityTokensPrefix(
+  tokenWidth: number,
+): (backend: GraceBackend, inputs: readonly TaggerInput[]) => Promise<PrefixOutput> {
+  return async (backend, inputs) => {
+    const length = inputs[0]?.length ?? 0;
+    const data = Float32Array.from(inputs.flatMap((tokens) => tokens.flat()));
+    return {
+      layerInput: backend.upload(data, [inputs.length, length, tokenWidth]),
+      layerOutput: backend.upload(data, [inputs.length, length, tokenWidth]),
+      extras: {},
+    };
+  };
+}
 
 /**
  * A per-token tagger: the edited layer is an identity over `[B, T, 2]` tokens, and the suffix classifies each
@@ -44,15 +63,7 @@ export function tokenTaggerModel(): EditableModel<TaggerInput> {
       ],
       outputs: ['logits', 'loss'],
     },
-    async runPrefix(backend, inputs) {
-      const length = inputs[0]?.length ?? 0;
-      const data = Float32Array.from(inputs.flatMap((tokens) => tokens.flat()));
-      return {
-        layerInput: backend.upload(data, [inputs.length, length, width]),
-        layerOutput: backend.upload(data, [inputs.length, length, width]),
-        extras: {},
-      };
-    },
+    runPrefix: identityTokensPrefix(width),
     encodeTargets: (backend, labels) => {
       const tags = labels.flatMap((label) => label as readonly number[]);
       return backend.upload(Int32Array.from(tags), [tags.length]);
