@@ -1,5 +1,6 @@
 import type { ReplacementMode } from '../backend.js';
-import type { Tensor } from '../tensor.js';
+import { GraceError } from '../errors.js';
+import { formatShape, type Tensor } from '../tensor.js';
 import { replacedTokenMask } from './replaced-token-mask.js';
 import type { ValuePlacement } from './value-placement.js';
 
@@ -31,12 +32,24 @@ export interface EditValueLayout {
   readonly frozenTokens: readonly number[];
 }
 
-/** The layout of one edit's value; see {@link EditValueLayout}. */
+/**
+ * The layout of one edit's value; see {@link EditValueLayout}. `SHAPE_MISMATCH` for a span of several vectors
+ * on a layer output without tokens.
+ */
 export function editValueLayout(input: EditValueLayoutInput): EditValueLayout {
   const { frozenOutput, length, keyPosition, replacement, spanLength } = input;
   const shape = frozenOutput.shape;
   const width = shape.at(-1) as number;
-  if (shape.length !== 3) return { placement: { kind: 'row' }, trainedWidth: width, frozenTokens: [0] };
+  if (shape.length !== 3) {
+    if (spanLength !== 1) {
+      throw new GraceError(
+        'SHAPE_MISMATCH',
+        `a layer output ${formatShape(shape)} has no tokens for a span of ${spanLength} vectors`,
+        { layerOutput: shape, spanLength },
+      );
+    }
+    return { placement: { kind: 'row' }, trainedWidth: width, frozenTokens: [0] };
+  }
   if (replacement !== 'span') {
     const replaced = replacedTokenMask(replacement, shape[1] as number, keyPosition);
     return {

@@ -3,10 +3,12 @@ import { GraceEditor } from '../editing/grace-editor.js';
 import { sequencePlacement } from '../editing/value-placement.js';
 import { trainValue } from '../editing/value-trainer.js';
 import type { EditLabel } from '../labels.js';
+import { editableSequentialModel } from '../models/sequential-editable-model.js';
+import { SequentialModel } from '../models/sequential-model.js';
 import { SeededRandom } from '../random.js';
 import { SuffixExecutor } from '../suffix/suffix-executor.js';
 import type { Tensor } from '../tensor.js';
-import { assertClose, assertTrue } from './assertions.js';
+import { assertClose, assertThrowsGraceError, assertTrue } from './assertions.js';
 import {
   type ConformanceCase,
   defineConformanceCase,
@@ -206,6 +208,35 @@ export function spanTrainingCases(options: ResolvedConformanceOptions): Conforma
           );
         } finally {
           span.dispose();
+        }
+      },
+    ),
+    defineConformanceCase(
+      suite,
+      'a span of several vectors on a layer without tokens is SHAPE_MISMATCH and changes nothing',
+      async (backend) => {
+        const model = editableSequentialModel(
+          SequentialModel.create({
+            inputWidth: 2,
+            layers: [{ kind: 'dense', units: 3 }],
+            loss: 'softmax-cross-entropy',
+            seed: 4,
+          }),
+          0,
+        );
+        const editor = new GraceEditor(model, { backend, replacement: 'span', spanLength: 2 });
+        try {
+          await assertThrowsGraceError(
+            () => editor.edit({ input: [1, 1], label: 2 }),
+            'SHAPE_MISMATCH',
+            'edit',
+          );
+          assertTrue(
+            editor.codebook.size === 0 && editor.codebook.records.length === 0,
+            'the codebook changed',
+          );
+        } finally {
+          editor.dispose();
         }
       },
     ),
