@@ -18,7 +18,7 @@ import type { EditInput, GraceService } from './grace-service.js';
 import { createMetricsRegistry } from './http-metrics.js';
 import { checkJsonDepth } from './json-depth.js';
 import { answerClientError, refusal, refusalOf } from './refusal.js';
-import type { ServedLabel } from './served-model.js';
+import { type ServedLabel, servedDimensions } from './served-model.js';
 import { ServiceUnavailableError } from './service-unavailable-error.js';
 import { webPageHtml, webPageScript, webPageStyle } from './web-page.js';
 
@@ -196,9 +196,7 @@ function registerRoutes(
       inputSchema: servedModel.inputSchema,
       labels: servedModel.labels,
       exampleInputs: servedModel.exampleInputs,
-      layerId: servedModel.model.layerId,
-      keyDimension: servedModel.model.keyDimension,
-      valueDimension: servedModel.model.valueDimension,
+      ...servedDimensions(servedModel),
     };
   });
 

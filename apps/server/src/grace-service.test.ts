@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeCodebook } from '@grace/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EditLogEntry } from './edit-log-store.js';
 import { GraceService } from './grace-service.js';
+import { seedEditLog } from './seed-edit-log.js';
 import { SqliteEditLogStore } from './sqlite-edit-log-store.js';
 import { sharedSyntheticModel } from './test-support/server-fixture.js';
 
@@ -96,5 +97,30 @@ describe('GraceService', () => {
       Buffer.from(encodeCodebook(reopened.codebook)).equals(Buffer.from(encodeCodebook(service.codebook))),
     ).toBe(true);
     await reopened.close();
+  });
+
+  it('replays a log of span values (spanLength × Dv wide) into the codebook they came from', async () => {
+    const { servedModel } = model;
+    const spanModel = {
+      ...servedModel,
+      editorOptions: { ...servedModel.editorOptions, replacement: 'span' as const, spanLength: 3 },
+    };
+    const spanDirectory = join(directory, 'span');
+    mkdirSync(spanDirectory);
+    // Far-apart queries: every logged edit is an ADD with its own value.
+    await seedEditLog(spanDirectory, spanModel, 4, (index, width) =>
+      Float32Array.from({ length: width }, (_, column) => index * 50 + column),
+    );
+    const store = new SqliteEditLogStore(join(spanDirectory, `${spanModel.name}.edit-log.sqlite`));
+    const service = await GraceService.open({ ...model, servedModel: spanModel, store });
+    const width = 3 * servedModel.model.valueDimension;
+    expect(service.codebook.valueDimension).toBe(width);
+    expect(service.codebook.size).toBe(4);
+    const expected = Float32Array.from(
+      { length: 4 * width },
+      (_, index) => ((Math.floor(index / width) + (index % width)) % 7) / 7,
+    );
+    expect(Array.from(service.codebook.valuesView())).toEqual(Array.from(expected));
+    await service.close();
   });
 });

@@ -29,7 +29,7 @@ import {
 } from './replay-edit-log.js';
 import { SerialQueue } from './serial-queue.js';
 import { servedEditor } from './served-editor.js';
-import type { ServedLabel, ServedModel } from './served-model.js';
+import { type ServedLabel, type ServedModel, servedDimensions } from './served-model.js';
 import { ServiceMetrics } from './service-metrics.js';
 import { type Readiness, StoreGuard } from './store-guard.js';
 import { trainLoggedEdit } from './train-logged-edit.js';
@@ -118,13 +118,9 @@ export class GraceService {
    */
   static async open(options: GraceServiceOptions): Promise<GraceService> {
     const { servedModel, store } = options;
-    const { model } = servedModel;
-    await store.open({
-      model: servedModel.name,
-      layerId: model.layerId,
-      keyDimension: model.keyDimension,
-      valueDimension: model.valueDimension,
-    });
+    const { layerId, keyDimension, valueDimension } = servedDimensions(servedModel);
+    // In this order: a store compares the identity it was written with as JSON.
+    await store.open({ model: servedModel.name, layerId, keyDimension, valueDimension });
     const lastPosition = await store.lastPosition();
     const warn = options.warn ?? ((message: string) => console.warn(message));
     const checkpoint = await latestCheckpoint(servedModel, store, lastPosition, warn);

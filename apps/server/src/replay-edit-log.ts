@@ -6,7 +6,7 @@ import type {
   LoggedEdit,
   LoggedEditSummary,
 } from './edit-log-store.js';
-import type { ServedModel } from './served-model.js';
+import { type ServedModel, servedDimensions } from './served-model.js';
 
 /** The codebook a log describes, plus what the service keeps beside it. */
 export interface ReplayedLog {
@@ -138,19 +138,12 @@ export async function loadRestoredSnapshot(
 
 /** What a codebook file of this model must match (dimensions and layer). */
 export function codebookExpectations(servedModel: ServedModel) {
-  const { model } = servedModel;
-  return { keyDimension: model.keyDimension, valueDimension: model.valueDimension, layerId: model.layerId };
+  return servedDimensions(servedModel);
 }
 
 /** The codebook a fresh editor of this model would make (same options, so files are byte-identical). */
 export function emptyCodebook(servedModel: ServedModel): Codebook {
-  const { model, editorOptions } = servedModel;
-  return new Codebook({
-    ...editorOptions,
-    keyDimension: model.keyDimension,
-    valueDimension: model.valueDimension,
-    layerId: model.layerId,
-  });
+  return new Codebook({ ...servedModel.editorOptions, ...servedDimensions(servedModel) });
 }
 
 /**

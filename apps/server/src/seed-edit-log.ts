@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { EditLogEntry } from './edit-log-store.js';
 import { emptyCodebook } from './replay-edit-log.js';
-import type { ServedModel } from './served-model.js';
+import { type ServedModel, servedDimensions } from './served-model.js';
 import { SqliteEditLogStore } from './sqlite-edit-log-store.js';
 
 /**
@@ -17,7 +17,7 @@ export async function seedEditLog(
 ): Promise<string[]> {
   const codebook = emptyCodebook(servedModel);
   const store = new SqliteEditLogStore(join(directory, `${servedModel.name}.edit-log.sqlite`));
-  const { keyDimension, valueDimension, layerId } = servedModel.model;
+  const { keyDimension, valueDimension, layerId } = servedDimensions(servedModel);
   await store.open({ model: servedModel.name, layerId, keyDimension, valueDimension });
   const entries: EditLogEntry[] = [];
   for (let index = 0; index < count; index++) {

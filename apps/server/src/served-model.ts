@@ -1,4 +1,9 @@
-import type { EditableModel, GraceBackend, GraceEditorOptions } from '@grace/core';
+import {
+  type EditableModel,
+  type GraceBackend,
+  type GraceEditorOptions,
+  layerValueDimension,
+} from '@grace/core';
 
 /** A JSON schema fragment as fastify and OpenAPI read it. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
@@ -42,3 +47,20 @@ export interface ServedModelContext {
 
 /** Makes a served model; may take a while (loading weights, or training a small model at start-up). */
 export type ServedModelFactory = (context: ServedModelContext) => Promise<ServedModel>;
+
+/**
+ * What a codebook and an edit log of this model hold: the layer, Dk, and the value width — the model's Dv
+ * times the editor's `spanLength` (replacement `span` stores several vectors per value).
+ */
+export function servedDimensions(servedModel: ServedModel): {
+  readonly keyDimension: number;
+  readonly valueDimension: number;
+  readonly layerId: string;
+} {
+  const { model, editorOptions } = servedModel;
+  return {
+    keyDimension: model.keyDimension,
+    valueDimension: layerValueDimension(model.valueDimension, editorOptions),
+    layerId: model.layerId,
+  };
+}

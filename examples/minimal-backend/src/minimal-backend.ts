@@ -10,6 +10,7 @@ import {
   type LookupResult,
   type NearestKeyResult,
   planRowSync,
+  type ReplacementMode,
   type RowMirror,
   rowMirrorWidth,
   type Shape,
@@ -147,6 +148,29 @@ function checkPosition(position: number, tokens: number): void {
   }
 }
 
+/**
+ * Which of a firing key's `spanLength` vectors replaces `token` when the row's key token is `keyPosition`, or -1
+ * where the frozen output stays: `all` every token, `last` the key token, `prompt` the tokens before it, `span`
+ * token `keyPosition + s` takes vector s (clipped at the end of the row).
+ */
+function replacingVector(
+  mode: ReplacementMode,
+  keyPosition: number,
+  token: number,
+  spanLength: number,
+): number {
+  switch (mode) {
+    case 'all':
+      return 0;
+    case 'last':
+      return token === keyPosition ? 0 : -1;
+    case 'prompt':
+      return token < keyPosition ? 0 : -1;
+    case 'span':
+      return token >= keyPosition && token < keyPosition + spanLength ? token - keyPosition : -1;
+  }
+}
+
 export function createMinimalBackend(): GraceBackend {
   return {
     specificationVersion: 'v1',
@@ -216,7 +240,7 @@ export function createMinimalBackend(): GraceBackend {
     },
 
     lookup(args: LookupArguments): LookupResult {
-      const { sequence } = validateLookupArguments(args);
+      const { sequence, spanLength } = validateLookupArguments(args);
       const [batch, width] = args.queries.shape as [number, number];
       const { index, distance } = nearest(
         dataOf(args.queries),
@@ -229,7 +253,8 @@ export function createMinimalBackend(): GraceBackend {
       const values = dataOf(args.values);
       const output = dataOf(args.layerOutput).slice();
       const tokens = sequence ? (args.layerOutput.shape[1] as number) : 1;
-      const valueWidth = args.values.shape[1] as number;
+      // Dv: a value is `spanLength` vectors of Dv, one per token of its span (one vector but for `span`).
+      const tokenWidth = args.layerOutput.shape.at(-1) as number;
       const positions = args.keyPositions === undefined ? null : dataOf(args.keyPositions);
       const hits = new Int32Array(batch).fill(-1);
       for (let row = 0; row < batch; row++) {
@@ -238,13 +263,11 @@ export function createMinimalBackend(): GraceBackend {
         if (sequence) checkPosition(position, tokens);
         if (key < 0 || !((distance[row] as number) <= (radii[key] as number))) continue;
         hits[row] = key;
-        const value = values.subarray(key * valueWidth, (key + 1) * valueWidth);
         for (let token = 0; token < tokens; token++) {
-          const replaced =
-            !sequence ||
-            args.mode === 'all' ||
-            (args.mode === 'last' ? token === position : token < position);
-          if (replaced) output.set(value, (row * tokens + token) * valueWidth);
+          const vector = sequence ? replacingVector(args.mode, position, token, spanLength) : 0;
+          if (vector < 0) continue;
+          const start = (key * spanLength + vector) * tokenWidth;
+          output.set(values.subarray(start, start + tokenWidth), (row * tokens + token) * tokenWidth);
         }
       }
       return { output: float32(output, args.layerOutput.shape), hitIndex: int32(hits, [batch]) };

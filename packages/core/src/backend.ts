@@ -122,9 +122,17 @@ export interface NearestKeyResult {
  * simply replaced):
  * - `all`: every token of the row;
  * - `last`: only the key token;
- * - `prompt`: every token before the key token (the reference's default for its QA model).
+ * - `prompt`: every token before the key token (the reference's default for its QA model);
+ * - `span`: a value is a sequence of `S` vectors, `[S·Dv]` (S >= 1, the span length, is the value width ÷ Dv):
+ *   vector `s` replaces token `keyPosition + s` for every `s < S` with `keyPosition + s < T` (the span is
+ *   clipped at the end of the row). Tokens before the key token and from `keyPosition + S` on keep the frozen
+ *   output. One key then writes a different vector at each position of a multi-token continuation, which one
+ *   vector cannot do; `last` is exactly `span` with S = 1. A non-sequence output takes `span` only with S = 1.
  */
-export type ReplacementMode = 'all' | 'last' | 'prompt';
+export type ReplacementMode = 'all' | 'last' | 'prompt' | 'span';
+
+/** Every {@link ReplacementMode}, for validation and for tests that run each one. */
+export const replacementModes: readonly ReplacementMode[] = Object.freeze(['all', 'last', 'prompt', 'span']);
 
 /** Arguments of {@link GraceBackend.lookup}. */
 export interface LookupArguments {
@@ -134,7 +142,10 @@ export interface LookupArguments {
   readonly keys: Tensor<'float32'>;
   /** float32 `[N]`: deferral radius of each key. */
   readonly radii: Tensor<'float32'>;
-  /** float32 `[N, Dv]`: the replacement output of each key. */
+  /**
+   * float32 `[N, Dv]`: the replacement output of each key; with mode `span`, `[N, S·Dv]`, the S vectors of each
+   * key's span one after another (a width that is not a multiple of Dv is `SHAPE_MISMATCH`).
+   */
   readonly values: Tensor<'float32'>;
   /** float32 `[B, Dv]` or `[B, T, Dv]`: what the frozen layer produced. */
   readonly layerOutput: Tensor<'float32'>;

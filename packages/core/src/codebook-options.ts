@@ -26,7 +26,10 @@ export type ValueInitialization = 'cold' | 'warm';
 export interface CodebookOptions {
   /** Width of the edited layer's input, Dk. */
   readonly keyDimension: number;
-  /** Width of the edited layer's output, Dv. */
+  /**
+   * Width of a value: the edited layer's output width Dv, or `S·Dv` for a layer with replacement `span` and
+   * `spanLength` S (see `layerValueDimension`).
+   */
   readonly valueDimension: number;
   /** Initial deferral radius of a new key, the one real hyper-parameter of GRACE. Default 1.0. */
   readonly epsInit?: number;

@@ -17,7 +17,10 @@ export interface EditRequest {
   /** `[Dk]`: the edited layer's input at the key token. */
   readonly query: ArrayLike<number>;
   readonly label: EditLabel;
-  /** `[Dv]`: the frozen layer's output at the key token; required for `warm` initialisation of a new key. */
+  /**
+   * `[valueDimension]`: the frozen layer's output at the key token (for `span`, at each vector's token); required
+   * for `warm` initialisation of a new key.
+   */
   readonly warmValue?: ArrayLike<number>;
   /** Defaults to `edit-<sequence>`. */
   readonly id?: string;
@@ -28,7 +31,7 @@ export interface EditRequest {
 
 /** The outcome of training an edit's value. */
 export interface EditCompletion {
-  /** `[Dv]`: the trained value; defaults to the initial value (a codebook used without training). */
+  /** `[valueDimension]`: the trained value; defaults to the initial value (a codebook used without training). */
   readonly value?: ArrayLike<number>;
   readonly loss?: readonly number[];
 }
@@ -51,7 +54,7 @@ export interface CodebookSnapshot {
  */
 export interface PendingEdit {
   readonly plan: EditPlan;
-  /** `[Dv]`: where training starts: a fresh value for ADD/SPLIT, the key's current value otherwise. */
+  /** `[valueDimension]`: where training starts: a fresh value for ADD/SPLIT, the key's current value otherwise. */
   readonly initialValue: Float32Array;
   commit(completion?: EditCompletion): EditRecord;
   abort(): void;

@@ -2,6 +2,7 @@ import type { GraceBackend, LookupResult, ReplacementMode } from './backend.js';
 import type { Codebook } from './codebook.js';
 import { DeviceCodebook } from './device-codebook.js';
 import { GraceError } from './errors.js';
+import { validateReplacementMode } from './kernel-arguments.js';
 import { type KeyToken, keyTokenPositions, resolveLengths, validateKeyToken } from './key-token.js';
 import { formatShape, type Tensor } from './tensor.js';
 
@@ -11,6 +12,38 @@ export interface GraceLayerOptions {
   readonly replacement?: ReplacementMode;
   /** Default `last`. */
   readonly keyToken?: KeyToken;
+  /**
+   * S, the vectors per value of replacement `span`: the codebook's values are `S·Dv` wide, and vector s
+   * replaces the output at token `keyPosition + s` (see {@link ReplacementMode}). Default 1; any other value
+   * needs `replacement: 'span'`. An editor sizes its codebook's value width to `S ×` the model's Dv.
+   */
+  readonly spanLength?: number;
+}
+
+/**
+ * The codebook value width of a layer whose output is `outputWidth` (Dv) wide: `spanLength × Dv` for
+ * replacement `span`, Dv otherwise. `INVALID_ARGUMENT` for a span length that is not an integer >= 1, or one
+ * above 1 without `span`.
+ */
+export function layerValueDimension(outputWidth: number, options: GraceLayerOptions = {}): number {
+  return outputWidth * resolveSpanLength(options);
+}
+
+function resolveSpanLength(options: GraceLayerOptions): number {
+  const spanLength = options.spanLength ?? 1;
+  if (!Number.isInteger(spanLength) || spanLength < 1) {
+    throw new GraceError('INVALID_ARGUMENT', `spanLength must be an integer >= 1, got ${spanLength}`, {
+      spanLength,
+    });
+  }
+  if (spanLength > 1 && options.replacement !== 'span') {
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `spanLength ${spanLength} needs replacement 'span', not '${options.replacement ?? 'all'}'`,
+      { spanLength, replacement: options.replacement },
+    );
+  }
+  return spanLength;
 }
 
 /** One forward call of the wrapped layer. Tensors stay owned by the caller. */
@@ -40,6 +73,8 @@ export class GraceLayer {
   readonly backend: GraceBackend;
   readonly codebook: Codebook;
   readonly replacement: ReplacementMode;
+  /** S: vectors per value (1 unless `replacement` is `span`); the codebook's values are `S·Dv` wide. */
+  readonly spanLength: number;
   readonly keyToken: KeyToken;
   private readonly device: DeviceCodebook;
 
@@ -54,16 +89,21 @@ export class GraceLayer {
       );
     }
     const replacement = options.replacement ?? 'all';
-    if (replacement !== 'all' && replacement !== 'last' && replacement !== 'prompt') {
-      throw new GraceError('INVALID_ARGUMENT', `unknown replacement mode ${String(replacement)}`, {
-        replacement,
-      });
-    }
+    validateReplacementMode(replacement);
+    const spanLength = resolveSpanLength(options);
     const keyToken = options.keyToken ?? 'last';
     validateKeyToken(keyToken);
+    if (codebook.valueDimension % spanLength !== 0) {
+      throw new GraceError(
+        'SHAPE_MISMATCH',
+        `the codebook's values (${codebook.valueDimension} wide) are not ${spanLength} vectors (spanLength)`,
+        { valueDimension: codebook.valueDimension, spanLength },
+      );
+    }
     this.backend = backend;
     this.codebook = codebook;
     this.replacement = replacement;
+    this.spanLength = spanLength;
     this.keyToken = keyToken;
     this.device = new DeviceCodebook(backend, codebook);
   }
@@ -74,6 +114,18 @@ export class GraceLayer {
    */
   forward(input: GraceLayerInput): LookupResult {
     const { layerInput, layerOutput } = input;
+    const outputWidth = layerOutput.shape.at(-1) as number;
+    if (this.codebook.valueDimension !== this.spanLength * outputWidth) {
+      throw new GraceError(
+        'SHAPE_MISMATCH',
+        `layerOutput ${formatShape(layerOutput.shape)} needs values ${this.spanLength} × ${outputWidth} wide, the codebook's are ${this.codebook.valueDimension}`,
+        {
+          layerOutput: layerOutput.shape,
+          valueDimension: this.codebook.valueDimension,
+          spanLength: this.spanLength,
+        },
+      );
+    }
     const queries = this.extractQueries(layerInput, input.lengths, layerOutput);
     const sequenceOutput = layerOutput.shape.length === 3;
     const keyPositions = sequenceOutput

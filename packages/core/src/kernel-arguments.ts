@@ -1,4 +1,9 @@
-import type { AdamStepArguments, LookupArguments } from './backend.js';
+import {
+  type AdamStepArguments,
+  type LookupArguments,
+  type ReplacementMode,
+  replacementModes,
+} from './backend.js';
 import { GraceError } from './errors.js';
 import { type DType, formatShape, type Shape, shapesEqual, type Tensor } from './tensor.js';
 
@@ -71,8 +76,56 @@ export function validateTokenArguments(input: Tensor, perRow: Tensor, perRowName
   );
 }
 
-/** The layouts of {@link LookupArguments}; returns whether the output is a sequence `[B, T, Dv]`. */
-export function validateLookupArguments(args: LookupArguments): { readonly sequence: boolean } {
+/** What {@link validateLookupArguments} learned from the shapes. */
+export interface LookupLayout {
+  /** Whether the output is a sequence `[B, T, Dv]`. */
+  readonly sequence: boolean;
+  /** S: vectors per value (values are `[N, S·Dv]`); 1 for every mode but `span`. */
+  readonly spanLength: number;
+}
+
+/** `INVALID_ARGUMENT` for anything but a {@link ReplacementMode}. */
+export function validateReplacementMode(mode: unknown): asserts mode is ReplacementMode {
+  if (!replacementModes.includes(mode as ReplacementMode)) {
+    throw new GraceError('INVALID_ARGUMENT', `unknown replacement mode ${String(mode)}`, { mode });
+  }
+}
+
+/**
+ * S for values `[N, W]` and an output `[..., Dv]`: `W = Dv` (S = 1) for every mode; `span` also takes any
+ * multiple `W = S·Dv` on a sequence output. Anything else is `SHAPE_MISMATCH`.
+ */
+function lookupSpanLength(outputShape: Shape, valueShape: Shape, mode: ReplacementMode): number {
+  const outputWidth = outputShape.at(-1) as number;
+  const valueWidth = valueShape[1] as number;
+  if (valueWidth === outputWidth) return 1;
+  const details = { layerOutput: outputShape, values: valueShape, mode };
+  if (mode !== 'span') {
+    throw new GraceError(
+      'SHAPE_MISMATCH',
+      `layerOutput ${formatShape(outputShape)} and values ${formatShape(valueShape)} differ in width Dv`,
+      details,
+    );
+  }
+  if (outputWidth === 0 || valueWidth % outputWidth !== 0) {
+    throw new GraceError(
+      'SHAPE_MISMATCH',
+      `values ${formatShape(valueShape)} of mode 'span' must be [N, S·Dv], a multiple of layerOutput ${formatShape(outputShape)}'s width`,
+      details,
+    );
+  }
+  if (outputShape.length !== 3) {
+    throw new GraceError(
+      'SHAPE_MISMATCH',
+      `values ${formatShape(valueShape)} span ${valueWidth / outputWidth} tokens, but layerOutput ${formatShape(outputShape)} has none: a non-sequence output takes mode 'span' only with S = 1`,
+      details,
+    );
+  }
+  return valueWidth / outputWidth;
+}
+
+/** The layouts of {@link LookupArguments}: whether the output is a sequence, and the span length S. */
+export function validateLookupArguments(args: LookupArguments): LookupLayout {
   const { queries, keys, radii, values, layerOutput, keyPositions, mode } = args;
   validateNearestKeyArguments(queries, keys);
   expectDtype(radii, 'float32', 'radii');
@@ -113,16 +166,9 @@ export function validateLookupArguments(args: LookupArguments): { readonly seque
     `layerOutput ${formatShape(layerOutput.shape)} and queries ${formatShape(queries.shape)} differ in batch size`,
     { layerOutput: layerOutput.shape, queries: queries.shape },
   );
-  expectDimension(
-    layerOutput.shape[rank - 1] as number,
-    values.shape[1] as number,
-    `layerOutput ${formatShape(layerOutput.shape)} and values ${formatShape(values.shape)} differ in width Dv`,
-    { layerOutput: layerOutput.shape, values: values.shape },
-  );
-  if (mode !== 'all' && mode !== 'last' && mode !== 'prompt') {
-    throw new GraceError('INVALID_ARGUMENT', `unknown replacement mode ${String(mode)}`, { mode });
-  }
+  validateReplacementMode(mode);
   const sequence = rank === 3;
+  const spanLength = lookupSpanLength(layerOutput.shape, values.shape, mode);
   if (sequence) {
     if (keyPositions === undefined) {
       throw new GraceError('INVALID_ARGUMENT', 'a sequence layerOutput [B, T, Dv] needs keyPositions [B]', {
@@ -140,7 +186,7 @@ export function validateLookupArguments(args: LookupArguments): { readonly seque
       },
     );
   }
-  return { sequence };
+  return { sequence, spanLength };
 }
 
 /** Four float32 tensors of one shape, a 1-based integer step, finite positive hyper-parameters. */

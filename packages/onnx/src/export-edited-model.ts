@@ -2,7 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import {
   type Codebook,
   GraceError,
+  type GraceLayerOptions,
   type KeyToken,
+  layerValueDimension,
   type ReplacementMode,
   replacedTokenMask,
 } from '@grace/core';
@@ -62,11 +64,18 @@ export async function exportEditedModel(
   return { onnxPath, codebookPath, singleGraph };
 }
 
-/** Reads the codebook exported beside an ONNX file, refusing one made for another layer or shape. */
-export async function loadOnnxCodebook(model: OnnxEditableModel, onnxPath: string): Promise<Codebook> {
+/**
+ * Reads the codebook exported beside an ONNX file, refusing one made for another layer or shape. A codebook
+ * of replacement `span` holds `spanLength` vectors per value: pass the layer's settings to expect that width.
+ */
+export async function loadOnnxCodebook(
+  model: OnnxEditableModel,
+  onnxPath: string,
+  layer: GraceLayerOptions = {},
+): Promise<Codebook> {
   return loadCodebook(codebookPathFor(onnxPath), {
     keyDimension: model.keyDimension,
-    valueDimension: model.valueDimension,
+    valueDimension: layerValueDimension(model.valueDimension, layer),
     layerId: model.layerId,
   });
 }
@@ -93,6 +102,13 @@ export function buildSingleGraphModel(
   layer: SingleGraphLayerOptions = {},
 ): Uint8Array {
   const { editPoint } = model.cut;
+  if (layer.replacement === 'span') {
+    throw new GraceError(
+      'UNSUPPORTED_OP',
+      "the single graph does not place a span of values (replacement 'span'); serve the codebook file instead",
+      { replacement: layer.replacement },
+    );
+  }
   const opset = model.cut.model.opset;
   const sequence = editPoint.inputShape.length === 3;
   const tokens = editPoint.outputShape[1];

@@ -15,14 +15,15 @@ import { type KeySearch, reportedDistance } from './nearest-key.js';
  * The deferral test compares the float32 distance that `nearestKey` would report with the key's radius, so
  * `lookup` agrees exactly with `nearestKey` followed by `distance <= radius` on the host; a NaN distance or
  * radius never fires. The output starts as a byte copy of `layerOutput` (`TypedArray.set` copies bytes), and
- * only the tokens of firing rows are overwritten with byte copies of their key's value: deferring rows are
+ * only the tokens of firing rows are overwritten with byte copies of their key's value (with `span`, of the
+ * value's vector for that token): deferring rows are
  * the frozen layer's output bit for bit, as the spec promises.
  *
  * Keys from a row mirror with a pivot index (the backend's default) are first offered to the index, which
  * answers the rows it can without touching every key; only the rest are searched. Same answers, less work.
  */
 export function lookup(owner: object, search: KeySearch, args: LookupArguments): LookupResult {
-  const { sequence } = validateLookupArguments(args);
+  const { sequence, spanLength } = validateLookupArguments(args);
   const { queries, keys, radii, values, layerOutput, keyPositions, mode } = args;
   const queryData = readCpuTensor(queries, owner, 'queries');
   const keyTensor = liveCpuTensor(keys, owner, 'keys');
@@ -31,7 +32,7 @@ export function lookup(owner: object, search: KeySearch, args: LookupArguments):
   const layerData = readCpuTensor(layerOutput, owner, 'layerOutput');
   const [batch, keyWidth] = queries.shape as [number, number];
   const shape = layerOutput.shape;
-  const valueWidth = shape[shape.length - 1];
+  const tokenWidth = shape[shape.length - 1];
   const tokens = sequence ? shape[1] : 1;
 
   // keyPositions exist (the validator insists) whenever the output is a sequence.
@@ -55,11 +56,16 @@ export function lookup(owner: object, search: KeySearch, args: LookupArguments):
   for (let row = 0; row < batch; row++) {
     const key = hitIndex[row];
     if (key < 0) continue;
-    const value = valueData.subarray(key * valueWidth, (key + 1) * valueWidth);
+    const value = valueData.subarray(key * spanLength * tokenWidth, (key + 1) * spanLength * tokenWidth);
     const [first, end] =
-      positionData === undefined ? [0, 1] : replacedTokens(mode, positionData[row], tokens);
+      positionData === undefined ? [0, 1] : replacedTokens(mode, positionData[row], tokens, spanLength);
     for (let token = first; token < end; token++) {
-      output.set(value, (row * tokens + token) * valueWidth);
+      // Every mode but `span` has one vector (the whole value); a span's vector s sits at token first + s.
+      const vector =
+        spanLength === 1
+          ? value
+          : value.subarray((token - first) * tokenWidth, (token - first + 1) * tokenWidth);
+      output.set(vector, (row * tokens + token) * tokenWidth);
     }
   }
   return {
@@ -110,8 +116,16 @@ function gatherRows(data: Float32Array, rows: readonly number[], width: number):
   return gathered;
 }
 
-/** The half-open token range `[first, end)` a firing row replaces in a sequence of `tokens` tokens. */
-function replacedTokens(mode: ReplacementMode, keyPosition: number, tokens: number): [number, number] {
+/**
+ * The half-open token range `[first, end)` a firing row replaces in a sequence of `tokens` tokens; a span of
+ * `spanLength` vectors is clipped at the end of the row.
+ */
+function replacedTokens(
+  mode: ReplacementMode,
+  keyPosition: number,
+  tokens: number,
+  spanLength: number,
+): [number, number] {
   switch (mode) {
     case 'all':
       return [0, tokens];
@@ -119,5 +133,7 @@ function replacedTokens(mode: ReplacementMode, keyPosition: number, tokens: numb
       return [keyPosition, keyPosition + 1];
     case 'prompt':
       return [0, keyPosition];
+    case 'span':
+      return [keyPosition, Math.min(keyPosition + spanLength, tokens)];
   }
 }

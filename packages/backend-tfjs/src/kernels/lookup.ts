@@ -21,7 +21,7 @@ import { expectRowsInRange } from './token-ranges.js';
  * bit for bit outranks speed, and on that backend the data is in host memory anyway.
  */
 export function lookup(context: TfjsKernelContext, args: LookupArguments): LookupResult {
-  const { sequence } = validateLookupArguments(args);
+  const { sequence, spanLength } = validateLookupArguments(args);
   const { tf } = context;
   const queries = context.read(args.queries, 'queries');
   const keys = context.read(args.keys, 'keys');
@@ -53,13 +53,24 @@ export function lookup(context: TfjsKernelContext, args: LookupArguments): Looku
     // Rows are copied, never computed: every (row, token) reads its row of a table holding the frozen output's
     // rows and then each batch row's value, through one gather. tfjs's broadcasting `where` would tile the
     // condition and the value to [B, T, Dv] first, which on tfjs wasm costs more than the rest of the lookup.
-    const replaced = replacedMask(tf, fires, positions, args.mode, batch, tokens, sequence);
+    // With `span` each batch row brings S value rows, and token t reads its row's vector t - keyPosition.
+    const span = sequence && positions !== undefined && args.mode === 'span';
+    const tokenIndex = tf.reshape(tf.range(0, tokens, 1, 'int32'), [1, tokens]);
+    const keyToken = positions === undefined ? undefined : tf.reshape(positions, [batch, 1]);
+    const replaced = replacedMask(tf, fires, tokenIndex, keyToken, args.mode, spanLength, [batch, tokens]);
     const elements = batch * tokens;
     const own = tf.reshape(tf.range(0, elements, 1, 'int32'), [batch, tokens]);
-    const valueRow = tf.reshape(tf.range(elements, elements + batch, 1, 'int32'), [batch, 1]);
-    const source = tf.reshape(tf.where(replaced, tf.broadcastTo(valueRow, [batch, tokens]), own), [elements]);
+    const valueRow = tf.reshape(tf.range(elements, elements + batch * spanLength, spanLength, 'int32'), [
+      batch,
+      1,
+    ]);
+    const valueSource = span
+      ? tf.add(valueRow, tf.sub(tokenIndex, keyToken as TfTensor))
+      : tf.broadcastTo(valueRow, [batch, tokens]);
+    const source = tf.reshape(tf.where(replaced, valueSource, own), [elements]);
     const width = shape.at(-1) as number;
-    const table = tf.concat([tf.reshape(layerOutput, [elements, width]), tf.gather(values, safeIndex)], 0);
+    const valueRows = tf.reshape(tf.gather(values, safeIndex), [batch * spanLength, width]);
+    const table = tf.concat([tf.reshape(layerOutput, [elements, width]), valueRows], 0);
     return [tf.reshape(tf.gather(table, source), [...shape]), hits];
   }) as [TfTensor, TfTensor];
   if (!exactSelect && keyCount > 0) {
@@ -76,21 +87,30 @@ export function lookup(context: TfjsKernelContext, args: LookupArguments): Looku
   };
 }
 
-/** bool `[B, T]` (`T` = 1 without a sequence): which tokens of `layerOutput` take their row's value. */
+/**
+ * bool `[B, T]` (`T` = 1 without a sequence): which tokens of `layerOutput` take their row's value. `tokenIndex`
+ * is `[1, T]`, `keyToken` `[B, 1]` (undefined without a sequence).
+ */
 function replacedMask(
   tf: TensorFlow,
   fires: TfTensor,
-  positions: TfTensor | undefined,
+  tokenIndex: TfTensor,
+  keyToken: TfTensor | undefined,
   mode: ReplacementMode,
-  batch: number,
-  tokens: number,
-  sequence: boolean,
+  spanLength: number,
+  [batch, tokens]: [number, number],
 ): TfTensor {
   const firing = tf.reshape(fires, [batch, 1]);
-  if (!sequence || positions === undefined || mode === 'all') return tf.broadcastTo(firing, [batch, tokens]);
-  const tokenIndex = tf.reshape(tf.range(0, tokens, 1, 'int32'), [1, tokens]);
-  const keyToken = tf.reshape(positions, [batch, 1]);
-  const inRange = mode === 'last' ? tf.equal(tokenIndex, keyToken) : tf.less(tokenIndex, keyToken);
+  if (keyToken === undefined || mode === 'all') return tf.broadcastTo(firing, [batch, tokens]);
+  const inRange =
+    mode === 'last'
+      ? tf.equal(tokenIndex, keyToken)
+      : mode === 'prompt'
+        ? tf.less(tokenIndex, keyToken)
+        : tf.logicalAnd(
+            tf.greaterEqual(tokenIndex, keyToken),
+            tf.less(tokenIndex, tf.add(keyToken, tf.scalar(spanLength, 'int32'))),
+          );
   return tf.logicalAnd(firing, inRange);
 }
 
@@ -107,18 +127,25 @@ function assembleOnHost(
   const valueData = values.dataSync() as Float32Array;
   const hits = hitIndex.dataSync() as Int32Array;
   const keyPositions = positions?.dataSync() as Int32Array | undefined;
-  const width = values.shape[1] as number;
+  const width = copy.shape.at(-1) as number;
+  const valueWidth = values.shape[1] as number;
+  const spanLength = width === 0 ? 1 : valueWidth / width;
   hits.forEach((key, row) => {
     if (key < 0) return;
-    const value = valueData.subarray(key * width, (key + 1) * width);
     const keyToken = keyPositions?.[row] ?? 0;
     const [first, end] =
       keyPositions === undefined || mode === 'all'
         ? [0, tokens]
         : mode === 'last'
           ? [keyToken, keyToken + 1]
-          : [0, keyToken];
-    for (let token = first; token < end; token++) output.set(value, (row * tokens + token) * width);
+          : mode === 'prompt'
+            ? [0, keyToken]
+            : [keyToken, Math.min(keyToken + spanLength, tokens)];
+    for (let token = first; token < end; token++) {
+      // Every mode but `span` has one vector; a span's vector s sits at token first + s.
+      const start = key * valueWidth + (mode === 'span' ? (token - first) * width : 0);
+      output.set(valueData.subarray(start, start + width), (row * tokens + token) * width);
+    }
   });
   return output;
 }

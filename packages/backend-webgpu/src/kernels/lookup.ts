@@ -6,13 +6,14 @@ import { emptyCandidates, nearestCandidates } from './nearest-key.js';
 import { lookupFinishProgram } from './nearest-key.wgsl.js';
 
 /** Replacement modes as the shader numbers them. */
-const modeNumbers = { all: 0, last: 1, prompt: 2 } as const;
+const modeNumbers = { all: 0, last: 1, prompt: 2, span: 3 } as const;
 
 /**
- * params: [count, tokens, width, mode, valueBase, valueCount, firstChunk]: one thread per output word. The
- * values bound are rows `valueBase..valueBase+valueCount` (a chunk under the storage binding limit); a word is
- * written by the pass whose chunk holds its key, or, when its row defers, by the first pass. A row whose key fired takes the key's
- * value on the tokens its mode replaces; every other word is the layer output's word. Both are copied as u32,
+ * params: [count, tokens, width, mode, valueBase, valueCount, firstChunk, spanLength]: one thread per output
+ * word. The values bound are rows `valueBase..valueBase+valueCount` (a chunk under the storage binding limit),
+ * each `spanLength · width` words; a word is written by the pass whose chunk holds its key, or, when its row
+ * defers, by the first pass. A row whose key fired takes the key's value on the tokens its mode replaces (with
+ * `span`, token `keyPosition + s` takes the value's vector s); every other word is the layer output's word. Both are copied as u32,
  * never through float arithmetic, so NaN payloads, -0 and subnormals survive bit for bit.
  */
 export const lookupReplaceProgram: GpuProgram = {
@@ -35,15 +36,22 @@ export const lookupReplaceProgram: GpuProgram = {
   let mode = params[3];
   let row = index / (tokens * width);
   let token = i32((index / width) % tokens);
+  let span = params[7];
   let key = hit[row];
   var replace = key >= 0;
+  var vector = 0u;
   if (replace && mode != 0u) {
     let position = keyPositions[row];
-    replace = (mode == 1u && token == position) || (mode == 2u && token < position);
+    let offset = token - position;
+    replace = (mode == 1u && offset == 0) || (mode == 2u && offset < 0) ||
+      (mode == 3u && offset >= 0 && u32(offset) < span);
+    if (mode == 3u) { vector = u32(max(offset, 0)); }
   }
   if (replace) {
     let row = u32(key) - params[4];
-    if (u32(key) >= params[4] && row < params[5]) { result[index] = values[row * width + index % width]; }
+    if (u32(key) >= params[4] && row < params[5]) {
+      result[index] = values[(row * span + vector) * width + index % width];
+    }
   } else if (params[6] == 1u) {
     result[index] = layerOutput[index];
   }`,
@@ -52,7 +60,7 @@ export const lookupReplaceProgram: GpuProgram = {
 
 /** The fused GRACE layer: search, deferral test and replacement, queued as one command buffer. */
 export function lookup(context: WebGpuContext, args: LookupArguments): LookupResult {
-  const { sequence } = validateLookupArguments(args);
+  const { sequence, spanLength } = validateLookupArguments(args);
   const queries = context.read(args.queries, 'queries');
   const keys = context.read(args.keys, 'keys');
   const radii = context.read(args.radii, 'radii');
@@ -87,12 +95,21 @@ export function lookup(context: WebGpuContext, args: LookupArguments): LookupRes
       context,
       values.buffer,
       size,
-      valueWidth,
+      spanLength * valueWidth,
       keyCount,
       (valueRange, valueBase, valueCount, first) => ({
         program: lookupReplaceProgram,
         buffers: [layerOutput.buffer, valueRange, hit.buffer, (positions ?? hit).buffer, result.buffer],
-        params: new Params().u32(size, tokens, valueWidth, mode, valueBase, valueCount, first ? 1 : 0),
+        params: new Params().u32(
+          size,
+          tokens,
+          valueWidth,
+          mode,
+          valueBase,
+          valueCount,
+          first ? 1 : 0,
+          spanLength,
+        ),
         groups: elementDispatch(size),
       }),
     ),
@@ -109,12 +126,12 @@ function replaceDispatches(
   context: WebGpuContext,
   values: GPUBuffer,
   size: number,
-  valueWidth: number,
+  valueRowWidth: number,
   keyCount: number,
   make: (values: BufferRange, valueBase: number, valueCount: number, first: boolean) => Dispatch,
 ): Dispatch[] {
   if (size === 0) return [];
-  const rowBytes = Math.max(valueWidth, 1) * 4;
+  const rowBytes = Math.max(valueRowWidth, 1) * 4;
   const chunkRows = Math.max(
     64,
     Math.floor(context.device.limits.maxStorageBufferBindingSize / rowBytes / 64) * 64,

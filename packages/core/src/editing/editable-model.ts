@@ -28,7 +28,10 @@ export interface EditableModel<Input> {
   readonly layerId: string;
   /** Dk: width of the edited layer's input. */
   readonly keyDimension: number;
-  /** Dv: width of the edited layer's output. */
+  /**
+   * Dv: width of the edited layer's output. A codebook's values are this wide, or `spanLength ×` this for
+   * replacement `span` (see `layerValueDimension`).
+   */
   readonly valueDimension: number;
   /** The model after the edited layer, with a prediction output and a scalar loss output. */
   readonly suffix: SuffixGraph;

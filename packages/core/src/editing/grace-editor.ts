@@ -3,11 +3,12 @@ import { Codebook } from '../codebook.js';
 import type { CodebookOptions } from '../codebook-options.js';
 import type { EditOperation, EditRecord } from '../edit-record.js';
 import { GraceError } from '../errors.js';
-import { GraceLayer, type GraceLayerOptions } from '../grace-layer.js';
+import { GraceLayer, type GraceLayerOptions, layerValueDimension } from '../grace-layer.js';
 import { keyTokenPositions, resolveLengths } from '../key-token.js';
 import { type EditLabel, labelsEqual, validateLabel } from '../labels.js';
 import { SuffixExecutor } from '../suffix/suffix-executor.js';
 import type { Tensor } from '../tensor.js';
+import { type EditValueLayout, editValueLayout, frozenValue } from './edit-value-layout.js';
 import { disposePrefixOutput, type EditableModel, type PrefixOutput } from './editable-model.js';
 import {
   concatenatePredictionScores,
@@ -15,8 +16,7 @@ import {
   predictionScores,
   scoreKindOf,
 } from './prediction-scores.js';
-import { replacedTokenMask } from './replaced-token-mask.js';
-import { trainValue, type ValuePlacement, type ValueTrainingOptions } from './value-trainer.js';
+import { trainValue, type ValueTrainingOptions } from './value-trainer.js';
 
 /** Settings of an editor: the backend, the codebook's GRACE options, the layer's, and value training's. */
 export interface GraceEditorOptions
@@ -95,8 +95,8 @@ export class GraceEditor<Input> {
     this.model = model;
     this.backend = options.backend;
     this.options = options;
-    this.codebook = options.codebook ?? new Codebook({ ...options, ...modelDimensions(model) });
-    const expected = modelDimensions(model);
+    const expected = modelDimensions(model, options);
+    this.codebook = options.codebook ?? new Codebook({ ...options, ...expected });
     for (const field of ['keyDimension', 'valueDimension', 'layerId'] as const) {
       if (this.codebook.options[field] !== expected[field]) {
         throw new GraceError(
@@ -213,20 +213,25 @@ export class GraceEditor<Input> {
     let targets: Tensor | undefined;
     try {
       const query = await this.layer.readQueries(prefix.layerInput, prefix.lengths);
-      const keyPosition = this.keyPosition(prefix);
-      const warmValue =
-        this.codebook.options.valueInitialization === 'warm'
-          ? await this.frozenValueAt(prefix, keyPosition)
-          : undefined;
+      const layout = this.valueLayout(prefix);
+      const warm = this.codebook.options.valueInitialization === 'warm';
+      const spansPastRow = layout.trainedWidth < this.codebook.valueDimension;
+      const frozen = warm || spansPastRow ? await this.frozenValue(prefix, layout) : undefined;
       const digest = this.model.digestInput?.(example.input);
       const pending = this.codebook.beginEdit({
         query,
         label: example.label,
-        ...(warmValue === undefined ? {} : { warmValue }),
+        ...(warm && frozen !== undefined ? { warmValue: frozen } : {}),
         ...(example.id === undefined ? {} : { id: example.id }),
         ...(digest === undefined ? {} : { inputDigest: digest }),
       });
       try {
+        const value = pending.initialValue.slice();
+        // A new key's span vectors past the row's end are never trained: they keep the frozen output.
+        const createsKey = pending.plan.operation === 'ADD' || pending.plan.operation === 'SPLIT';
+        if (createsKey && spansPastRow && frozen !== undefined) {
+          value.set(frozen.subarray(layout.trainedWidth), layout.trainedWidth);
+        }
         targets = this.model.encodeTargets(this.backend, [example.label], [example.input]);
         const training = await trainValue(
           {
@@ -235,14 +240,15 @@ export class GraceEditor<Input> {
             activationInput: this.model.activationInput,
             lossOutput: this.model.lossOutput,
             feeds: { ...prefix.extras, [this.model.targetInput]: targets },
-            initialValue: pending.initialValue,
-            placement: this.placement(prefix, keyPosition),
+            initialValue: value.subarray(0, layout.trainedWidth),
+            placement: layout.placement,
             fixedOutputs: [this.model.predictionOutput],
             isFixed: async (outputs) => this.predictsLabel(outputs, example),
           },
           this.options.training,
         );
-        return pending.commit({ value: training.value, loss: training.loss });
+        value.set(training.value, 0);
+        return pending.commit({ value, loss: training.loss });
       } catch (error) {
         pending.abort();
         throw error;
@@ -253,25 +259,23 @@ export class GraceEditor<Input> {
     }
   }
 
-  private keyPosition(prefix: PrefixOutput): number {
+  /** Where this edit's value goes in its one-row training example (see `editValueLayout`). */
+  private valueLayout(prefix: PrefixOutput): EditValueLayout {
     const output = prefix.layerOutput.shape;
     const tokens = output.length === 3 ? (output[1] as number) : 1;
     const lengths = resolveLengths(1, tokens, prefix.lengths);
-    return keyTokenPositions(this.layer.keyToken, lengths)[0] as number;
+    return editValueLayout({
+      frozenOutput: prefix.layerOutput,
+      keyPosition: keyTokenPositions(this.layer.keyToken, lengths)[0] as number,
+      replacement: this.layer.replacement,
+      spanLength: this.layer.spanLength,
+    });
   }
 
-  private placement(prefix: PrefixOutput, keyPosition: number): ValuePlacement {
-    const output = prefix.layerOutput;
-    if (output.shape.length !== 3) return { kind: 'row' };
-    const replaced = replacedTokenMask(this.layer.replacement, output.shape[1] as number, keyPosition);
-    return { kind: 'tokens', frozenOutput: output, replaced };
-  }
-
-  private async frozenValueAt(prefix: PrefixOutput, keyPosition: number): Promise<Float32Array> {
+  /** The frozen output where each vector of the value goes, `[S·Dv]` (`[Dv]` but for `span`). */
+  private async frozenValue(prefix: PrefixOutput, layout: EditValueLayout): Promise<Float32Array> {
     const data = await this.backend.download(prefix.layerOutput);
-    const width = this.codebook.valueDimension;
-    const row = prefix.layerOutput.shape.length === 3 ? keyPosition : 0;
-    return data.slice(row * width, (row + 1) * width);
+    return frozenValue(data, prefix.layerOutput.shape.at(-1) as number, layout.frozenTokens);
   }
 
   private async predictsLabel(
@@ -288,12 +292,20 @@ export class GraceEditor<Input> {
   }
 }
 
-function modelDimensions(model: EditableModel<unknown>): {
+/** The codebook dimensions an editor of `model` needs: values are `spanLength ×` the layer's Dv wide. */
+function modelDimensions(
+  model: EditableModel<unknown>,
+  options: GraceLayerOptions,
+): {
   keyDimension: number;
   valueDimension: number;
   layerId: string;
 } {
-  return { keyDimension: model.keyDimension, valueDimension: model.valueDimension, layerId: model.layerId };
+  return {
+    keyDimension: model.keyDimension,
+    valueDimension: layerValueDimension(model.valueDimension, options),
+    layerId: model.layerId,
+  };
 }
 
 function lengthsOf(prefix: PrefixOutput): { lengths?: readonly number[] } {

@@ -4,6 +4,9 @@ import { GraceError } from '../errors.js';
 import { disposeExecutionResult, type SuffixExecutionResult } from '../suffix/suffix-execution.js';
 import type { SuffixExecutor } from '../suffix/suffix-executor.js';
 import type { Tensor } from '../tensor.js';
+import { sequencePlacement, type TokenPlacement, type ValuePlacement } from './value-placement.js';
+
+export type { ValuePlacement } from './value-placement.js';
 
 /** How a value is trained (DESIGN section 2, step 3). Defaults are the reference's. */
 export interface ValueTrainingOptions {
@@ -59,16 +62,6 @@ export function resolveValueTrainingOptions(
   return resolved;
 }
 
-/**
- * Where the trained value goes in the activation fed to the suffix:
- * - `row`: the activation is the value itself, `[1, Dv]` (non-sequence layers);
- * - `tokens`: the activation is `[1, T, Dv]`; tokens marked in `replaced` (1) hold the value, the others keep
- *   the frozen layer's output — the replacement modes all / last / prompt, as at inference.
- */
-export type ValuePlacement =
-  | { readonly kind: 'row' }
-  | { readonly kind: 'tokens'; readonly frozenOutput: Tensor<'float32'>; readonly replaced: Float32Array };
-
 /** One value to train through a frozen suffix. */
 export interface ValueTrainingProblem {
   readonly backend: GraceBackend;
@@ -79,7 +72,7 @@ export interface ValueTrainingProblem {
   readonly lossOutput: string;
   /** Every other suffix input (the edit's targets, tensors crossing the cut); owned by the caller. */
   readonly feeds: Readonly<Record<string, Tensor>>;
-  /** `[Dv]`: where training starts. */
+  /** `[Dv]` (`[S'·Dv]` for a `span` placement): where training starts. */
   readonly initialValue: Float32Array;
   readonly placement: ValuePlacement;
   /**
@@ -93,7 +86,7 @@ export interface ValueTrainingProblem {
 
 /** What training produced. */
 export interface ValueTrainingResult {
-  /** `[Dv]`: the trained value. */
+  /** The trained value, as wide as the initial value. */
   readonly value: Float32Array;
   /** The loss before each recorded update (every `checkEvery` iterations). */
   readonly loss: readonly number[];
@@ -114,16 +107,18 @@ export async function trainValue(
   const { backend, executor, activationInput, lossOutput, placement } = problem;
   const settings = resolveValueTrainingOptions(options);
   const width = problem.initialValue.length;
-  const valueShape = placement.kind === 'row' ? [1, width] : [1, 1, width];
   const owned: Tensor[] = [];
   const keep = <T extends Tensor>(tensor: T): T => {
     owned.push(tensor);
     return tensor;
   };
+  const placed = sequencePlacement(backend, placement, width, keep);
+  const valueShape = placed?.valueShape ?? [1, width];
+  // Where the value is the whole activation it is fed as is; otherwise each step places it among the tokens.
+  const tokens = placed?.feedsValue === true ? undefined : placed;
   const value = keep(backend.upload(Float32Array.from(problem.initialValue), valueShape));
   const firstMoment = keep(backend.upload(new Float32Array(width), valueShape));
   const secondMoment = keep(backend.upload(new Float32Array(width), valueShape));
-  const tokens = placement.kind === 'tokens' ? tokenPlacement(backend, placement, keep) : undefined;
   const hyperparameters = { ...defaultAdamHyperparameters, learningRate: settings.learningRate };
   // The prediction is read per step only to stop early; otherwise only the loss comes back.
   const stopsEarly = settings.earlyStop && problem.isFixed !== undefined;
@@ -136,7 +131,7 @@ export async function trainValue(
     // call kernels.
     const feeds: Record<string, Tensor> = {
       ...problem.feeds,
-      [activationInput]: placement.kind === 'tokens' ? placement.frozenOutput : value,
+      [activationInput]: tokens === undefined || placement.kind === 'row' ? value : placement.frozenOutput,
     };
     const gradient = { of: lossOutput, withRespectTo: [activationInput] };
     const checked = executor.prepare({ feeds, outputs: wantedOutputs, gradient });
@@ -205,58 +200,6 @@ async function finiteLoss(
     });
   }
   return lossValue as number;
-}
-
-interface TokenPlacement {
-  /** `[1, T, Dv]` = value where replaced, frozen output elsewhere. New tensor. */
-  activation(value: Tensor<'float32'>): Tensor<'float32'>;
-  /** `[1, 1, Dv]`: the activation gradient summed over the replaced tokens. New tensor. */
-  valueGradient(activationGradient: Tensor<'float32'>): Tensor<'float32'>;
-}
-
-/**
- * The token layout with the backend's own Mul and Add kernels, so it runs on the device like the suffix:
- * `activation = value * mask + frozen * (1 - mask)`, and the value's gradient is the activation's gradient
- * summed over the replaced tokens.
- */
-function tokenPlacement(
-  backend: GraceBackend,
-  placement: Extract<ValuePlacement, { kind: 'tokens' }>,
-  keep: <T extends Tensor>(tensor: T) => T,
-): TokenPlacement {
-  const tokenCount = placement.replaced.length;
-  const mask = keep(backend.upload(Float32Array.from(placement.replaced), [1, tokenCount, 1]));
-  const keptMask = keep(
-    backend.upload(
-      placement.replaced.map((flag) => 1 - flag),
-      [1, tokenCount, 1],
-    ),
-  );
-  const frozenKept = keep(
-    backend.ops.Mul.forward([placement.frozenOutput, keptMask], {}, placement.frozenOutput.shape),
-  );
-  return {
-    activation(value) {
-      const spread = backend.ops.Mul.forward([value, mask], {}, placement.frozenOutput.shape);
-      try {
-        return backend.ops.Add.forward([spread, frozenKept], {}, placement.frozenOutput.shape);
-      } finally {
-        backend.dispose(spread);
-      }
-    },
-    valueGradient(activationGradient) {
-      const masked = backend.ops.Mul.forward([activationGradient, mask], {}, activationGradient.shape);
-      try {
-        return backend.ops.ReduceSum.forward([masked], { axes: [1], keepDims: true }, [
-          1,
-          1,
-          activationGradient.shape[2] as number,
-        ]);
-      } finally {
-        backend.dispose(masked);
-      }
-    },
-  };
 }
 
 /** Whether the final value fixes the edit (one forward pass, no gradient). */

@@ -139,6 +139,19 @@ function lookupCalls(): BadCall[] {
       values: zeros(scope, [3, 5]),
     })),
     lookupCall('values of another width', 'SHAPE_MISMATCH', (scope) => ({ values: zeros(scope, [4, 6]) })),
+    lookupCall('values twice as wide, mode last', 'SHAPE_MISMATCH', (scope) => ({
+      values: zeros(scope, [4, 10]),
+    })),
+    lookupCall('span values that are not S·Dv wide', 'SHAPE_MISMATCH', (scope) => ({
+      values: zeros(scope, [4, 12]),
+      mode: 'span',
+    })),
+    lookupCall('span values of two vectors on a non-sequence output', 'SHAPE_MISMATCH', (scope) => ({
+      values: zeros(scope, [4, 10]),
+      layerOutput: zeros(scope, [2, 5]),
+      keyPositions: undefined,
+      mode: 'span',
+    })),
     lookupCall('layerOutput of another batch', 'SHAPE_MISMATCH', (scope) => ({
       layerOutput: zeros(scope, [3, 3, 5]),
     })),

@@ -63,10 +63,14 @@ export {
   referenceReplace,
   referenceSquaredDistances,
   replacesToken,
+  replacingChunk,
 } from './reference-kernels.js';
 export { referenceErf } from './reference-ops/reference-erf.js';
 export { type ReferenceOp, type ReferenceOps, type ReferenceResult, referenceOps } from './reference-ops.js';
 export { routingCases, routingMagnitudes, routingWidths } from './routing-cases.js';
+export { spanLookupCases } from './span-lookup-cases.js';
+export { spanTrainingCases } from './span-training-cases.js';
 export { foreignTensor, specialFloat32Values, tensorCases } from './tensor-cases.js';
 export { defineScopedCase, TensorScope, withTensorScope } from './tensor-scope.js';
 export { type TrackedBackend, trackTensors } from './tensor-tracker.js';
+export { type TaggerInput, tokenTaggerModel } from './token-tagger-model.js';

@@ -9,6 +9,7 @@ import {
   defineConformanceCase,
   type ResolvedConformanceOptions,
 } from './conformance-case.js';
+import { squashedErrorShape, squashedErrorTail } from './squashed-error-tail.js';
 
 /**
  * A backend's compiled value-training step (`compileValueStep`, optional) against the per-op path it
@@ -51,16 +52,68 @@ function transformerTail(): SuffixGraph {
   };
 }
 
-/** The backend with its compiled step hidden, so core takes the per-op path on the same kernels. */
-function perOpOnly(backend: GraceBackend): GraceBackend {
+/**
+ * The backend with its compiled step replaced (`undefined`: hidden, so core takes the per-op path on the same
+ * kernels).
+ */
+function withCompiledStep(
+  backend: GraceBackend,
+  compileValueStep: GraceBackend['compileValueStep'],
+): GraceBackend {
   // Over an empty target: a frozen backend's own properties could not be hidden (proxy invariants).
   return new Proxy({} as GraceBackend, {
     get: (_target, property) => {
-      if (property === 'compileValueStep') return undefined;
+      if (property === 'compileValueStep') return compileValueStep;
       const found: unknown = Reflect.get(backend, property, backend);
       return typeof found === 'function' ? found.bind(backend) : found;
     },
   });
+}
+
+function perOpOnly(backend: GraceBackend): GraceBackend {
+  return withCompiledStep(backend, undefined);
+}
+
+/**
+ * A value `[T·Dv]` trained as a span over every token of a `[1, T, Dv]` row (the value is then the whole
+ * activation, so training may use the compiled step); `compiledSteps` counts the steps the backend compiled.
+ */
+async function trainedSpan(backend: GraceBackend, iterations: number) {
+  const graph = squashedErrorTail();
+  const [tokens, width] = squashedErrorShape;
+  const random = new SeededRandom(29);
+  const executor = new SuffixExecutor(backend, graph);
+  const frozenOutput = backend.upload(random.floats(tokens * width, -1, 1), [1, tokens, width]);
+  const target = backend.upload(random.floats(tokens * width, -0.8, 0.8), [1, tokens, width]);
+  let compiledSteps = 0;
+  const counting = withCompiledStep(
+    backend,
+    backend.compileValueStep === undefined
+      ? undefined
+      : (program, parameter) => {
+          const step = backend.compileValueStep?.(program, parameter);
+          if (step !== undefined) compiledSteps++;
+          return step;
+        },
+  );
+  try {
+    const result = await trainValue(
+      {
+        backend: counting,
+        executor,
+        activationInput: 'tokens',
+        lossOutput: 'loss',
+        feeds: { target },
+        initialValue: random.floats(tokens * width, 0, 1),
+        placement: { kind: 'span', frozenOutput, keyPosition: 0 },
+      },
+      { iterations },
+    );
+    return { ...result, compiledSteps };
+  } finally {
+    for (const tensor of [frozenOutput, target]) backend.dispose(tensor);
+    executor.dispose();
+  }
 }
 
 async function trained(backend: GraceBackend, graph: SuffixGraph, iterations: number, checkEvery: number) {
@@ -110,6 +163,21 @@ export function compiledValueStepCases(options: ResolvedConformanceOptions): Con
           );
           assertTrue(compiled.loss.length === reference.loss.length, 'as many losses recorded');
         }
+      },
+    ),
+    defineConformanceCase(
+      suite,
+      'a span over the whole row trains through the compiled step like the per-op path',
+      async (backend) => {
+        if (backend.compileValueStep === undefined) return;
+        const compiled = await trainedSpan(backend, 10);
+        const reference = await trainedSpan(perOpOnly(backend), 10);
+        assertTrue(
+          compiled.compiledSteps === 1,
+          `the span was trained per op (${compiled.compiledSteps} compiled)`,
+        );
+        assertClose(compiled.value, reference.value, options.tolerance, 'trained span value');
+        assertClose(compiled.loss, reference.loss, options.tolerance, 'loss curve');
       },
     ),
     defineConformanceCase(

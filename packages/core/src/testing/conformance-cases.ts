@@ -19,6 +19,8 @@ import { nearestKeyCases } from './nearest-key-cases.js';
 import { opCases } from './op-cases/op-cases.js';
 import { routingCases } from './routing-cases.js';
 import { rowMirrorCases } from './row-mirror-cases.js';
+import { spanLookupCases } from './span-lookup-cases.js';
+import { spanTrainingCases } from './span-training-cases.js';
 import { tensorCases } from './tensor-cases.js';
 
 /** Makes one group of cases from the resolved options; the unit the suite is assembled from. */
@@ -36,6 +38,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   meanTokensCases,
   nearestKeyCases,
   lookupCases,
+  spanLookupCases,
   rowMirrorCases,
   mirroredLookupCases,
   adamStepCases,
@@ -45,6 +48,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   routingCases,
   executorCases,
   compiledValueStepCases,
+  spanTrainingCases,
   editorCases,
   evaluationCases,
 ];

@@ -12,6 +12,7 @@ import {
   type ResolvedConformanceOptions,
 } from './conformance-case.js';
 import { trackTensors } from './tensor-tracker.js';
+import { identityTokensPrefix } from './token-tagger-model.js';
 
 /**
  * GRACE editing end to end on a backend: values trained through a frozen suffix fix the edited input, leave
@@ -68,15 +69,7 @@ function sequenceModel(): EditableModel<readonly (readonly number[])[]> {
       ],
       outputs: ['logits', 'loss'],
     },
-    async runPrefix(backend, inputs) {
-      const length = inputs[0]?.length ?? 0;
-      const data = Float32Array.from(inputs.flatMap((tokens) => tokens.flat()));
-      return {
-        layerInput: backend.upload(data, [inputs.length, length, width]),
-        layerOutput: backend.upload(data, [inputs.length, length, width]),
-        extras: {},
-      };
-    },
+    runPrefix: identityTokensPrefix(width),
     encodeTargets: (backend, labels) => backend.upload(Int32Array.from(labels as number[]), [labels.length]),
     decodePredictions: (prediction, shape) =>
       Array.from({ length: shape[0] as number }, (_, row) => {

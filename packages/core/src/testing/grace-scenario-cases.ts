@@ -1,4 +1,4 @@
-import type { GraceBackend, ReplacementMode } from '../backend.js';
+import { type GraceBackend, type ReplacementMode, replacementModes } from '../backend.js';
 import { Codebook } from '../codebook.js';
 import type { CodebookOptions } from '../codebook-options.js';
 import { GraceLayer } from '../grace-layer.js';
@@ -229,8 +229,10 @@ export function graceScenarioCases(options: ResolvedConformanceOptions): Conform
           all: [9, 9, 9, 9, 5, 6, 7, 8],
           last: [1, 2, 9, 4, 5, 6, 7, 8],
           prompt: [9, 9, 3, 4, 5, 6, 7, 8],
+          // A value of one vector: its span is the key token alone.
+          span: [1, 2, 9, 4, 5, 6, 7, 8],
         };
-        for (const replacement of ['all', 'last', 'prompt'] as const) {
+        for (const replacement of replacementModes) {
           const layer = new GraceLayer(backend, book, { replacement });
           try {
             const run = await runLayer(backend, layer, input, frozen, [3, 4]);

@@ -1,4 +1,4 @@
-import type { ReplacementMode } from '../backend.js';
+import { type ReplacementMode, replacementModes } from '../backend.js';
 import { SeededRandom } from '../random.js';
 import type { Shape } from '../tensor.js';
 import {
@@ -18,7 +18,8 @@ const suite = 'lookup';
 /** Host data of one lookup call, in the reference's layout. */
 type LookupFixture = ReferenceLookupArguments;
 
-async function runLookup(
+/** Runs one lookup of host data on the scope's backend; checks the layouts of what comes back. */
+export async function runLookup(
   scope: TensorScope,
   fixture: LookupFixture,
 ): Promise<{ output: Float32Array; hitIndex: Int32Array }> {
@@ -83,6 +84,12 @@ const handMadeSequenceExpected: Record<ReplacementMode, number[]> = {
     [11, 11.5, 12, 12.5, 13, 13.5, 14, 14.5],
     [200, 201, 22, 22.5, 23, 23.5, 24, 24.5],
   ].flat(),
+  // Values of one vector (S = 1): `span` is `last`.
+  span: [
+    [1, 1.5, 2, 2.5, 100, 101, 4, 4.5],
+    [11, 11.5, 12, 12.5, 13, 13.5, 14, 14.5],
+    [21, 21.5, 200, 201, 23, 23.5, 24, 24.5],
+  ].flat(),
 };
 
 /** Float32 values from raw bit patterns, for NaN payloads and subnormals that literals cannot spell. */
@@ -120,7 +127,7 @@ function randomFixture(seed: number, mode: ReplacementMode, sequence: boolean): 
  */
 export function lookupCases(options: ResolvedConformanceOptions): ConformanceCase[] {
   const { tolerance } = options;
-  const modes: readonly ReplacementMode[] = ['all', 'last', 'prompt'];
+  const modes = replacementModes;
   return [
     ...modes.map((mode) =>
       defineScopedCase(suite, `sequence, mode '${mode}': hand-made`, async (scope) => {
@@ -152,6 +159,7 @@ export function lookupCases(options: ResolvedConformanceOptions): ConformanceCas
         last: [9, 8, 3, 4, 5, 6, 11, 12, 13, 14, 9, 8, 21, 22, 9, 8, 25, 26],
         // Key token 0: nothing comes before it, so the row is unchanged although its key fired.
         prompt: [1, 2, 3, 4, 5, 6, 9, 8, 9, 8, 15, 16, 9, 8, 23, 24, 25, 26],
+        span: [9, 8, 3, 4, 5, 6, 11, 12, 13, 14, 9, 8, 21, 22, 9, 8, 25, 26],
       };
       for (const mode of modes) {
         const actual = await runLookup(scope, {

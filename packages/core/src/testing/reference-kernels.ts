@@ -118,7 +118,7 @@ export interface ReferenceLookupArguments {
   readonly queries: ReferenceArray;
   readonly keys: ReferenceArray;
   readonly radii: ArrayLike<number>;
-  /** `[N, Dv]`. */
+  /** `[N, Dv]`, or `[N, S·Dv]` for mode `span`. */
   readonly values: { readonly data: Float32Array; readonly shape: Shape };
   /** `[B, Dv]` or `[B, T, Dv]`. */
   readonly layerOutput: { readonly data: Float32Array; readonly shape: Shape };
@@ -165,30 +165,54 @@ export function referenceReplace(args: ReferenceLookupArguments, hitIndex: Array
   const batch = shape[0];
   const tokens = sequence ? shape[1] : 1;
   const width = shape[shape.length - 1];
+  const valueWidth = values.shape[1];
   if (sequence && keyPositions === undefined) throw new RangeError('a sequence output needs keyPositions');
   const output = layerOutput.data.slice();
   for (let row = 0; row < batch; row++) {
     const key = hitIndex[row];
     if (key < 0) continue;
-    const value = values.data.subarray(key * width, (key + 1) * width);
     for (let token = 0; token < tokens; token++) {
-      if (sequence && !replacesToken(mode, keyPositions?.[row] ?? 0, token)) continue;
-      output.set(value, (row * tokens + token) * width);
+      const chunk = sequence ? replacingChunk(mode, keyPositions?.[row] ?? 0, token, valueWidth / width) : 0;
+      if (chunk < 0) continue;
+      const start = key * valueWidth + chunk * width;
+      output.set(values.data.subarray(start, start + width), (row * tokens + token) * width);
     }
   }
   return output;
 }
 
-/** Whether a firing key's value replaces `token` of a sequence whose key token is `keyPosition`. */
-export function replacesToken(mode: ReplacementMode, keyPosition: number, token: number): boolean {
+/**
+ * Which of a firing key's `spanLength` value vectors replaces `token` of a sequence whose key token is
+ * `keyPosition`, or -1 where the frozen output stays. Every mode but `span` has one vector (chunk 0).
+ */
+export function replacingChunk(
+  mode: ReplacementMode,
+  keyPosition: number,
+  token: number,
+  spanLength: number,
+): number {
   switch (mode) {
     case 'all':
-      return true;
+      return 0;
     case 'last':
-      return token === keyPosition;
+      return token === keyPosition ? 0 : -1;
     case 'prompt':
-      return token < keyPosition;
+      return token < keyPosition ? 0 : -1;
+    case 'span': {
+      const chunk = token - keyPosition;
+      return chunk >= 0 && chunk < spanLength ? chunk : -1;
+    }
   }
+}
+
+/** Whether a firing key's value (of `spanLength` vectors, 1 but for `span`) replaces `token`. */
+export function replacesToken(
+  mode: ReplacementMode,
+  keyPosition: number,
+  token: number,
+  spanLength = 1,
+): boolean {
+  return replacingChunk(mode, keyPosition, token, spanLength) >= 0;
 }
 
 /** Adam state after {@link referenceAdamStep}. */
