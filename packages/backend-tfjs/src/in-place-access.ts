@@ -17,6 +17,11 @@ export interface InPlaceAccess {
   read(storage: TfTensor, firstElement: number, length: number): Float32Array;
   /** A `[rows, ...]` tensor over the first elements of `storage`'s data, without copying it. */
   view(storage: TfTensor, shape: number[]): TfTensor;
+  /**
+   * Where the tfjs backend computes on JavaScript arrays (tfjs-backend-cpu): a tensor over `host` itself, no
+   * copy, so that a mirror stores nothing beside the host's rows; `undefined` elsewhere.
+   */
+  readonly adopt?: (host: Float32Array, shape: number[]) => TfTensor;
 }
 
 /** What the wasm and cpu tfjs backends expose (public fields of their classes, not of tfjs-core's types). */
@@ -81,6 +86,8 @@ export function inPlaceAccess(tf: TensorFlow): InPlaceAccess | null {
           ),
           shape,
         ),
+      // tfjs's cpu backend keeps the array it is given; kept past any tidy, since the mirror owns it.
+      adopt: (host, shape) => tf.keep(tf.tensor(host, shape, 'float32')),
     };
   }
   return null;

@@ -17,11 +17,13 @@ import { TfjsTensor } from './tfjs-tensor.js';
 /**
  * The tfjs backend's {@link RowMirror}.
  *
- * On tfjs's wasm and cpu backends the mirror keeps one tensor with spare rows (grown by `grownCapacity`, the
- * rows copied from the host at each growth) and writes an edit's rows straight into its memory — O(width) per
- * row — handing kernels a `[rows, ...rowShape]` tensor over the same data (a second reference to it, as tfjs's
- * own reshape makes). tfjs tensors are otherwise immutable and webgl, webgpu and tfjs-node keep their memory
- * out of JavaScript's reach, so there each sync uploads the whole matrix again (O(rows × width)).
+ * On tfjs's wasm backend the mirror keeps one tensor with spare rows in the wasm heap (grown by
+ * `grownCapacity`, the rows copied from the host at each growth) and writes an edit's rows straight into its
+ * memory — O(width) per row — handing kernels a `[rows, ...rowShape]` tensor over the same data (a second
+ * reference to it, as tfjs's own reshape makes). tfjs's cpu backend computes on JavaScript arrays, so there the
+ * tensor is the host's own array (O(1) per sync, nothing stored twice). tfjs tensors are otherwise immutable
+ * and webgl, webgpu and tfjs-node keep their memory out of JavaScript's reach, so there each sync uploads the
+ * whole matrix again (O(rows × width)).
  *
  * Every tensor it hands out also carries the host's rows it follows (`TfjsTensor.hostKeyRows`), so that the
  * nearest-key search reads them for its exact recheck instead of reading the keys back; their squared norms
@@ -35,6 +37,8 @@ export function createTfjsRowMirror(context: TfjsKernelContext, rowShape: Shape)
   let capacityRows = 0;
   /** `[capacityRows, width]`, in-place backends only. */
   let capacity: TfTensor | null = null;
+  /** Rows' worth of floats the backend holds: the capacity, a whole re-upload, or none (rows adopted). */
+  let heldRows = 0;
   let handle: TfjsTensor<'float32'> | null = null;
   let disposed = false;
   /** The host rows of the last sync (valid until the next one) and, once searched, their norms. */
@@ -70,8 +74,7 @@ export function createTfjsRowMirror(context: TfjsKernelContext, rowShape: Shape)
       return Math.max(0, rows);
     },
     get backendBytes() {
-      const rowBytes = (capacity !== null ? capacityRows : Math.max(0, rows)) * width * 4;
-      return rowBytes + (norms?.bytes ?? 0);
+      return heldRows * width * 4 + (norms?.bytes ?? 0);
     },
     sync(next: Float32Array, changedRows: readonly number[] | 'all'): void {
       checkLive();
@@ -84,6 +87,16 @@ export function createTfjsRowMirror(context: TfjsKernelContext, rowShape: Shape)
         capacity = null;
         capacityRows = 0;
         replaceHandle(tf.tensor(host.slice(), [plan.rows, ...frozenRowShape], 'float32'), plan.rows);
+        heldRows = plan.rows;
+        rows = plan.rows;
+        return;
+      }
+      if (access.adopt !== undefined) {
+        capacity?.dispose();
+        capacity = null;
+        capacityRows = 0;
+        replaceHandle(access.adopt(host, [plan.rows, ...frozenRowShape]), plan.rows);
+        heldRows = 0;
         rows = plan.rows;
         return;
       }
@@ -93,6 +106,7 @@ export function createTfjsRowMirror(context: TfjsKernelContext, rowShape: Shape)
         capacity?.dispose();
         capacity = access.allocate([grown, width]);
         capacityRows = grown;
+        heldRows = grown;
         copyAll = true;
       }
       const storage = capacity;
@@ -119,6 +133,7 @@ export function createTfjsRowMirror(context: TfjsKernelContext, rowShape: Shape)
       handle = null;
       capacity?.dispose();
       capacity = null;
+      heldRows = 0;
       norms = null;
     },
   };
