@@ -19,6 +19,7 @@ import { nearestKeyCases } from './nearest-key-cases.js';
 import { opCases } from './op-cases/op-cases.js';
 import { routingCases } from './routing-cases.js';
 import { rowMirrorCases } from './row-mirror-cases.js';
+import { searchedMirrorCases } from './searched-mirror-cases.js';
 import { tensorCases } from './tensor-cases.js';
 
 /** Makes one group of cases from the resolved options; the unit the suite is assembled from. */
@@ -37,6 +38,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   nearestKeyCases,
   lookupCases,
   rowMirrorCases,
+  searchedMirrorCases,
   mirroredLookupCases,
   adamStepCases,
   opCases,
