@@ -1,4 +1,5 @@
 import { type DType, formatShape, GraceError, type Shape, type Tensor } from '@grace/core';
+import type { HostKeyRows } from './key-layout.js';
 import type { TfTensor } from './tensorflow.js';
 
 /**
@@ -17,15 +18,37 @@ export class TfjsTensor<D extends DType = DType> implements Tensor<D> {
   readonly owner: object;
   #storage: TfTensor | undefined;
   readonly #hostIntegers: Int32Array | undefined;
+  readonly #hostKeyRows: (() => HostKeyRows) | undefined;
   readonly #derived = new Map<string, TfTensor>();
 
-  /** Takes ownership of `storage`: the caller must not dispose it or keep using it. */
-  constructor(owner: object, dtype: D, storage: TfTensor, shape: Shape, hostIntegers?: Int32Array) {
+  /**
+   * Takes ownership of `storage`: the caller must not dispose it or keep using it. `hostKeyRows`: a row
+   * mirror's host rows behind this tensor (see {@link TfjsTensor.hostKeyRows}).
+   */
+  constructor(
+    owner: object,
+    dtype: D,
+    storage: TfTensor,
+    shape: Shape,
+    hostIntegers?: Int32Array,
+    hostKeyRows?: () => HostKeyRows,
+  ) {
     this.owner = owner;
     this.dtype = dtype;
     this.shape = Object.freeze([...shape]);
     this.#storage = storage;
     this.#hostIntegers = hostIntegers;
+    this.#hostKeyRows = hostKeyRows;
+  }
+
+  /**
+   * These rows on the host where a row mirror made the tensor (the host's own rows, with norms it keeps
+   * current), `undefined` for any other tensor, whose search reads its keys back once. `DISPOSED_TENSOR`
+   * after release.
+   */
+  hostKeyRows(): HostKeyRows | undefined {
+    if (this.disposed) void this.storage;
+    return this.#hostKeyRows?.();
   }
 
   /** True once {@link TfjsTensor.release} ran. */

@@ -146,6 +146,14 @@ export class GraceLayer {
     }
   }
 
+  /**
+   * Brings the backend's copy of the codebook up to date now (only the rows changed since the last time)
+   * instead of at the next `forward`, so that an edit, not the next prediction, pays for its own rows.
+   */
+  syncCodebook(): void {
+    this.device.current();
+  }
+
   /** The host queries `[B * Dk]` of a batch, as an editor needs them to make edits. */
   async readQueries(layerInput: Tensor<'float32'>, lengths?: ArrayLike<number>): Promise<Float32Array> {
     const queries = this.extractQueries(layerInput, lengths, undefined);

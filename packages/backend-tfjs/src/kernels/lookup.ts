@@ -12,9 +12,9 @@ import { selectPreservesBits } from './select-preserves-bits.js';
 import { expectRowsInRange } from './token-ranges.js';
 
 /**
- * The GRACE layer at inference, fused in one `tidy`: nearest key (exact: the norm-identity matrix product
- * pre-selects, the candidates are rechecked on the host, see `nearestKeyTensors`; that read-back of `[B, N]`
- * approximate distances is the only one), deferral test `distance <= radius` on the distance `nearestKey`
+ * The GRACE layer at inference, fused in one `tidy`: nearest key (exact: one matrix product of dot products
+ * pre-selects, the candidates are rechecked on the host, see `nearestKeyTensors`; that read-back of `[N, B]`
+ * products is the only one), deferral test `distance <= radius` on the distance `nearestKey`
  * reports (so the two agree exactly), replacement by one `gather` of rows, which copies rather than computes. On
  * a tfjs backend whose row copies do not keep float32 bit patterns (the cpu backend quietens signalling NaNs),
  * the hit decision still runs as tensors but the rows are assembled on the host with byte copies: the spec's promise that deferred rows are the frozen layer's output
@@ -24,7 +24,7 @@ export function lookup(context: TfjsKernelContext, args: LookupArguments): Looku
   const { sequence, spanLength } = validateLookupArguments(args);
   const { tf } = context;
   const queries = context.read(args.queries, 'queries');
-  const keys = context.read(args.keys, 'keys');
+  const layout = keyLayoutOf(context, args.keys);
   const radii = context.read(args.radii, 'radii');
   const values = context.read(args.values, 'values');
   const layerOutput = context.read(args.layerOutput, 'layerOutput');
@@ -39,10 +39,9 @@ export function lookup(context: TfjsKernelContext, args: LookupArguments): Looku
   }
   const keyCount = args.keys.shape[0] as number;
   const exactSelect = selectPreservesBits(tf);
-  const layout = keyLayoutOf(context, args.keys);
   const [output, hitIndex] = tf.tidy(() => {
     if (keyCount === 0) return [tf.clone(layerOutput), tf.fill([batch], -1, 'int32')];
-    const nearest = nearestKeyTensors(tf, queries, keys, layout);
+    const nearest = nearestKeyTensors(tf, queries, layout);
     const safeIndex = tf.maximum(nearest.index, tf.scalar(0, 'int32'));
     const fires = tf.logicalAnd(
       tf.greaterEqual(nearest.index, 0),

@@ -1,13 +1,17 @@
 import {
-  exactNearestAmong,
+  exactNearestFromDotProducts,
   type NearestKeyResult,
-  nearestKeyCandidates,
+  squaredNorm,
   type Tensor,
   validateNearestKeyArguments,
 } from '@grace/core';
 import type { TfjsKernelContext } from '../kernel-context.js';
+import type { HostKeyRows, KeyLayout } from '../key-layout.js';
 import type { TensorFlow, TfTensor } from '../tensorflow.js';
 import { resolveTfjsTensor } from '../tfjs-tensor.js';
+
+/** The unit round-off of float32 products, whatever the summation order: it sizes the candidate bound. */
+const float32UnitRoundoff = 2 ** -24;
 
 /** Per-row winners of {@link nearestKeyTensors}; both `[B]`. */
 export interface NearestKeyTensors {
@@ -17,36 +21,25 @@ export interface NearestKeyTensors {
   readonly distance: TfTensor;
 }
 
-/** What the search needs of the keys besides the keys: both depend on the keys only, so they are cached. */
-export interface KeyLayout {
-  /** `[Dk, N]`: tfjs's matMul with `transposeB` is several times slower on wasm than on a transposed copy. */
-  readonly transposed: TfTensor;
-  /** `[N]`: `|k|²`. */
-  readonly squaredNorms: TfTensor;
-}
-
-/** The cached {@link KeyLayout} of a keys handle, made on first use. */
+/** The {@link KeyLayout} of a keys handle: a row mirror's host rows, else the tensor's read back once. */
 export function keyLayoutOf(context: TfjsKernelContext, keys: Tensor<'float32'>): KeyLayout {
   const handle = resolveTfjsTensor(keys, context.owner, 'keys');
-  const { tf } = context;
-  return {
-    transposed: handle.derived('transposed', (storage) => tf.transpose(storage), tf.keep),
-    squaredNorms: handle.derived(
-      'squaredNorms',
-      (storage) => tf.tidy(() => tf.sum(tf.square(storage), 1)),
-      tf.keep,
-    ),
-  };
+  const rows = handle.storage;
+  return { rows, ...(handle.hostKeyRows() ?? readBackKeys(rows)) };
 }
 
-/** Host copies of key tensors, for the exact recheck; keyed by the tfjs tensor, which never changes. */
-const hostKeyCopies = new WeakMap<TfTensor, Float32Array>();
+/** Host copies of plain key tensors and their norms; keyed by the tfjs tensor, which never changes. */
+const readBackCopies = new WeakMap<TfTensor, HostKeyRows>();
 
-function hostKeys(keys: TfTensor): Float32Array {
-  let copy = hostKeyCopies.get(keys);
+function readBackKeys(rows: TfTensor): HostKeyRows {
+  let copy = readBackCopies.get(rows);
   if (copy === undefined) {
-    copy = keys.dataSync() as Float32Array;
-    hostKeyCopies.set(keys, copy);
+    const keys = rows.dataSync() as Float32Array;
+    const [keyCount, width] = rows.shape as [number, number];
+    const squaredNorms = new Float64Array(keyCount);
+    for (let key = 0; key < keyCount; key++) squaredNorms[key] = squaredNorm(keys, key, width);
+    copy = { keys, squaredNorms };
+    readBackCopies.set(rows, copy);
   }
   return copy;
 }
@@ -55,57 +48,54 @@ function hostKeys(keys: TfTensor): Float32Array {
  * The nearest-key search shared by `nearestKey` and the fused `lookup`; exact, as core's
  * `exactNearestAmong` defines it, ties to the lowest index.
  *
- * The fast part ranks keys by the norm identity `‖q‖² − 2 q·k + ‖k‖²`, whose cross term is one matrix product
- * `[B, Dk] × [Dk, N]`: the fast path on every tfjs backend. In float32 that identity cancels catastrophically
- * for keys far from the origin and close together (1-D keys 4000 and 4000.25 are 0.0625 apart in squared
- * distance, below the identity's rounding of 4000²), so it only pre-selects: core's `nearestKeyCandidates`
- * keeps every key its rigorous error bound cannot rule out (usually one), and those are rechecked by direct
- * difference in float64 on the host, exactly as the reference does. The approximate distances `[B, N]` and
- * the queries are read back for that; the keys are read once per keys tensor and kept. Both results are
- * returned as new tfjs tensors `[B]`.
+ * The fast part is one matrix product, the dot products `K Qᵀ` `[N, B]` (float32), which core's
+ * `exactNearestFromDotProducts` turns into norm-identity distances `‖q‖² − 2 q·k + ‖k‖²` in float64 with the
+ * host's norms, keeps every key the identity's error bound cannot rule out (usually one) and rechecks those
+ * by direct difference, exactly as the reference does. The keys are the product's first operand on purpose:
+ * tfjs-wasm (XNNPACK) packs and caches a second operand by tensor, which would both copy every key once more
+ * and miss a row mirror's in-place writes; as the first operand they are read where they are, so an edit's
+ * rows need no re-upload and no transposed copy. The products `[N, B]` are read back; the host keys come
+ * from the layout. Both results are returned as new tfjs tensors `[B]`.
  */
-export function nearestKeyTensors(
-  tf: TensorFlow,
-  queries: TfTensor,
-  keys: TfTensor,
-  layout: KeyLayout,
-): NearestKeyTensors {
+export function nearestKeyTensors(tf: TensorFlow, queries: TfTensor, layout: KeyLayout): NearestKeyTensors {
   const [batch, width] = queries.shape as [number, number];
-  const keyCount = keys.shape[0] as number;
+  const keyCount = layout.rows.shape[0] as number;
   if (keyCount === 0) {
     return {
       index: tf.fill([batch], -1, 'int32'),
       distance: tf.fill([batch], Number.POSITIVE_INFINITY, 'float32'),
     };
   }
-  const [queryNorms, identity] = tf.tidy(() => {
-    const norms = tf.sum(tf.square(queries), 1); // [B]
-    const cross = tf.matMul(queries, layout.transposed); // [B, N]
-    const squared = tf.add(tf.sub(tf.expandDims(norms, 1), tf.mul(cross, 2)), layout.squaredNorms);
-    return [norms, squared];
-  }) as [TfTensor, TfTensor];
-  const approximateSquared = identity.dataSync() as Float32Array;
-  const querySquaredNorms = queryNorms.dataSync() as Float32Array;
-  identity.dispose();
-  queryNorms.dispose();
-  const candidates = nearestKeyCandidates({
-    approximateSquared,
+  const product = tf.tidy(() => tf.matMul(layout.rows, tf.transpose(queries)));
+  const keyMajor = product.dataSync() as Float32Array;
+  product.dispose();
+  const queryData = queries.dataSync() as Float32Array;
+  const querySquaredNorms = new Float64Array(batch);
+  for (let row = 0; row < batch; row++) querySquaredNorms[row] = squaredNorm(queryData, row, width);
+  const nearest = exactNearestFromDotProducts({
+    queries: queryData,
+    keys: layout.keys,
+    dotProducts: batch === 1 ? keyMajor : queryMajor(keyMajor, keyCount, batch),
     querySquaredNorms,
-    keySquaredNorms: layout.squaredNorms.dataSync() as Float32Array,
+    keySquaredNorms: layout.squaredNorms,
     batch,
     keyCount,
     width,
+    unitRoundoff: float32UnitRoundoff,
   });
-  const queryData = queries.dataSync() as Float32Array;
-  const keyData = hostKeys(keys);
-  const index = new Int32Array(batch);
-  const distance = new Float32Array(batch);
-  candidates.forEach((rowCandidates, row) => {
-    const nearest = exactNearestAmong(queryData, row * width, keyData, width, rowCandidates);
-    index[row] = nearest.index;
-    distance[row] = Math.sqrt(nearest.squaredDistance);
-  });
-  return { index: tf.tensor1d(index, 'int32'), distance: tf.tensor1d(distance, 'float32') };
+  const distance = Float32Array.from(nearest.squaredDistance, Math.sqrt);
+  return { index: tf.tensor1d(nearest.index, 'int32'), distance: tf.tensor1d(distance, 'float32') };
+}
+
+/** `[N, B]` → `[B, N]`. */
+function queryMajor(keyMajor: Float32Array, keyCount: number, batch: number): Float32Array {
+  const transposed = new Float32Array(keyCount * batch);
+  for (let key = 0; key < keyCount; key++) {
+    for (let row = 0; row < batch; row++) {
+      transposed[row * keyCount + key] = keyMajor[key * batch + row] as number;
+    }
+  }
+  return transposed;
 }
 
 /** `queries [B, Dk]`, `keys [N, Dk]` → nearest key index and distance per query (see {@link nearestKeyTensors}). */
@@ -116,11 +106,10 @@ export function nearestKey(
 ): NearestKeyResult {
   validateNearestKeyArguments(queries, keys);
   const queryStorage = context.read(queries, 'queries');
-  const keyStorage = context.read(keys, 'keys');
   const batch = queries.shape[0] as number;
   const layout = keyLayoutOf(context, keys);
   const result = context.tf.tidy(() => {
-    const { index, distance } = nearestKeyTensors(context.tf, queryStorage, keyStorage, layout);
+    const { index, distance } = nearestKeyTensors(context.tf, queryStorage, layout);
     return [index, distance];
   });
   return {

@@ -19,6 +19,7 @@ import { nearestKeyCases } from './nearest-key-cases.js';
 import { opCases } from './op-cases/op-cases.js';
 import { routingCases } from './routing-cases.js';
 import { rowMirrorCases } from './row-mirror-cases.js';
+import { searchedMirrorCases } from './searched-mirror-cases.js';
 import { spanLookupCases } from './span-lookup-cases.js';
 import { spanTrainingCases } from './span-training-cases.js';
 import { tensorCases } from './tensor-cases.js';
@@ -40,6 +41,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   lookupCases,
   spanLookupCases,
   rowMirrorCases,
+  searchedMirrorCases,
   mirroredLookupCases,
   adamStepCases,
   opCases,
