@@ -17,6 +17,7 @@ export * from './editing/value-trainer.js';
 export * from './errors.js';
 export * from './evaluation/editing-method.js';
 export * from './evaluation/graph-fine-tuning-method.js';
+export * from './evaluation/layer-fine-tuning-method.js';
 export * from './evaluation/lifelong-protocol.js';
 export * from './evaluation/sequential-fine-tuning-method.js';
 export * from './evaluation/soft-memory-method.js';
