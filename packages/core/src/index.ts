@@ -15,6 +15,7 @@ export * from './editing/prediction-scores.js';
 export * from './editing/replaced-token-mask.js';
 export * from './editing/value-trainer.js';
 export * from './errors.js';
+export * from './evaluation/decoded-predictions.js';
 export * from './evaluation/editing-method.js';
 export * from './evaluation/graph-fine-tuning-method.js';
 export * from './evaluation/layer-fine-tuning-method.js';

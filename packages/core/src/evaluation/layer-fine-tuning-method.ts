@@ -1,11 +1,11 @@
 import type { GraceBackend } from '../backend.js';
 import { disposePrefixOutput, type EditableModel } from '../editing/editable-model.js';
 import { GraceError } from '../errors.js';
-import type { EditLabel } from '../labels.js';
-import { type TrainingBatch, trainParameters } from '../models/parameter-trainer.js';
+import { type TrainingBatch, trainParameters, withTrainedParameters } from '../models/parameter-trainer.js';
 import { SuffixExecutor } from '../suffix/suffix-executor.js';
 import type { GraphInitializer, SuffixGraph } from '../suffix/suffix-graph.js';
 import type { Tensor, TensorData } from '../tensor.js';
+import { decodedPredictions } from './decoded-predictions.js';
 import type { EditingMethod, PredictionOutput } from './editing-method.js';
 
 /** The edited layer's own weights, when it is linear: `output = input · weight + bias`. */
@@ -144,15 +144,7 @@ export function layerFineTuningMethod<Input>(
   return {
     name: options.name ?? `fine-tuning ${model.layerId}`,
     predictionOutput,
-    predict: async (inputs) => {
-      const labels: EditLabel[] = [];
-      for (let start = 0; start < inputs.length; start += 256) {
-        const batch = inputs.slice(start, start + 256);
-        const { data, shape } = await predictionOutput(batch);
-        labels.push(...model.decodePredictions(data, shape, batch));
-      }
-      return labels;
-    },
+    predict: (inputs) => decodedPredictions(model, predictionOutput, inputs),
     edit: async (example) => {
       // The example's feeds, on the host: trainParameters frees each step's batch, so every step uploads afresh.
       const prefix = await model.runPrefix(backend, [example.input]);
@@ -186,13 +178,7 @@ export function layerFineTuningMethod<Input>(
         epochs: options.steps,
         learningRate: options.learningRate,
       });
-      graph = {
-        ...graph,
-        initializers: graph.initializers.map((initializer) => {
-          const trained = result.parameters.get(initializer.name);
-          return trained === undefined ? initializer : { ...initializer, data: Float32Array.from(trained) };
-        }),
-      };
+      graph = withTrainedParameters(graph, result.parameters);
       executor.dispose();
       executor = new SuffixExecutor(backend, graph);
     },

@@ -4,10 +4,10 @@ import { replacedTokenMask } from '../editing/replaced-token-mask.js';
 import { trainValue } from '../editing/value-trainer.js';
 import { GraceError } from '../errors.js';
 import { type KeyToken, keyTokenPositions, resolveLengths, validateKeyToken } from '../key-token.js';
-import type { EditLabel } from '../labels.js';
 import { SeededRandom } from '../random.js';
 import { SuffixExecutor } from '../suffix/suffix-executor.js';
 import type { Tensor } from '../tensor.js';
+import { decodedPredictions } from './decoded-predictions.js';
 import type { EditingMethod, PredictionOutput } from './editing-method.js';
 
 /** How the soft memory reads its queries and where it writes, as a GRACE layer would. */
@@ -138,19 +138,9 @@ export function softMemoryMethod<Input>(
     }
   };
 
-  const predict = async (inputs: readonly Input[]): Promise<EditLabel[]> => {
-    const labels: EditLabel[] = [];
-    for (let start = 0; start < inputs.length; start += 256) {
-      const batch = inputs.slice(start, start + 256);
-      const { data, shape } = await predictionOutput(batch);
-      labels.push(...model.decodePredictions(data, shape, batch));
-    }
-    return labels;
-  };
-
   return {
     name: `soft memory (radius ${options.radius})`,
-    predict,
+    predict: (inputs) => decodedPredictions(model, predictionOutput, inputs),
     predictionOutput,
     edit: async (example) => {
       const prefix = await model.runPrefix(backend, [example.input]);

@@ -9,6 +9,7 @@ import {
   defineConformanceCase,
   type ResolvedConformanceOptions,
 } from './conformance-case.js';
+import { meanPoolClassifier } from './mean-pool-classifier.js';
 
 /**
  * The baselines GRACE is compared with, on a sequence layer like a decoder's MLP projection: the soft memory
@@ -66,29 +67,7 @@ function linearSequenceModel(): EditableModel<TokenRows[number]> {
     layerId: 'projection',
     keyDimension: 2,
     valueDimension: 3,
-    activationInput: 'tokens',
-    targetInput: 'target',
-    predictionOutput: 'logits',
-    lossOutput: 'loss',
-    suffix: {
-      inputs: [
-        { name: 'tokens', dtype: 'float32', shape: ['batch', 'length', 3] },
-        { name: 'target', dtype: 'int32', shape: ['batch'] },
-      ],
-      initializers: [{ name: 'W', data: headWeight, shape: [3, 3] }],
-      nodes: [
-        {
-          name: 'pool',
-          opType: 'ReduceMean',
-          inputs: ['tokens'],
-          outputs: ['pooled'],
-          attributes: { axes: [1], keepdims: 0 },
-        },
-        { name: 'head', opType: 'Gemm', inputs: ['pooled', 'W'], outputs: ['logits'] },
-        { name: 'loss', opType: 'SoftmaxCrossEntropyLoss', inputs: ['logits', 'target'], outputs: ['loss'] },
-      ],
-      outputs: ['logits', 'loss'],
-    },
+    ...meanPoolClassifier(3, headWeight),
     async runPrefix(backend, inputs) {
       const rows = padded(inputs);
       const tokens = (rows[0]?.length ?? 0) / 2;
@@ -102,12 +81,6 @@ function linearSequenceModel(): EditableModel<TokenRows[number]> {
         extras: {},
       };
     },
-    encodeTargets: (backend, labels) => backend.upload(Int32Array.from(labels as number[]), [labels.length]),
-    decodePredictions: (prediction, shape) =>
-      Array.from({ length: shape[0] as number }, (_, row) => {
-        const logits = Array.from(prediction.subarray(row * 3, row * 3 + 3));
-        return logits.indexOf(Math.max(...logits));
-      }),
   };
 }
 
