@@ -43,9 +43,10 @@ const [requested = 'lande', ...argumentList] = process.argv.slice(2).filter((arg
 
 /**
  * Options of `pnpm demo generate`: `--facts N` streams only the first N facts; `--settings 15:1,14:3` the GRACE
- * settings as linear-layer:ε pairs (15 is h.3.mlp.c_proj); `--soft-radius R` the soft memory's radius (`none`
- * skips it); `--replacement last|all`; `--name` the results' file name; `--baselines fine-tuning,soft-memory` the
- * baselines at the first setting's layer (`--fine-tuning-lr` fine-tuning's Adam learning rate, default 1e-3).
+ * settings as linear-layer:ε pairs (15 is h.3.mlp.c_proj); `--soft-radius R` runs the soft memory at radius R
+ * (`none`, the default: only when `--baselines` names it, at the first setting's ε); `--replacement last|all`;
+ * `--name` the results' file name; `--baselines fine-tuning,soft-memory` the baselines at the first setting's layer
+ * (`--fine-tuning-lr` fine-tuning's Adam learning rate, default 1e-3).
  */
 function generateOptions(argumentList: readonly string[]): Parameters<typeof runDecoderFactsCommand>[2] {
   const value = (name: string) => {
