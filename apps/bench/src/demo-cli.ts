@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCpuBackend } from '@grace/backend-cpu';
 import { runCodebookDemo } from './codebook-demo.js';
+import { parseDecoderBaselines } from './experiments/generation/decoder-baselines.js';
 import { runDecoderFactsCommand } from './experiments/generation/decoder-facts-command.js';
 import { runLandeCommand } from './experiments/lifelong/lande-command.js';
 import { runMnistCommand } from './experiments/lifelong/mnist-command.js';
@@ -10,7 +11,7 @@ import { parseSotuArguments, runSotuCommand, sotuOptions } from './experiments/l
 import { runSpamCommand } from './experiments/lifelong/spam-command.js';
 import { runSpamTokenCommand } from './experiments/lifelong/spam-token-command.js';
 import { runSyntheticCommand } from './experiments/synthetic-command.js';
-import { formatOptionHelp, parsePositiveInteger } from './parse-arguments.js';
+import { formatOptionHelp, parsePositiveInteger, parsePositiveNumber } from './parse-arguments.js';
 import { createTfjsBenchmarkBackend } from './tfjs-backends.js';
 import { UsageError } from './usage-error.js';
 
@@ -42,8 +43,10 @@ const [requested = 'lande', ...argumentList] = process.argv.slice(2).filter((arg
 
 /**
  * Options of `pnpm demo generate`: `--facts N` streams only the first N facts; `--settings 15:1,14:3` the GRACE
- * settings as linear-layer:ε pairs (15 is h.3.mlp.c_proj); `--soft-radius R` the soft memory's radius (`none`
- * skips it); `--replacement last|all`; `--name` the results' file name.
+ * settings as linear-layer:ε pairs (15 is h.3.mlp.c_proj); `--soft-radius R` runs the soft memory at radius R
+ * (`none`, the default: only when `--baselines` names it, at the first setting's ε); `--replacement last|all`;
+ * `--name` the results' file name; `--baselines fine-tuning,soft-memory` the baselines at the first setting's layer
+ * (`--fine-tuning-lr` fine-tuning's Adam learning rate, default 1e-3).
  */
 function generateOptions(argumentList: readonly string[]): Parameters<typeof runDecoderFactsCommand>[2] {
   const value = (name: string) => {
@@ -55,6 +58,8 @@ function generateOptions(argumentList: readonly string[]): Parameters<typeof run
   const softRadius = value('--soft-radius');
   const name = value('--name');
   const replacement = value('--replacement');
+  const baselines = value('--baselines');
+  const fineTuningLearningRate = value('--fine-tuning-lr');
   return {
     ...(replacement === 'last' || replacement === 'all' ? { replacement } : {}),
     ...(facts === undefined ? {} : { facts: parsePositiveInteger(facts, '--facts') }),
@@ -70,6 +75,10 @@ function generateOptions(argumentList: readonly string[]): Parameters<typeof run
       ? {}
       : { softMemoryRadius: softRadius === 'none' ? null : Number(softRadius) }),
     ...(name === undefined ? {} : { name }),
+    ...(baselines === undefined ? {} : { baselines: parseDecoderBaselines(baselines) }),
+    ...(fineTuningLearningRate === undefined
+      ? {}
+      : { fineTuningLearningRate: parsePositiveNumber(fineTuningLearningRate, 'fine-tuning-lr') }),
   };
 }
 const demo = demos[requested];

@@ -2,6 +2,7 @@ export * from './create-generator.js';
 export type { DecoderCut } from './cut-decoder-model.js';
 export { cutOnnxModel, type EditPoint, listEditPoints, type OnnxCut } from './cut-onnx-model.js';
 export type { DecoderInputs, DecoderIntegerInput } from './decoder-feeds.js';
+export * from './edited-layer-weights.js';
 export * from './export-edited-model.js';
 export * from './import-onnx-graph.js';
 export * from './import-suffix-graph.js';

@@ -1,10 +1,17 @@
 import type { GraceEditor } from '../editing/grace-editor.js';
 import type { EditLabel } from '../labels.js';
+import type { Shape } from '../tensor.js';
 
 /** An input with the label the model should give it. */
 export interface LabelledExample<Input> {
   readonly input: Input;
   readonly label: EditLabel;
+}
+
+/** A batch's raw prediction output (e.g. logits `[B, T, V]`), read back to the host. */
+export interface PredictionOutput {
+  readonly data: Float32Array;
+  readonly shape: Shape;
 }
 
 /**
@@ -20,6 +27,11 @@ export interface EditingMethod<Input> {
   predict(inputs: readonly Input[]): Promise<readonly EditLabel[]>;
   /** Fixes one error (the protocol times this call). */
   edit(example: LabelledExample<Input>): Promise<unknown>;
+  /**
+   * The raw prediction output of a batch whose labels `predict` would give (same path, before decoding), for
+   * figures read from scores rather than labels (a decoder's perplexity). Optional: not every method has one.
+   */
+  predictionOutput?(inputs: readonly Input[]): Promise<PredictionOutput>;
   /** Entries held by the method's memory (GRACE keys), or null for methods without one. */
   keys?(): number | null;
   /** Frees what the method holds on its backend; called by whoever made the method. */

@@ -1,6 +1,6 @@
 import type { GraceBackend } from '../backend.js';
 import type { EditLabel } from '../labels.js';
-import { trainParameters } from '../models/parameter-trainer.js';
+import { trainParameters, withTrainedParameters } from '../models/parameter-trainer.js';
 import { SuffixExecutor } from '../suffix/suffix-executor.js';
 import type { SuffixGraph } from '../suffix/suffix-graph.js';
 import type { Tensor } from '../tensor.js';
@@ -74,13 +74,7 @@ export function graphFineTuningMethod<Input>(
         epochs: options.steps,
         learningRate: options.learningRate,
       });
-      graph = {
-        ...graph,
-        initializers: graph.initializers.map((initializer) => {
-          const trained = result.parameters.get(initializer.name);
-          return trained === undefined ? initializer : { ...initializer, data: Float32Array.from(trained) };
-        }),
-      };
+      graph = withTrainedParameters(graph, result.parameters);
       executor.dispose();
       executor = new SuffixExecutor(backend, graph);
     },

@@ -108,3 +108,17 @@ export async function trainParameters(options: ParameterTrainingOptions): Promis
     executor.dispose();
   }
 }
+
+/** The graph with its trained initializers replaced by copies of `parameters` (the caller's graph is not changed). */
+export function withTrainedParameters(
+  graph: SuffixGraph,
+  parameters: ReadonlyMap<string, Float32Array>,
+): SuffixGraph {
+  return {
+    ...graph,
+    initializers: graph.initializers.map((initializer) => {
+      const trained = parameters.get(initializer.name);
+      return trained === undefined ? initializer : { ...initializer, data: Float32Array.from(trained) };
+    }),
+  };
+}

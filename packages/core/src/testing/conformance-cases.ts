@@ -1,5 +1,6 @@
 import { adamStepCases } from './adam-step-cases.js';
 import { argumentErrorCases } from './argument-error-cases.js';
+import { baselineCases } from './baseline-cases.js';
 import { compiledValueStepCases } from './compiled-value-step-cases.js';
 import {
   type ConformanceCase,
@@ -53,6 +54,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   spanTrainingCases,
   editorCases,
   evaluationCases,
+  baselineCases,
 ];
 
 /**

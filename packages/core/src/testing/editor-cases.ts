@@ -11,6 +11,7 @@ import {
   defineConformanceCase,
   type ResolvedConformanceOptions,
 } from './conformance-case.js';
+import { meanPoolClassifier } from './mean-pool-classifier.js';
 import { trackTensors } from './tensor-tracker.js';
 import { identityTokensPrefix } from './token-tagger-model.js';
 
@@ -46,36 +47,8 @@ function sequenceModel(): EditableModel<readonly (readonly number[])[]> {
     layerId: 'tokens',
     keyDimension: width,
     valueDimension: width,
-    activationInput: 'tokens',
-    targetInput: 'target',
-    predictionOutput: 'logits',
-    lossOutput: 'loss',
-    suffix: {
-      inputs: [
-        { name: 'tokens', dtype: 'float32', shape: ['batch', 'length', width] },
-        { name: 'target', dtype: 'int32', shape: ['batch'] },
-      ],
-      initializers: [{ name: 'W', data: new Float32Array([1, -1, 0.5, 0.5, 1, -1]), shape: [width, 3] }],
-      nodes: [
-        {
-          name: 'pool',
-          opType: 'ReduceMean',
-          inputs: ['tokens'],
-          outputs: ['pooled'],
-          attributes: { axes: [1], keepdims: 0 },
-        },
-        { name: 'head', opType: 'Gemm', inputs: ['pooled', 'W'], outputs: ['logits'] },
-        { name: 'loss', opType: 'SoftmaxCrossEntropyLoss', inputs: ['logits', 'target'], outputs: ['loss'] },
-      ],
-      outputs: ['logits', 'loss'],
-    },
+    ...meanPoolClassifier(width, new Float32Array([1, -1, 0.5, 0.5, 1, -1])),
     runPrefix: identityTokensPrefix(width),
-    encodeTargets: (backend, labels) => backend.upload(Int32Array.from(labels as number[]), [labels.length]),
-    decodePredictions: (prediction, shape) =>
-      Array.from({ length: shape[0] as number }, (_, row) => {
-        const logits = Array.from(prediction.subarray(row * 3, row * 3 + 3));
-        return logits.indexOf(Math.max(...logits));
-      }),
   };
 }
 

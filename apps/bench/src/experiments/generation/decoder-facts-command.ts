@@ -10,6 +10,7 @@ import {
   type DecoderFactsRun,
   runDecoderFactsExperiment,
 } from './decoder-facts-experiment.js';
+import { writeKeysVsEditsPlot } from './keys-vs-edits.js';
 
 const defaults = {
   seed: 20231110,
@@ -21,7 +22,7 @@ const defaults = {
     { layer: 15, epsInit: 1 },
     { layer: 15, epsInit: 3 },
   ],
-  // core's soft memory reads [B, Dv] layer outputs only; this layer's are [B, T, Dv] (SHAPE_MISMATCH).
+  // null: the soft memory runs only when `--baselines` names it, at the first setting's ε.
   softMemoryRadius: null as number | null,
   iterations: 100,
   // A value replacing only the prompt's last token reaches a multi-token continuation through the attention of
@@ -52,7 +53,7 @@ function perplexityTable(runs: readonly DecoderFactsRun[], uneditedTrr: number):
 /**
  * `pnpm demo generate`: the paper's hallucination experiment on @grace/models-decoder's GPT-2 — every country fact
  * streamed through it, its wrong greedy continuations edited with the true ones, GRACE settings (block × ε)
- * against the unedited decoder and the soft memory.
+ * against the unedited decoder and the baselines asked for (continual fine-tuning of the layer, the soft memory).
  */
 export async function runDecoderFactsCommand(
   backend: GraceBackend,
@@ -73,6 +74,8 @@ export async function runDecoderFactsCommand(
     ...options,
   });
   progress.finish();
+  const keysPlot = await writeKeysVsEditsPlot(resultsDirectory, name, result.keyTraces);
+  if (keysPlot !== null) process.stdout.write(`wrote ${keysPlot}\n`);
   const graceRuns = result.runs.filter((run) => run.method.startsWith('GRACE'));
   const best = graceRuns.reduce((winner, run) =>
     finalCheckpoint(run).err + finalCheckpoint(run).trr >

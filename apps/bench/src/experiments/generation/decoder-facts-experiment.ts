@@ -9,12 +9,13 @@ import {
   type LifelongProgressEvent,
   labelsEqual,
   runLifelongProtocol,
-  softMemoryMethod,
 } from '@grace/core';
 import { decoderModelFiles, perplexityOf } from '@grace/models-decoder';
 import { type CausalLmInput, listEditPoints, loadOnnxCausalLm, readOnnxModel } from '@grace/onnx';
 import { continuationLikelihood } from './continuation-perplexity.js';
+import { type DecoderBaselineOptions, runDecoderBaselines } from './decoder-baselines.js';
 import { type FactExample, prepareDecoderFacts } from './decoder-facts-setup.js';
+import { type KeyTrace, traceKeys } from './keys-vs-edits.js';
 
 /**
  * One GRACE configuration: the edited layer, as an index into the decoder's Linear layers in graph order (GPT-2
@@ -32,11 +33,14 @@ export function linearLayerName(layer: number): string {
   return `h.${Math.floor(layer / 4)}.${linearNames[layer % 4]}`;
 }
 
-export interface DecoderFactsOptions {
+export interface DecoderFactsOptions extends Partial<DecoderBaselineOptions> {
   readonly backend: GraceBackend;
   readonly seed: number;
   readonly settings: readonly DecoderGraceSetting[];
-  /** The soft memory's radius (its keys are the same layer's inputs as the first setting's); null skips it. */
+  /**
+   * The soft memory's radius (its keys are the same layer's inputs as the first setting's); null: the first
+   * setting's ε, and the soft memory runs only when `baselines` names it.
+   */
   readonly softMemoryRadius: number | null;
   /** Value training per edit: Adam iterations (the run stops early once the edit is fixed). */
   readonly iterations: number;
@@ -58,7 +62,7 @@ export interface DecoderFactsRun {
   readonly method: string;
   readonly checkpoints: readonly LifelongCheckpoint[];
   readonly seconds: number;
-  /** Perplexities of the edited model (GRACE only; null for a method without token scores). */
+  /** Perplexities after the stream, through the method's own prediction path (null for a method without token scores). */
   readonly errPerplexity: number | null;
   readonly arrPerplexity: number | null;
   readonly trrPerplexity: number | null;
@@ -77,6 +81,8 @@ export interface DecoderFactsResult {
   };
   readonly upstreamTokens: number;
   readonly runs: readonly DecoderFactsRun[];
+  /** Keys after every edit, by method (those with a memory). */
+  readonly keyTraces: Readonly<Record<string, KeyTrace>>;
 }
 
 /** The decoder's Linear layers (Gemm on folded tokens), in graph order. */
@@ -159,6 +165,7 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
     },
   };
   const runs: DecoderFactsRun[] = [];
+  const keyTraces: Record<string, KeyTrace> = {};
   // The unedited decoder's stream labels are known already: look them up instead of predicting each input again.
   const known = new Map(
     setup.stream.map((example, index) => [example.input, uneditedLabels[index] as EditLabel]),
@@ -183,7 +190,9 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
     const editor = new GraceEditor(model, { ...editorOptions, epsInit: setting.epsInit });
     const name = `GRACE ${linearLayerName(setting.layer)} ${options.replacement} ε ${setting.epsInit}`;
     try {
-      const run = await runLifelongProtocol(graceEditingMethod(editor, name), data, protocolOptions);
+      const traced = traceKeys(graceEditingMethod(editor, name));
+      const run = await runLifelongProtocol(traced.method, data, protocolOptions);
+      keyTraces[name] = traced.trace;
       runs.push({ ...run, ...(await perplexities(editor, true)) });
     } finally {
       editor.dispose();
@@ -191,26 +200,27 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
     }
   }
   try {
-    if (options.softMemoryRadius !== null) {
-      const radius = options.softMemoryRadius;
-      const soft = softMemoryMethod(options.backend, referenceModel, {
-        radius,
-        iterations: options.iterations,
-        seed: options.seed,
-      });
-      try {
-        const run = await runLifelongProtocol(soft, data, protocolOptions);
-        runs.push({
-          ...run,
-          method: `soft memory radius ${radius}`,
-          errPerplexity: null,
-          arrPerplexity: null,
-          trrPerplexity: null,
-        });
-      } finally {
-        soft.dispose?.();
-      }
-    }
+    const baselines = await runDecoderBaselines({
+      ...options,
+      baselines: [
+        ...new Set([
+          ...(options.baselines ?? []),
+          ...(options.softMemoryRadius === null ? [] : (['soft-memory'] as const)),
+        ]),
+      ],
+      model: referenceModel,
+      layerName: linearLayerName(first.layer),
+      softMemoryRadius: options.softMemoryRadius ?? first.epsInit,
+      data,
+      protocolOptions,
+      perplexitySets: {
+        err: wrong.map((example) => example.input),
+        arr: right.map((example) => example.input),
+        trr: setup.upstreamText,
+      },
+    });
+    runs.push(...baselines.runs);
+    Object.assign(keyTraces, baselines.keyTraces);
   } finally {
     reference.dispose();
     await referenceModel.release();
@@ -226,5 +236,6 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
     unedited,
     upstreamTokens: setup.upstreamText.length * 32,
     runs,
+    keyTraces,
   };
 }
