@@ -111,7 +111,7 @@ const transformerCaption = (batchSize: number, radius: number): string[] => [
 
 const useLiteCaption = (batchSize: number, radius: number): string[] => [
   'onnx (transformer target): USE-lite cut at the feed-forward sub-layer of its last block (512-wide keys: the',
-  `last-token states of 8–24-word e-mails; radius ${radius}), batch ${batchSize} other e-mails of 32 words;`,
+  `last-token states of 4–12-word e-mails; radius ${radius}), batch ${batchSize} other e-mails of 32 words;`,
   'GraceEditor.predict (transformer on tfjs-wasm, lookup and suffix on the engine), times in ms; plain = empty',
   'codebook; cpu / cpu-ort = with the pivot index (default), brute force = every key read.',
 ];
