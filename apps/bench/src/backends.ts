@@ -34,6 +34,11 @@ export const benchmarkBackendFactories: readonly BenchmarkBackendFactory[] = [
     create: async () => createCpuBackend(),
   },
   {
+    name: 'cpu-brute',
+    description: 'the cpu backend without its pivot index: every lookup reads every key (pivotIndex: false)',
+    create: async () => createCpuBackend({ pivotIndex: false }),
+  },
+  {
     name: 'cpu-ort',
     description:
       'the cpu backend searching with onnxruntime-node MLAS products, exact recheck (@grace/search-onnxruntime)',

@@ -1,5 +1,12 @@
 import { createCpuBackend } from '@grace/backend-cpu';
-import { Codebook, type GraceBackend, type SeededRandom } from '@grace/core';
+import {
+  Codebook,
+  type EditableModel,
+  type GraceBackend,
+  GraceEditor,
+  type GraceEditorOptions,
+  type SeededRandom,
+} from '@grace/core';
 import { createOnnxruntimeDotProducts } from '@grace/search-onnxruntime';
 import { summarizeTimings, type TimingSummary } from './statistics.js';
 
@@ -18,8 +25,13 @@ export interface EditorOverheadConfig {
 export interface OverheadTiming {
   readonly plain: TimingSummary;
   readonly edited: TimingSummary;
-  /** Median edited / median plain − 1. */
+  /** Median edited / median plain − 1 (wall time). */
   readonly overhead: number;
+  /** This process's CPU time (user + system) per call, medians: less sensitive to other processes on a shared machine. */
+  readonly plainCpu: TimingSummary;
+  readonly editedCpu: TimingSummary;
+  /** Median edited / median plain − 1 (CPU time). */
+  readonly cpuOverhead: number;
 }
 
 /** One engine and codebook size of an overhead run. */
@@ -31,21 +43,23 @@ export interface EngineOverheadRow extends OverheadTiming {
 }
 
 /**
- * The search engines an overhead run compares, each a fresh cpu backend: its exact loop over every key (the
- * default), the same with the pivot index (`pivotIndex: true`), and searching with onnxruntime's MLAS product
- * (exact recheck).
+ * The search engines an overhead run compares, each a fresh cpu backend: its exact loop with the pivot index (the
+ * default) and without it (every key read), and the same two searching with onnxruntime's MLAS product (exact
+ * recheck), so the index's share and the engine's share of the overhead show side by side.
  */
 export function overheadEngines(): readonly { readonly name: string; readonly backend: GraceBackend }[] {
+  const dotProducts = createOnnxruntimeDotProducts();
   return [
     { name: 'cpu', backend: createCpuBackend() },
-    { name: 'cpu, pivot index', backend: createCpuBackend({ pivotIndex: true }) },
-    { name: 'cpu-ort', backend: createCpuBackend({ dotProducts: createOnnxruntimeDotProducts() }) },
+    { name: 'cpu, brute force', backend: createCpuBackend({ pivotIndex: false }) },
+    { name: 'cpu-ort', backend: createCpuBackend({ dotProducts }) },
+    { name: 'cpu-ort, brute force', backend: createCpuBackend({ dotProducts, pivotIndex: false }) },
   ];
 }
 
 /**
  * Times the plain and the edited prediction alternately, the order flipped every repetition so that machine noise
- * hits both alike; `warmups` repetitions are not timed.
+ * hits both alike, by the wall clock and by this process's CPU time; `warmups` repetitions are not timed.
  */
 export async function timeOverhead(
   plain: () => Promise<unknown>,
@@ -53,6 +67,7 @@ export async function timeOverhead(
   config: { readonly warmups: number; readonly runs: number },
 ): Promise<OverheadTiming> {
   const samples = { plain: [] as number[], edited: [] as number[] };
+  const cpuSamples = { plain: [] as number[], edited: [] as number[] };
   for (let repetition = 0; repetition < config.warmups + config.runs; repetition++) {
     const order: ['plain' | 'edited', () => Promise<unknown>][] = [
       ['plain', plain],
@@ -60,17 +75,26 @@ export async function timeOverhead(
     ];
     if (repetition % 2 === 1) order.reverse();
     for (const [path, predict] of order) {
+      const cpuStarted = process.cpuUsage();
       const started = performance.now();
       await predict();
-      if (repetition >= config.warmups) samples[path].push(performance.now() - started);
+      const wall = performance.now() - started;
+      const cpu = process.cpuUsage(cpuStarted);
+      if (repetition < config.warmups) continue;
+      samples[path].push(wall);
+      cpuSamples[path].push((cpu.user + cpu.system) / 1000);
     }
   }
-  const plainTiming = summarizeTimings(samples.plain);
-  const editedTiming = summarizeTimings(samples.edited);
+  const timing = {
+    plain: summarizeTimings(samples.plain),
+    edited: summarizeTimings(samples.edited),
+    plainCpu: summarizeTimings(cpuSamples.plain),
+    editedCpu: summarizeTimings(cpuSamples.edited),
+  };
   return {
-    plain: plainTiming,
-    edited: editedTiming,
-    overhead: editedTiming.medianMs / plainTiming.medianMs - 1,
+    ...timing,
+    overhead: timing.edited.medianMs / timing.plain.medianMs - 1,
+    cpuOverhead: timing.editedCpu.medianMs / timing.plainCpu.medianMs - 1,
   };
 }
 
@@ -95,4 +119,37 @@ export function codebookOfKeys(
     [],
     0,
   );
+}
+
+/**
+ * The key-token queries `[inputs, Dk]` of `inputs` (what edits of those inputs would store as keys), through the
+ * model's prefix on `backend`, `chunk` inputs at a time.
+ */
+export async function keyTokenQueries<Input>(
+  model: EditableModel<Input>,
+  backend: GraceBackend,
+  inputs: readonly Input[],
+  options: Pick<GraceEditorOptions, 'keyToken'> & { readonly chunk?: number } = {},
+): Promise<Float32Array> {
+  const chunk = options.chunk ?? 500;
+  const editor = new GraceEditor(model, {
+    backend,
+    ...(options.keyToken === undefined ? {} : { keyToken: options.keyToken }),
+  });
+  const queries = new Float32Array(inputs.length * model.keyDimension);
+  try {
+    for (let start = 0; start < inputs.length; start += chunk) {
+      const prefix = await model.runPrefix(backend, inputs.slice(start, start + chunk));
+      queries.set(
+        await editor.layer.readQueries(prefix.layerInput, prefix.lengths),
+        start * model.keyDimension,
+      );
+      backend.dispose(prefix.layerInput);
+      backend.dispose(prefix.layerOutput);
+      for (const tensor of Object.values(prefix.extras)) backend.dispose(tensor);
+    }
+  } finally {
+    editor.dispose();
+  }
+  return queries;
 }

@@ -1,8 +1,8 @@
 // Decision this benchmark informs: does pruning by GRACE's balls make the exact lookup cheaper on a real
 // stream — lande's dense1 inputs (120 ReLU units) of UDHR snippets — at 1k, 10k and 100k keys, or is brute
 // force as good? Three exact lookups are timed alternately in the same run and must give the same hits: the
-// cpu backend's brute force (`pivotIndex: false`, the default), its lookup over a codebook's row mirror with the pivot
-// index, `PivotKeyIndex`), and the ball tree (`buildKeyBallTree`).
+// cpu backend's brute force (`pivotIndex: false`), its lookup over a codebook's row mirror with the pivot
+// index, `PivotKeyIndex`, the default), and the ball tree (`buildKeyBallTree`).
 
 import { type CpuTensor, createCpuBackend } from '@grace/backend-cpu';
 import { buildKeyBallTree, type GraceBackend, SeededRandom } from '@grace/core';

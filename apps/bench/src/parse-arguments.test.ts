@@ -90,7 +90,7 @@ describe('resolveLookupSettings', () => {
 describe('createBenchmarkBackends', () => {
   it('names the known backends when asked for an unknown one', async () => {
     await expect(createBenchmarkBackends(['cpu', 'no-such-backend'])).rejects.toThrow(
-      /unknown backend 'no-such-backend'; known backends: cpu, cpu-ort, tfjs-wasm, tfjs-cpu/,
+      /unknown backend 'no-such-backend'; known backends: cpu, cpu-brute, cpu-ort, tfjs-wasm, tfjs-cpu/,
     );
   });
 

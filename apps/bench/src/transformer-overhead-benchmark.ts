@@ -7,12 +7,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCpuBackend } from '@grace/backend-cpu';
-import { type GraceBackend, GraceEditor, SeededRandom } from '@grace/core';
-import { loadOnnxModel, type OnnxEditableModel, predictWithSuffixSession } from '@grace/onnx';
+import { GraceEditor, SeededRandom } from '@grace/core';
+import { loadOnnxModel, predictWithSuffixSession } from '@grace/onnx';
 import {
   codebookOfKeys,
   type EditorOverheadConfig,
   type EngineOverheadRow,
+  keyTokenQueries,
   overheadEngines,
   timeOverhead,
 } from './editor-overhead.js';
@@ -25,9 +26,6 @@ export const defaultTransformerOverheadConfig: EditorOverheadConfig = Object.fre
   radius: 0.1,
   seed: 20231211,
 });
-
-/** The issue-level target: at 10,000 keys, at most +5% over the plain serving path. */
-export const transformerOverheadTarget = 0.05;
 
 /** The fixture and where it is cut. */
 const bertEditPoint = {
@@ -45,31 +43,6 @@ function tokenExamples(count: number, tokens: number, random: SeededRandom): Rec
     );
     return { input_ids: ids, attention_mask: ids.map((_, token) => (token < length ? 1 : 0)) };
   });
-}
-
-/** The key-token queries `[count * Dk]` of `examples` (what edits of those inputs would store as keys). */
-async function keyQueries(
-  model: OnnxEditableModel,
-  backend: GraceBackend,
-  examples: readonly Record<string, number[]>[],
-): Promise<Float32Array> {
-  const editor = new GraceEditor(model, { backend });
-  const queries = new Float32Array(examples.length * model.keyDimension);
-  try {
-    for (let start = 0; start < examples.length; start += 500) {
-      const prefix = await model.runPrefix(backend, examples.slice(start, start + 500));
-      queries.set(
-        await editor.layer.readQueries(prefix.layerInput, prefix.lengths),
-        start * model.keyDimension,
-      );
-      backend.dispose(prefix.layerInput);
-      backend.dispose(prefix.layerOutput);
-      for (const tensor of Object.values(prefix.extras)) backend.dispose(tensor);
-    }
-  } finally {
-    editor.dispose();
-  }
-  return queries;
 }
 
 /**
@@ -97,7 +70,7 @@ export async function runTransformerOverheadBenchmark(
   });
   const random = new SeededRandom(config.seed);
   const largest = Math.max(...config.keyCounts);
-  const keyRows = await keyQueries(model, setupBackend, tokenExamples(largest, tokens, random));
+  const keyRows = await keyTokenQueries(model, setupBackend, tokenExamples(largest, tokens, random));
   const batch = tokenExamples(config.batchSize, tokens, random);
   const engines = overheadEngines();
   const rows: EngineOverheadRow[] = [];

@@ -34,7 +34,7 @@ export type CpuBackendOptions = KeySearchOptions;
  *
  * `options.dotProducts` hands the norm-identity product of the nearest-key search to a fast engine (BLAS speed
  * with `@grace/search-onnxruntime`), and the backend lends it to host-side searches (`backend.dotProducts`);
- * `options.pivotIndex` (off by default) lets `lookup` skip the keys whose balls cannot hold a query. The chosen
+ * `options.pivotIndex` (on by default) lets `lookup` skip the keys whose balls cannot hold a query. The chosen
  * keys and distances stay exact and identical to the default's either way.
  */
 export function createCpuBackend(options: CpuBackendOptions = {}): GraceBackend {

@@ -1,5 +1,6 @@
 import { GraceError } from './errors.js';
 import { exactSquaredDistance } from './exact-nearest-key.js';
+import { squaredDistanceWithin } from './squared-distance-within.js';
 
 /**
  * An exact GRACE lookup that skips work: a ball tree over the keys whose nodes also bound the keys' balls.
@@ -42,28 +43,6 @@ interface BallNode {
   readonly start: number;
   readonly end: number;
   readonly children?: readonly [BallNode, BallNode];
-}
-
-/**
- * The exact squared distance (float64, dimension order, as `exactSquaredDistance`), except that it stops and
- * returns a partial sum as soon as that exceeds `limit`: adding non-negative terms never makes a float64 sum
- * smaller, so such a key can neither beat nor tie `limit`.
- */
-function squaredDistanceUpTo(
-  queries: Float32Array,
-  queryOffset: number,
-  keys: Float32Array,
-  keyOffset: number,
-  width: number,
-  limit: number,
-): number {
-  let sum = 0;
-  for (let column = 0; column < width; column++) {
-    const difference = (queries[queryOffset + column] as number) - (keys[keyOffset + column] as number);
-    sum += difference * difference;
-    if (sum > limit) return sum;
-  }
-  return sum;
 }
 
 /** A node waiting in the branch and bound, with the query's distance to its center. */
@@ -207,7 +186,7 @@ export function buildKeyBallTree(
             distanceEvaluations++;
             const radius = radii[key] as number;
             // Past r²(1 + 2⁻²⁰) the reported distance rounds above r whatever is still to add: stop there.
-            const squared = squaredDistanceUpTo(
+            const squared = squaredDistanceWithin(
               queries,
               queryOffset,
               keys,
@@ -234,7 +213,7 @@ export function buildKeyBallTree(
             distanceEvaluations += node.end - node.start;
             for (let position = node.start; position < node.end; position++) {
               const key = order[position] as number;
-              const squared = squaredDistanceUpTo(
+              const squared = squaredDistanceWithin(
                 queries,
                 queryOffset,
                 keys,

@@ -1,28 +1,37 @@
+import { choosePivots } from './choose-pivots.js';
 import { GraceError } from './errors.js';
 import { exactSquaredDistance } from './exact-nearest-key.js';
+import { SortedPivotTable } from './sorted-pivot-table.js';
+import { squaredDistanceWithin } from './squared-distance-within.js';
 
 /**
  * An exact GRACE lookup that skips work, kept up to date edit by edit: each key's distances to a few fixed
- * pivots, and the keys sorted by their distance to the first pivot.
+ * pivots, stored in the keys' order by their distance to the first pivot.
  *
  * GRACE's answer for a query q is its exact nearest key when q lies in that key's ball (`fround(√s) ≤ r`, s the
- * exact squared distance), else "defer". By the triangle inequality `|‖q − p‖ − ‖k − p‖| ≤ ‖q − k‖` for every
- * pivot p, so a key whose pivot distances differ from the query's by more than its radius cannot hold q. A
- * lookup therefore (1) takes the keys whose first-pivot distance lies within the largest radius of the
- * query's (a binary search in the sorted order), (2) drops those that any pivot rules out, (3) checks the rest
- * exactly — if none holds q, the answer is "defer" whatever the nearest key is (most queries of a real stream);
- * otherwise (4) the nearest key is at most as far as the nearest holder d*, and the keys the pivots cannot
- * place beyond d* decide it exactly. Each step costs O(pivots) per key in range instead of O(D) per key.
+ * exact squared distance), else "defer". A key that could fire is within the largest radius R, so if any key is,
+ * the nearest key is the nearest among those, and if none is, the answer is "defer" whatever the nearest key is
+ * (most queries of a real stream). By the triangle inequality `|‖q − p‖ − ‖k − p‖| ≤ ‖q − k‖` for every pivot p,
+ * so a key whose pivot distances differ from the query's by more than a bound b is farther than b. A lookup
+ * therefore reads the keys whose first-pivot distance lies within R of the query's (a binary search), outward
+ * from the query's own place, skips those another pivot rules out, and sums the rest exactly until a sum passes
+ * the best so far; each nearer key found shrinks b to its distance, which ends the walk early where queries sit
+ * next to keys. Each key in range costs a read of a few pivot distances instead of O(D).
  *
- * Exactness: every test carries a margin for the float64 rounding of the pivot distances and for the float32
- * rounding of the reported distance, a NaN never prunes, and a query or key that is not finite sends its row
- * back to brute force ({@link firingKeys} lists it as undecided), so every answer is the brute-force one, bit
- * for bit (a property test checks this on clustered and random data). Only the work differs: with radii small
- * against the spread of the keys' distances (GRACE's balls are) few keys are in range; with huge radii every
- * row is undecided and the caller's brute force answers.
+ * When the range for R holds more than `maximumRangeShare` of the keys, the index first probes the keys next to
+ * the query in that order and sums the most promising one: a query on a key then gets a tiny bound and a short
+ * range. A row whose range stays too wide is left to the caller's search ("undecided"): there the pivots cannot
+ * separate the keys (balls wide against the keys' spread, or the distances of high-dimensional data), and a
+ * full scan in the index's order would cost up to twice the caller's sequential brute force.
  *
- * Updates follow a codebook's row stores: appended and rewritten rows cost O(P·D) each plus an O(N) shift of
- * the sorted order (integers), never a rebuild; `'all'` rebuilds (O(N·P·D)).
+ * Exactness: every test carries a margin for the float64 rounding of the pivot distances, their float32 storage
+ * and the float32 rounding of the reported distance, a NaN never prunes, ties go to the lowest key index, and a
+ * query or key that is not finite sends its row back to brute force ({@link firingKeys} lists it as undecided),
+ * so every answer is the brute-force one, bit for bit (property tests check this on clustered, random and
+ * all-hit data).
+ *
+ * Updates follow a codebook's row stores: appended and rewritten rows cost O(P·D) each plus an O(N·P) shift of
+ * the sorted table, never a rebuild; `'all'` rebuilds (O(N·P·D)).
  */
 
 /** Options of {@link PivotKeyIndex}. */
@@ -35,11 +44,20 @@ export interface PivotKeyIndexOptions {
   /** Keys needed before the pivots are chosen (from the keys then present); fewer keys leave every row undecided. Default 64. */
   readonly minimumKeys?: number;
   /**
-   * A row whose first-pivot range holds more than this share of the keys is left to brute force. Default
-   * `min(0.5, D / 480)`: the share where the index stopped paying on lande's 120-wide keys (about a quarter),
-   * scaled by the width, since a brute-force distance costs D while a key in range costs the index a few pivots.
+   * A row whose first-pivot range (after the probe) holds more than this share of the keys is left to brute
+   * force. Default 0.5: reading every key in the index's order costs up to about twice the caller's sequential
+   * search (measured on uniform random keys with balls holding every query), so half the keys at most ties it.
    */
   readonly maximumRangeShare?: number;
+}
+
+/** Keys on each side of the query's place in the sorted order that {@link PivotKeyIndex.probe} looks at. */
+const probeWindow = 64;
+
+/** The nearest key found so far (-1 for none) and the squared distance a key must not exceed to compete. */
+interface Bound {
+  readonly key: number;
+  readonly squared: number;
 }
 
 /** A reported float32 distance ≤ r means a float64 distance ≤ r·(1 + 2⁻²⁴) (with room for the float64 sqrt). */
@@ -55,19 +73,19 @@ export class PivotKeyIndex {
   /** `[P, D]`, copies of keys chosen once; null until `minimumKeys` keys were seen. */
   private pivots: Float32Array | null = null;
   private rowCount = 0;
-  /** `[rows, P]`: each key's distance to each pivot (float32: half the memory, ε covers the rounding). */
-  private table = new Float32Array(0);
-  /** Finite keys sorted by their first-pivot distance, and those distances. */
-  private order = new Int32Array(0);
-  private sorted = new Float32Array(0);
-  private sortedCount = 0;
+  /** The finite keys' pivot distances, sorted by the first. */
+  private readonly sorted: SortedPivotTable;
   /** Rows whose pivot distances are not all finite (a non-finite key): while any exist, rows are undecided. */
   private readonly nonFinite = new Set<number>();
+  /** Scratch: one row's pivot distances, and one query's admissible interval per pivot. */
+  private readonly rowDistances: Float32Array;
+  private readonly lower: Float64Array;
+  private readonly upper: Float64Array;
 
   constructor(width: number, options: PivotKeyIndexOptions = {}) {
     const pivots = options.pivots ?? Math.min(8, Math.max(1, Math.round(width / 16)));
     const minimumKeys = options.minimumKeys ?? 64;
-    const maximumRangeShare = options.maximumRangeShare ?? Math.min(0.5, width / 480);
+    const maximumRangeShare = options.maximumRangeShare ?? 0.5;
     if (
       !Number.isInteger(width) ||
       width < 1 ||
@@ -89,6 +107,10 @@ export class PivotKeyIndex {
     this.maximumRangeShare = maximumRangeShare;
     // Float64 distances over `width` coordinates, then stored as float32 (one more rounding of 2⁻²⁴ each side).
     this.epsilon = (2 * width + 16) * 2 ** -53 + 2 ** -23;
+    this.sorted = new SortedPivotTable(pivots);
+    this.rowDistances = new Float32Array(pivots);
+    this.lower = new Float64Array(pivots);
+    this.upper = new Float64Array(pivots);
   }
 
   /** Keys the index follows. */
@@ -98,9 +120,7 @@ export class PivotKeyIndex {
 
   /** Bytes held: pivots, the distance table and the sorted order, spare capacity included (about 4·(P + 2) per key). */
   get bytes(): number {
-    return (
-      (this.pivots?.byteLength ?? 0) + this.table.byteLength + this.order.byteLength + this.sorted.byteLength
-    );
+    return (this.pivots?.byteLength ?? 0) + this.sorted.bytes;
   }
 
   /**
@@ -124,7 +144,7 @@ export class PivotKeyIndex {
     const previous = this.rowCount;
     for (let row = rows; row < previous; row++) this.remove(row);
     const kept = Math.min(previous, rows);
-    this.reserve(rows);
+    this.sorted.reserve(rows);
     for (const row of new Set(changedRows)) {
       if (row >= kept) continue;
       this.remove(row);
@@ -177,251 +197,176 @@ export class PivotKeyIndex {
         hitIndex[row] = -1;
         continue;
       }
-      const range = this.range(queryDistances[0] as number, largestRadius * fireMargin);
-      if (range.end - range.start > limit) {
-        undecided.push(row);
-        continue;
+      let bound: Bound = { key: -1, squared: largestRadius * fireMargin * (largestRadius * fireMargin) };
+      this.setInterval(queryDistances, largestRadius * fireMargin);
+      let start = this.sorted.lowerBound(this.lower[0] as number);
+      let end = this.sorted.upperBound(this.upper[0] as number);
+      if (end - start > limit) {
+        // Too many keys in range for the largest radius: a query sitting next to a key needs far fewer.
+        bound = this.probe(queries, offset, keys, queryDistances, bound);
+        this.setInterval(queryDistances, Math.sqrt(bound.squared) * fireMargin);
+        start = this.sorted.lowerBound(this.lower[0] as number);
+        end = this.sorted.upperBound(this.upper[0] as number);
+        if (end - start > limit) {
+          undecided.push(row);
+          continue;
+        }
       }
-      hitIndex[row] = this.firingKey(queries, offset, keys, radii, queryDistances, range);
+      hitIndex[row] = this.firingKey(queries, offset, keys, radii, queryDistances, bound, start, end);
     }
     return undecided;
   }
 
-  /** Steps (3) and (4) of the class comment for one query row whose first-pivot range is `range`. */
+  /**
+   * A cheap first candidate: of the keys next to the query in the sorted order ({@link probeWindow} each side),
+   * the one the pivots place nearest (the largest of its pivot-distance gaps is smallest), summed exactly. If it
+   * is within `bound`, it becomes the bound, which then narrows the range a lookup must read.
+   */
+  private probe(
+    queries: Float32Array,
+    offset: number,
+    keys: Float32Array,
+    queryDistances: Float64Array,
+    bound: Bound,
+  ): Bound {
+    const pivotCount = this.pivotCount;
+    const center = this.sorted.lowerBound(queryDistances[0] as number);
+    let best = -1;
+    let bestGap = Number.POSITIVE_INFINITY;
+    const last = Math.min(this.sorted.count, center + probeWindow);
+    for (let position = Math.max(0, center - probeWindow); position < last; position++) {
+      let gap = 0;
+      for (let pivot = 0; pivot < pivotCount; pivot++) {
+        const difference = Math.abs(
+          (queryDistances[pivot] as number) - (this.sorted.table[position * pivotCount + pivot] as number),
+        );
+        if (difference > gap) gap = difference;
+      }
+      if (gap < bestGap) {
+        bestGap = gap;
+        best = position;
+      }
+    }
+    if (best < 0) return bound;
+    const key = this.sorted.order[best] as number;
+    const squared = squaredDistanceWithin(queries, offset, keys, key * this.width, this.width, bound.squared);
+    return squared <= bound.squared ? { key, squared } : bound;
+  }
+
+  /**
+   * GRACE's answer for one query whose first-pivot range (for the largest radius) is `[start, end)`: its exact
+   * nearest key if that key holds it, else -1. A key that could fire lies within `reach` (the largest radius and
+   * its margin), so if any key lies within `reach` the nearest key is the nearest among them, and if none does
+   * the nearest key is farther than every radius. The keys in range are read in sorted order; each is first
+   * checked against the pivots' intervals (which shrink as nearer keys are found), then its distance is summed
+   * until it exceeds the best so far.
+   */
   private firingKey(
     queries: Float32Array,
     offset: number,
     keys: Float32Array,
     radii: Float32Array,
     queryDistances: Float64Array,
-    range: { start: number; end: number },
+    bound: Bound,
+    start: number,
+    end: number,
   ): number {
     const width = this.width;
-    let holder = -1;
-    let holderSquared = Number.POSITIVE_INFINITY;
-    for (let position = range.start; position < range.end; position++) {
-      const key = this.order[position] as number;
-      const radius = radii[key] as number;
-      const reach = radius * fireMargin;
-      if (!(radius >= 0) || !this.mayBeWithin(key, queryDistances, reach)) continue;
-      // A key whose partial sum passes (r·margin)² cannot report a distance ≤ r.
-      const squared = squaredDistanceWithin(queries, offset, keys, key * width, width, reach * reach);
-      if (!(Math.fround(Math.sqrt(squared)) <= radius)) continue;
-      if (squared < holderSquared || (squared === holderSquared && key < holder)) {
-        holder = key;
-        holderSquared = squared;
+    const pivotCount = this.pivotCount;
+    const table = this.sorted.table;
+    const order = this.sorted.order;
+    const lower = this.lower;
+    const upper = this.upper;
+    // A key summed past the largest reach² cannot fire; once a key is found, only keys at most as far compete.
+    let nearest = bound.key;
+    let nearestSquared = bound.squared;
+    /** Checks the key at `position`; false once the sorted order has left the first pivot's interval. */
+    const visit = (position: number): void => {
+      const base = position * pivotCount;
+      for (let pivot = 1; pivot < pivotCount; pivot++) {
+        const distance = table[base + pivot] as number;
+        if (distance < (lower[pivot] as number) || distance > (upper[pivot] as number)) return;
       }
-    }
-    if (holder < 0) return -1;
-    // The nearest key is at most as far as the nearest holder; only keys the pivots cannot rule out compete.
-    const reach = Math.sqrt(holderSquared) * fireMargin;
-    const near = this.range(queryDistances[0] as number, reach);
-    let nearest = holder;
-    let nearestSquared = holderSquared;
-    for (let position = near.start; position < near.end; position++) {
-      const key = this.order[position] as number;
-      if (key === holder || !this.mayBeWithin(key, queryDistances, reach)) continue;
-      // A partial sum above the best so far can neither beat nor tie it.
+      const key = order[position] as number;
       const squared = squaredDistanceWithin(queries, offset, keys, key * width, width, nearestSquared);
-      if (squared < nearestSquared || (squared === nearestSquared && key < nearest)) {
+      if (squared < nearestSquared) {
         nearest = key;
         nearestSquared = squared;
+        this.setInterval(queryDistances, Math.sqrt(squared) * fireMargin);
+      } else if (squared === nearestSquared && (nearest < 0 || key < nearest)) {
+        nearest = key;
       }
+    };
+    // Outward from the query's own first-pivot distance, so that near keys come first and shrink the intervals;
+    // each side stops where the (shrinking) first interval ends, since the order is sorted by it.
+    const center = this.sorted.lowerBound(queryDistances[0] as number);
+    let left = Math.min(center, end) - 1;
+    let right = Math.max(center, start);
+    while (true) {
+      const leftOpen = left >= start && (table[left * pivotCount] as number) >= (lower[0] as number);
+      const rightOpen = right < end && (table[right * pivotCount] as number) <= (upper[0] as number);
+      if (!leftOpen && !rightOpen) break;
+      if (rightOpen) visit(right++);
+      if (leftOpen) visit(left--);
     }
+    if (nearest < 0) return -1;
     return Math.fround(Math.sqrt(nearestSquared)) <= (radii[nearest] as number) ? nearest : -1;
   }
 
-  /** Whether no pivot proves key `key` farther than `reach` from the query (margins included). */
-  private mayBeWithin(key: number, queryDistances: Float64Array, reach: number): boolean {
-    const base = key * this.pivotCount;
+  /**
+   * Each pivot's interval of key distances that can lie within `reach` of the query: `|q_p − k_p| ≤ ‖q − k‖`, with
+   * room for the float64 and float32 rounding of both distances (ε, over the largest distance stored) and of the
+   * bounds themselves (the margin's 2⁻²⁰ and ε's 2⁻²³ dwarf the 2⁻⁵³ of one subtraction).
+   */
+  private setInterval(queryDistances: Float64Array, reach: number): void {
     for (let pivot = 0; pivot < this.pivotCount; pivot++) {
-      const queryDistance = queryDistances[pivot] as number;
-      const keyDistance = this.table[base + pivot] as number;
-      if (Math.abs(queryDistance - keyDistance) > reach + this.epsilon * (queryDistance + keyDistance)) {
-        return false;
-      }
+      const distance = queryDistances[pivot] as number;
+      const bound = reach + this.epsilon * (distance + this.sorted.largestDistance);
+      this.lower[pivot] = distance - bound;
+      this.upper[pivot] = distance + bound;
     }
-    return true;
-  }
-
-  /** Positions `[start, end)` of the sorted order whose first-pivot distance is within `reach` of `center`. */
-  private range(center: number, reach: number): { start: number; end: number } {
-    const largest = this.sortedCount > 0 ? (this.sorted[this.sortedCount - 1] as number) : 0;
-    const slack = this.epsilon * (center + largest);
-    return {
-      start: this.lowerBound(center - reach - slack),
-      end: this.upperBound(center + reach + slack),
-    };
-  }
-
-  /** First sorted position whose distance is ≥ value. */
-  private lowerBound(value: number): number {
-    let low = 0;
-    let high = this.sortedCount;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if ((this.sorted[middle] as number) < value) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  }
-
-  /** First sorted position whose distance is > value. */
-  private upperBound(value: number): number {
-    let low = 0;
-    let high = this.sortedCount;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if ((this.sorted[middle] as number) <= value) low = middle + 1;
-      else high = middle;
-    }
-    return low;
   }
 
   private rebuild(keys: Float32Array, rows: number): void {
-    this.rowCount = 0;
-    this.sortedCount = 0;
+    const pivotCount = this.pivotCount;
     this.nonFinite.clear();
-    this.reserve(rows);
+    this.sorted.reserve(rows);
+    const distances = new Float32Array(rows * pivotCount);
     const finiteRows: number[] = [];
     for (let row = 0; row < rows; row++) {
       if (this.computeRow(keys, row)) finiteRows.push(row);
       else this.nonFinite.add(row);
+      distances.set(this.rowDistances, row * pivotCount);
     }
-    const pivotCount = this.pivotCount;
-    finiteRows.sort(
-      (left, right) =>
-        (this.table[left * pivotCount] as number) - (this.table[right * pivotCount] as number) ||
-        left - right,
-    );
-    for (const [position, row] of finiteRows.entries()) {
-      this.order[position] = row;
-      this.sorted[position] = this.table[row * pivotCount] as number;
-    }
-    this.sortedCount = finiteRows.length;
+    this.sorted.fill(distances, finiteRows);
     this.rowCount = rows;
   }
 
-  /** Grows the arrays (by a quarter at least) to hold `rows` keys. */
-  private reserve(rows: number): void {
-    const capacity = this.order.length;
-    if (rows <= capacity) return;
-    const grown = Math.max(rows, Math.ceil(capacity * 1.25), 16);
-    const table = new Float32Array(grown * this.pivotCount);
-    table.set(this.table);
-    this.table = table;
-    const order = new Int32Array(grown);
-    order.set(this.order);
-    this.order = order;
-    const sorted = new Float32Array(grown);
-    sorted.set(this.sorted);
-    this.sorted = sorted;
-  }
-
   /**
-   * Computes row `row`'s pivot distances; false when one is not finite as stored (a non-finite key, or a
-   * distance beyond float32's range, which then leaves rows to brute force rather than misplacing the key).
+   * Computes row `row`'s pivot distances into `rowDistances`; false when one is not finite as stored (a
+   * non-finite key, or a distance beyond float32's range, which then leaves rows to brute force rather than
+   * misplacing the key).
    */
   private computeRow(keys: Float32Array, row: number): boolean {
     const pivots = this.pivots as Float32Array;
     let finite = true;
     for (let pivot = 0; pivot < this.pivotCount; pivot++) {
-      const at = row * this.pivotCount + pivot;
-      this.table[at] = Math.sqrt(
+      this.rowDistances[pivot] = Math.sqrt(
         exactSquaredDistance(keys, row * this.width, pivots, pivot * this.width, this.width),
       );
-      if (!Number.isFinite(this.table[at] as number)) finite = false;
+      if (!Number.isFinite(this.rowDistances[pivot] as number)) finite = false;
     }
     return finite;
   }
 
-  /** Computes a row and inserts it into the sorted order (or the non-finite set). */
+  /** Computes a row and inserts it into the sorted table (or the non-finite set). */
   private place(keys: Float32Array, row: number): void {
-    if (!this.computeRow(keys, row)) {
-      this.nonFinite.add(row);
-      return;
-    }
-    const distance = this.table[row * this.pivotCount] as number;
-    const position = this.upperBound(distance);
-    this.order.copyWithin(position + 1, position, this.sortedCount);
-    this.sorted.copyWithin(position + 1, position, this.sortedCount);
-    this.order[position] = row;
-    this.sorted[position] = distance;
-    this.sortedCount++;
+    if (this.computeRow(keys, row)) this.sorted.insert(row, this.rowDistances);
+    else this.nonFinite.add(row);
   }
 
-  /** Takes a row out of the sorted order (or the non-finite set), before it is recomputed or dropped. */
+  /** Takes a row out of the sorted table (or the non-finite set), before it is recomputed or dropped. */
   private remove(row: number): void {
-    if (this.nonFinite.delete(row)) return;
-    const distance = this.table[row * this.pivotCount] as number;
-    let position = this.lowerBound(distance);
-    while (position < this.sortedCount && this.order[position] !== row) position++;
-    if (position >= this.sortedCount) return;
-    this.order.copyWithin(position, position + 1, this.sortedCount);
-    this.sorted.copyWithin(position, position + 1, this.sortedCount);
-    this.sortedCount--;
+    if (!this.nonFinite.delete(row)) this.sorted.remove(row);
   }
-}
-
-/**
- * The exact squared distance (float64, dimension order: `exactSquaredDistance`'s bits), or a partial sum above
- * `limit` as soon as one appears — adding non-negative terms never makes a float64 sum smaller, so such a key
- * is farther than `limit` whatever the rest adds. Unrolled by four, summed left to right like the plain loop.
- */
-function squaredDistanceWithin(
-  queries: Float32Array,
-  queryOffset: number,
-  keys: Float32Array,
-  keyOffset: number,
-  width: number,
-  limit: number,
-): number {
-  const unrolledEnd = width - (width % 4);
-  let sum = 0;
-  let column = 0;
-  while (column < unrolledEnd && !(sum > limit)) {
-    const query = queryOffset + column;
-    const key = keyOffset + column;
-    const difference0 = (queries[query] as number) - (keys[key] as number);
-    const difference1 = (queries[query + 1] as number) - (keys[key + 1] as number);
-    const difference2 = (queries[query + 2] as number) - (keys[key + 2] as number);
-    const difference3 = (queries[query + 3] as number) - (keys[key + 3] as number);
-    sum =
-      sum +
-      difference0 * difference0 +
-      difference1 * difference1 +
-      difference2 * difference2 +
-      difference3 * difference3;
-    column += 4;
-  }
-  if (sum > limit) return sum;
-  for (; column < width; column++) {
-    const difference = (queries[queryOffset + column] as number) - (keys[keyOffset + column] as number);
-    sum = sum + difference * difference;
-  }
-  return sum;
-}
-
-/**
- * Farthest-first pivots among the first keys (at most 256 of them): the key farthest from key 0, then each
- * time the key farthest from every pivot chosen so far, so the pivots spread over the data.
- */
-function choosePivots(keys: Float32Array, rows: number, width: number, count: number): Float32Array {
-  const pool = Math.min(rows, 256);
-  const pivots = new Float32Array(count * width);
-  const nearestPivot = new Float64Array(pool);
-  for (let row = 0; row < pool; row++)
-    nearestPivot[row] = exactSquaredDistance(keys, row * width, keys, 0, width);
-  for (let pivot = 0; pivot < count; pivot++) {
-    let chosen = 0;
-    for (let row = 1; row < pool; row++) {
-      if ((nearestPivot[row] as number) > (nearestPivot[chosen] as number)) chosen = row;
-    }
-    pivots.set(keys.subarray(chosen * width, (chosen + 1) * width), pivot * width);
-    for (let row = 0; row < pool; row++) {
-      const squared = exactSquaredDistance(keys, row * width, pivots, pivot * width, width);
-      if (!(squared >= (nearestPivot[row] as number))) nearestPivot[row] = squared;
-    }
-  }
-  return pivots;
 }

@@ -107,6 +107,45 @@ function randomCase(seed: number): Case {
 }
 
 /**
+ * Every query sits on a key, as on a transformer edit point where inputs repeat a few token states: keys are
+ * near-duplicates around a few centers (exact duplicates too), radii a tenth of the centers' spacing with the odd
+ * halved one (a split), and queries are keys moved by a thousandth of a radius, keys themselves, or (one in
+ * eight) a point between centers. Brute force exits each key early here, so the index must too.
+ */
+function allHitCase(seed: number): Case {
+  const random = new SeededRandom(seed, 2);
+  const width = [8, 64, 120][seed % 3] as number;
+  const keyCount = random.integer(100, 600);
+  const batch = 32;
+  const centers = Array.from({ length: random.integer(3, 30) }, () =>
+    Float32Array.from({ length: width }, () => random.normal()),
+  );
+  const keys = new Float32Array(keyCount * width);
+  for (let key = 0; key < keyCount; key++) {
+    const center = centers[random.integer(0, centers.length)] as Float32Array;
+    for (let column = 0; column < width; column++)
+      keys[key * width + column] = (center[column] as number) + random.normal() * 1e-3;
+  }
+  for (let key = 1; key < keyCount; key += 23) keys.copyWithin(key * width, (key - 1) * width, key * width);
+  const radii = Float32Array.from({ length: keyCount }, (_, key) => (key % 5 === 0 ? 0.05 : 0.1));
+  const queries = new Float32Array(batch * width);
+  for (let row = 0; row < batch; row++) {
+    const key = random.integer(0, keyCount);
+    const other = random.integer(0, keyCount);
+    for (let column = 0; column < width; column++) {
+      const base = keys[key * width + column] as number;
+      queries[row * width + column] =
+        row % 8 === 7
+          ? (base + (keys[other * width + column] as number)) / 2
+          : row % 3 === 0
+            ? base
+            : base + random.normal() * 1e-4;
+    }
+  }
+  return { keys, radii, queries, keyCount, batch, width };
+}
+
+/**
  * The index answers rows whose first-pivot range holds up to half the keys (the default shrinks with the width, a
  * speed choice); exactness must not depend on it, and these small widths would otherwise leave most rows to brute
  * force.
@@ -205,6 +244,28 @@ describe('PivotKeyIndex', () => {
       if (name !== 'random') expect(decided / rows).toBeGreaterThan(0.5);
     }, 60_000);
   }
+
+  it('gives the brute-force hit when every query sits on a key, and decides those rows itself (default options)', () => {
+    let decided = 0;
+    let rows = 0;
+    let hits = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const data = allHitCase(seed);
+      const expected = bruteForceHits(data.queries, data.keys, data.radii, data.batch, data.width);
+      for (const pivots of [1, 3, 8]) {
+        const index = new PivotKeyIndex(data.width, { pivots, minimumKeys: 8 });
+        index.update(data.keys, 'all');
+        const answer = indexHits(index, data.queries, data.keys, data.radii);
+        expect(answer.hits, `seed ${seed}, ${pivots} pivots`).toEqual(Array.from(expected));
+        decided += answer.hits.length - answer.undecided;
+        rows += answer.hits.length;
+        hits += answer.hits.filter((key) => key >= 0).length;
+      }
+    }
+    expect(hits / rows).toBeGreaterThan(0.8);
+    // Wide first-pivot ranges for the largest radius, but a probe next to the query finds the key it sits on.
+    expect(decided / rows).toBeGreaterThan(0.9);
+  }, 60_000);
 
   it('stays exact while keys are appended, rewritten and dropped, as a codebook changes', () => {
     const random = new SeededRandom(7);

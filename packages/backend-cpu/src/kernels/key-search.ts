@@ -18,14 +18,14 @@ export interface KeySearchOptions {
    */
   readonly dotProductMinimumPairs?: number;
   /**
-   * The pruned exact lookup: `lookup` over a codebook's keys (a row mirror's tensor) first asks a pivot index
-   * (`PivotKeyIndex` from `@grace/core`, kept current edit by edit) which rows it can answer without touching
-   * every key — a query no ball can hold defers at once — and searches only the rest. Answers are the same bit
-   * for bit; rows whose keys' pivot distances do not separate them from the query fall back to the search, so
-   * it only costs the index's O(pivots) per key in range. Off by default: it wins where balls are small against
-   * the spread of the keys and queries mostly miss (lande's real stream), but loses where most queries land inside
-   * densely packed balls (a BERT edit point at 10,000 keys ran 3× slower). `true` turns it on (8 pivots),
-   * an object sets the index's options. `nearestKey` always searches every key.
+   * The pruned exact lookup, on by default: `lookup` over a codebook's keys (a row mirror's tensor) first asks a
+   * pivot index (`PivotKeyIndex` from `@grace/core`, kept current edit by edit) which rows it can answer without
+   * touching every key — a query no ball can hold defers after reading a few pivot distances per key in range,
+   * a query sitting on a key is found next to it — and searches only the rest (with `dotProducts`, on the
+   * engine). Answers are the same bit for bit; a row whose range holds more than half the keys (wide balls, or
+   * keys the pivots cannot separate) goes to the search, so the index costs at most a few pivot distances per
+   * query there. `false` searches every row; an object sets the index's options. `nearestKey` always searches
+   * every key.
    */
   readonly pivotIndex?: boolean | PivotKeyIndexOptions;
 }
@@ -35,7 +35,7 @@ export const defaultDotProductMinimumPairs = 4096;
 
 /** The pivot index options a backend was made with (see {@link KeySearchOptions.pivotIndex}), or null. */
 export function pivotIndexOptions(options: KeySearchOptions): PivotKeyIndexOptions | null {
-  const setting = options.pivotIndex ?? false;
+  const setting = options.pivotIndex ?? true;
   if (setting === false) return null;
   return setting === true ? {} : setting;
 }
