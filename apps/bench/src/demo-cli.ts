@@ -43,7 +43,8 @@ const [requested = 'lande', ...argumentList] = process.argv.slice(2).filter((arg
 /**
  * Options of `pnpm demo generate`: `--facts N` streams only the first N facts; `--settings 15:1,14:3` the GRACE
  * settings as linear-layer:ε pairs (15 is h.3.mlp.c_proj); `--soft-radius R` the soft memory's radius (`none`
- * skips it); `--replacement last|all`; `--name` the results' file name.
+ * skips it); `--replacement last|all|span`; `--span-length S` the tokens of a `span` value (default: the longest
+ * fact continuation); `--name` the results' file name.
  */
 function generateOptions(argumentList: readonly string[]): Parameters<typeof runDecoderFactsCommand>[2] {
   const value = (name: string) => {
@@ -55,8 +56,12 @@ function generateOptions(argumentList: readonly string[]): Parameters<typeof run
   const softRadius = value('--soft-radius');
   const name = value('--name');
   const replacement = value('--replacement');
+  const spanLength = value('--span-length');
+  if (replacement !== undefined && replacement !== 'last' && replacement !== 'all' && replacement !== 'span')
+    throw new UsageError(`--replacement must be last, all or span, got '${replacement}'`);
   return {
-    ...(replacement === 'last' || replacement === 'all' ? { replacement } : {}),
+    ...(replacement === undefined ? {} : { replacement }),
+    ...(spanLength === undefined ? {} : { spanLength: parsePositiveInteger(spanLength, '--span-length') }),
     ...(facts === undefined ? {} : { facts: parsePositiveInteger(facts, '--facts') }),
     ...(settings === undefined
       ? {}

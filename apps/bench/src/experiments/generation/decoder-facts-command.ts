@@ -26,7 +26,7 @@ const defaults = {
   iterations: 100,
   // A value replacing only the prompt's last token reaches a multi-token continuation through the attention of
   // the blocks after the layer; at the last block's MLP nothing follows, so `all` is the only choice there.
-  replacement: 'all' as 'all' | 'last',
+  replacement: 'all' as 'all' | 'last' | 'span',
 };
 
 const format = (value: number | null) => (value === null ? '–' : value.toFixed(2));
