@@ -35,6 +35,7 @@ const browserSuites = [
   'meanTokens',
   'nearestKey',
   'lookup',
+  'lookup (span)',
   'adamStep',
   'op MatMul forward',
   'op MatMul gradient',

@@ -189,11 +189,7 @@ export async function loadOnnxCausalLm(
     async runPrefix(backend, inputs): Promise<PrefixOutput> {
       const prefix = await onnx.runPrefix(backend, tokenRecords(inputs));
       // The key token is the prompt's last token: lengths are prompt lengths, not the real tokens of each row.
-      return {
-        ...prefix,
-        lengths: inputs.map((input) => input.prompt.length),
-        tokenLengths: inputs.map((input) => input.prompt.length + fedContinuation(input).length),
-      };
+      return { ...prefix, lengths: inputs.map((input) => input.prompt.length) };
     },
     encodeTargets(backend, labels, inputs) {
       const rows = requireInputs(inputs, labels.length);

@@ -115,23 +115,37 @@ test('a cut at the first block’s c_proj holds the second block’s attention, 
  * `prompt` edit, which leaves the key token and the continuation alone, fixes nothing at either cut: the editor
  * says so. Targets repeat their token because the model, with tied embeddings, echoes the token it is fed.
  */
-describe.each<{ editAt: string; replacement: ReplacementMode; target: number[]; fixes: boolean }>([
+describe.each<{
+  editAt: string;
+  replacement: ReplacementMode;
+  target: number[];
+  fixes: boolean;
+  spanLength?: number;
+}>([
   { editAt: lastProjection, replacement: 'all', target: [82], fixes: true },
   { editAt: lastProjection, replacement: 'last', target: [82], fixes: true },
   { editAt: lastProjection, replacement: 'prompt', target: [82], fixes: false },
   // The key token alone changes only its own logits after the last block: a longer target stays wrong.
   { editAt: lastProjection, replacement: 'last', target: [82, 17, 17], fixes: false },
+  // A span of three vectors, one per position from the key token on, writes each target token's own output.
+  { editAt: lastProjection, replacement: 'span', spanLength: 3, target: [82, 17, 17], fixes: true },
   { editAt: blockZeroProjection, replacement: 'all', target: [82, 82], fixes: true },
   { editAt: blockZeroProjection, replacement: 'last', target: [82, 82], fixes: true },
   { editAt: blockZeroProjection, replacement: 'prompt', target: [82], fixes: false },
 ])(
   'an edit at $editAt, replacement $replacement, target $target',
-  ({ editAt, replacement, target, fixes }) => {
+  ({ editAt, replacement, target, fixes, spanLength }) => {
     test(
       fixes ? 'fixes its target continuation, observed; 20 others bit-identical' : 'is reported unfixed',
       async () => {
         const model = await loadOnnxCausalLm(modelPath, { editAt });
-        const editor = new GraceEditor(model, { backend, epsInit: 0.03, replacement, keyToken: 'last' });
+        const editor = new GraceEditor(model, {
+          backend,
+          epsInit: 0.03,
+          replacement,
+          keyToken: 'last',
+          ...(spanLength === undefined ? {} : { spanLength }),
+        });
         const prompt = [12, 40, 7, 65];
         const [unedited] = await editor.predict([{ prompt, continuation: target }]);
         expect(unedited).not.toEqual(target);

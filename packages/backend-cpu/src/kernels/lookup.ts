@@ -60,12 +60,12 @@ export function lookup(owner: object, search: KeySearch, args: LookupArguments):
     const [first, end] =
       positionData === undefined ? [0, 1] : replacedTokens(mode, positionData[row], tokens, spanLength);
     for (let token = first; token < end; token++) {
-      // Every mode but `span` has one vector; a span's vector s sits at token first + s.
-      const chunk = mode === 'span' ? token - first : 0;
-      output.set(
-        value.subarray(chunk * tokenWidth, (chunk + 1) * tokenWidth),
-        (row * tokens + token) * tokenWidth,
-      );
+      // Every mode but `span` has one vector (the whole value); a span's vector s sits at token first + s.
+      const vector =
+        spanLength === 1
+          ? value
+          : value.subarray((token - first) * tokenWidth, (token - first + 1) * tokenWidth);
+      output.set(vector, (row * tokens + token) * tokenWidth);
     }
   }
   return {

@@ -8,8 +8,6 @@ import type { ValuePlacement } from './value-placement.js';
 export interface EditValueLayoutInput {
   /** The frozen layer output of the example, `[1, Dv]` or `[1, T, Dv]`. */
   readonly frozenOutput: Tensor<'float32'>;
-  /** The row's real tokens (T without padding). */
-  readonly length: number;
   /** The row's key token. */
   readonly keyPosition: number;
   readonly replacement: ReplacementMode;
@@ -20,11 +18,16 @@ export interface EditValueLayoutInput {
 /**
  * How an edit's value of `S·Dv` floats meets its training row:
  * - `placement` and `trainedWidth`: the leading `trainedWidth` floats are trained through that placement; the
- *   rest (span vectors whose tokens lie past the row's last real token: they get no gradient) are not;
+ *   rest (span vectors whose tokens lie past the end of the row, T, as the model ran it: they have no token to
+ *   act on) are not;
  * - `frozenTokens`: for each of the value's S vectors, the token whose frozen output it starts from (`warm`
- *   initialisation) — its own token, or for a span vector past the row's end, the row's last real token. That
- *   frozen output is also what an untrained span vector of a new key keeps, whatever the initialisation, so
- *   that it never writes noise over the tokens after the trained continuation.
+ *   initialisation): its own token, or for a span vector past the row's end, the row's last token. That frozen
+ *   output is also what an untrained span vector of a new key keeps, whatever the initialisation, so that it
+ *   never writes noise over the tokens after the trained continuation.
+ *
+ * The row's end is T, not its `lengths` entry: a causal language model's `lengths` is its prompt (where the key
+ * token sits), and the continuation after it is exactly what a span trains. A vector over padding is trained,
+ * but its loss gradient there is zero, so Adam leaves it where it started.
  */
 export interface EditValueLayout {
   readonly placement: ValuePlacement;
@@ -37,7 +40,7 @@ export interface EditValueLayout {
  * on a layer output without tokens.
  */
 export function editValueLayout(input: EditValueLayoutInput): EditValueLayout {
-  const { frozenOutput, length, keyPosition, replacement, spanLength } = input;
+  const { frozenOutput, keyPosition, replacement, spanLength } = input;
   const shape = frozenOutput.shape;
   const width = shape.at(-1) as number;
   if (shape.length !== 3) {
@@ -50,20 +53,24 @@ export function editValueLayout(input: EditValueLayoutInput): EditValueLayout {
     }
     return { placement: { kind: 'row' }, trainedWidth: width, frozenTokens: [0] };
   }
+  const tokens = shape[1] as number;
   if (replacement !== 'span') {
-    const replaced = replacedTokenMask(replacement, shape[1] as number, keyPosition);
     return {
-      placement: { kind: 'tokens', frozenOutput, replaced },
+      placement: {
+        kind: 'tokens',
+        frozenOutput,
+        replaced: replacedTokenMask(replacement, tokens, keyPosition),
+      },
       trainedWidth: width,
       frozenTokens: [keyPosition],
     };
   }
-  const trainedVectors = Math.min(spanLength, length - keyPosition);
+  const trainedVectors = Math.min(spanLength, tokens - keyPosition);
   return {
     placement: { kind: 'span', frozenOutput, keyPosition },
     trainedWidth: trainedVectors * width,
     frozenTokens: Array.from({ length: spanLength }, (_, vector) =>
-      Math.min(keyPosition + vector, length - 1),
+      Math.min(keyPosition + vector, tokens - 1),
     ),
   };
 }

@@ -11,12 +11,6 @@ export interface PrefixOutput {
   readonly layerOutput: Tensor<'float32'>;
   /** Real tokens per row of a padded batch. */
   readonly lengths?: readonly number[];
-  /**
-   * Real tokens per row where `lengths` counts fewer: a causal language model's `lengths` end at its prompt, whose
-   * last token is GRACE's key token, and the teacher-forced continuation after it is real too. How far a `span`
-   * value can be trained. Default `lengths`.
-   */
-  readonly tokenLengths?: readonly number[];
   /** Every other suffix input crossing the cut (a residual stream, an attention mask), by name. */
   readonly extras: Readonly<Record<string, Tensor>>;
 }

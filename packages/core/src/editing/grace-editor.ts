@@ -266,7 +266,6 @@ export class GraceEditor<Input> {
     const lengths = resolveLengths(1, tokens, prefix.lengths);
     return editValueLayout({
       frozenOutput: prefix.layerOutput,
-      length: prefix.tokenLengths?.[0] ?? (lengths[0] as number),
       keyPosition: keyTokenPositions(this.layer.keyToken, lengths)[0] as number,
       replacement: this.layer.replacement,
       spanLength: this.layer.spanLength,

@@ -12,7 +12,7 @@ import {
   type ResolvedConformanceOptions,
 } from './conformance-case.js';
 import { trackTensors } from './tensor-tracker.js';
-import { identityTokensPrefix, type TaggerInput, tokenTaggerModel } from './token-tagger-model.js';
+import { identityTokensPrefix } from './token-tagger-model.js';
 
 /**
  * GRACE editing end to end on a backend: values trained through a frozen suffix fix the edited input, leave
@@ -254,51 +254,5 @@ export function editorCases(_options: ResolvedConformanceOptions): ConformanceCa
         editor.dispose();
       }
     }),
-    defineConformanceCase(
-      suite,
-      "tokenLengths: a span is trained over a row's real tokens past the key token that lengths end at",
-      async (backend) => {
-        // A causal LM's shape: `lengths` end at the key token (the prompt), the tokens after it are real too.
-        const tagger = tokenTaggerModel();
-        const withLengths = (tokenLengths: boolean): EditableModel<TaggerInput> => ({
-          ...tagger,
-          async runPrefix(prefixBackend, inputs) {
-            const prefix = await tagger.runPrefix(prefixBackend, inputs);
-            const tokens = inputs[0]?.length ?? 0;
-            return {
-              ...prefix,
-              lengths: inputs.map(() => 2),
-              ...(tokenLengths ? { tokenLengths: inputs.map(() => tokens) } : {}),
-            };
-          },
-        });
-        const input: TaggerInput = [
-          [1, 0.2],
-          [-0.4, 0.9],
-          [0.3, -0.8],
-          [-0.9, -0.1],
-        ];
-        const settings = { backend, epsInit: 0.5, replacement: 'span', spanLength: 3 } as const;
-        const unedited = new GraceEditor(tagger, settings);
-        const frozen = (await unedited.predict([input]))[0] as number[];
-        unedited.dispose();
-        // Tokens 1–3 (the key token and the two after it) each take another tag than the frozen one.
-        const label = frozen.map((tag, token) => (token === 0 ? tag : (tag + 1 + (token % 2)) % 3));
-        const fixes = async (tokenLengths: boolean): Promise<boolean> => {
-          const editor = new GraceEditor(withLengths(tokenLengths), {
-            ...settings,
-            training: { iterations: 60 },
-          });
-          try {
-            return (await editor.edit({ input, label })).fixed;
-          } finally {
-            editor.dispose();
-          }
-        };
-        assertTrue(await fixes(true), 'with tokenLengths, the three vectors were trained and fix the edit');
-        // Without it the row seems to end at the key token: vectors 1 and 2 stay untrained.
-        assertTrue(!(await fixes(false)), 'without tokenLengths, the edit was fixed anyway');
-      },
-    ),
   ];
 }

@@ -1,7 +1,8 @@
 import { Codebook } from '../codebook.js';
-import { GraceLayer } from '../grace-layer.js';
+import type { GraceErrorCode } from '../errors.js';
+import { GraceLayer, type GraceLayerOptions, layerValueDimension } from '../grace-layer.js';
 import { SeededRandom } from '../random.js';
-import { assertBitsEqual, assertEqualInts, assertTrue } from './assertions.js';
+import { assertBitsEqual, assertEqualInts, assertThrowsGraceError, assertTrue } from './assertions.js';
 import type { ConformanceCase, ResolvedConformanceOptions } from './conformance-case.js';
 import { runLookup } from './lookup-cases.js';
 import { assertLookupConforms } from './reference-checks.js';
@@ -141,6 +142,34 @@ export function spanLookupCases(options: ResolvedConformanceOptions): Conformanc
           await backend.download(result.output),
           Float32Array.from([1, 9, 10, 4, 5, 6, 7, 8]),
           'output',
+        );
+      } finally {
+        layer.dispose();
+      }
+    }),
+    defineScopedCase(suite, 'a bad spanLength or a codebook of another width is refused', async (scope) => {
+      const { backend } = scope;
+      const codebook = new Codebook({ keyDimension: 1, valueDimension: 4 });
+      codebook.applyEdit({ query: [0], label: 'a' }, { value: [1, 2, 3, 4] });
+      const refused = async (options: GraceLayerOptions, code: GraceErrorCode, what: string) =>
+        assertThrowsGraceError(() => new GraceLayer(backend, codebook, options), code, what);
+      await refused({ replacement: 'span', spanLength: 0 }, 'INVALID_ARGUMENT', 'spanLength 0');
+      await refused({ replacement: 'span', spanLength: 1.5 }, 'INVALID_ARGUMENT', 'spanLength 1.5');
+      await refused({ replacement: 'last', spanLength: 2 }, 'INVALID_ARGUMENT', 'spanLength 2 with last');
+      await refused({ replacement: 'span', spanLength: 3 }, 'SHAPE_MISMATCH', 'values of 4 as 3 vectors');
+      await refused({ replacement: 'first' as 'span' }, 'INVALID_ARGUMENT', 'an unknown mode');
+      assertTrue(layerValueDimension(3, { replacement: 'span', spanLength: 4 }) === 12, 'S·Dv');
+      // Values of 2 vectors of 2 for an output 3 wide: refused before any lookup.
+      const layer = new GraceLayer(backend, codebook, { replacement: 'span', spanLength: 2 });
+      try {
+        await assertThrowsGraceError(
+          () =>
+            layer.forward({
+              layerInput: scope.float32([0, 0], [1, 2, 1]),
+              layerOutput: scope.float32([1, 2, 3, 4, 5, 6], [1, 2, 3]),
+            }),
+          'SHAPE_MISMATCH',
+          'an output 3 wide',
         );
       } finally {
         layer.dispose();
