@@ -43,10 +43,11 @@ const [requested = 'lande', ...argumentList] = process.argv.slice(2).filter((arg
 
 /**
  * Options of `pnpm demo generate`: `--facts N` streams only the first N facts; `--settings 15:1,14:3` the GRACE
- * settings as linear-layer:ε pairs (15 is h.3.mlp.c_proj); `--soft-radius R` runs the soft memory at radius R
- * (`none`, the default: only when `--baselines` names it, at the first setting's ε); `--replacement last|all`;
- * `--name` the results' file name; `--baselines fine-tuning,soft-memory` the baselines at the first setting's layer
- * (`--fine-tuning-lr` fine-tuning's Adam learning rate, default 1e-3).
+ * settings as linear-layer:ε pairs (15 is h.3.mlp.c_proj, 16 the language-model head); `--soft-radius R` runs the
+ * soft memory at radius R (`none`, the default: only when `--baselines` names it, at the first setting's ε);
+ * `--replacement last|all|span`; `--span-length S` the tokens of a `span` value (default: the longest fact
+ * continuation); `--name` the results' file name; `--baselines fine-tuning,soft-memory` the baselines at the first
+ * setting's layer (`--fine-tuning-lr` fine-tuning's Adam learning rate, default 1e-3).
  */
 function generateOptions(argumentList: readonly string[]): Parameters<typeof runDecoderFactsCommand>[2] {
   const value = (name: string) => {
@@ -60,8 +61,12 @@ function generateOptions(argumentList: readonly string[]): Parameters<typeof run
   const replacement = value('--replacement');
   const baselines = value('--baselines');
   const fineTuningLearningRate = value('--fine-tuning-lr');
+  const spanLength = value('--span-length');
+  if (replacement !== undefined && replacement !== 'last' && replacement !== 'all' && replacement !== 'span')
+    throw new UsageError(`--replacement must be last, all or span, got '${replacement}'`);
   return {
-    ...(replacement === 'last' || replacement === 'all' ? { replacement } : {}),
+    ...(replacement === undefined ? {} : { replacement }),
+    ...(spanLength === undefined ? {} : { spanLength: parsePositiveInteger(spanLength, '--span-length') }),
     ...(facts === undefined ? {} : { facts: parsePositiveInteger(facts, '--facts') }),
     ...(settings === undefined
       ? {}

@@ -28,6 +28,8 @@ export interface GenerateBenchmarkConfig {
   readonly promptLength: { readonly min: number; readonly max: number };
   readonly maxNewTokens: number;
   readonly replacements: readonly ReplacementMode[];
+  /** S of the `span` paths: vectors per value (the codebook's values are S × the layer's width). */
+  readonly spanLength: number;
   readonly runs: number;
   readonly warmups: number;
   /** onnxruntime intra-op threads per session. */
@@ -52,7 +54,8 @@ export const defaultGenerateConfig: GenerateBenchmarkConfig = {
   batchSize: 8,
   promptLength: { min: 4, max: 12 },
   maxNewTokens: 32,
-  replacements: ['all', 'last'],
+  replacements: ['all', 'last', 'span'],
+  spanLength: 4,
   runs: 31,
   warmups: 2,
   threads: 1,
@@ -83,12 +86,16 @@ export interface GeneratePathRow {
 /** The far keys sit this many query norms (root mean square) away from the origin, in random directions. */
 const farKeyScale = 10;
 
-/** A codebook with the first `firing` prompts' queries as keys (radius below their distance to the others). */
+/**
+ * A codebook with the first `firing` prompts' queries as keys (radius below their distance to the others), values
+ * of `spanLength` vectors of the layer's width.
+ */
 async function benchmarkCodebook(
   decoder: OnnxDecoder,
   prompts: readonly (readonly number[])[],
   config: GenerateBenchmarkConfig,
   keys: number,
+  spanLength: number,
 ): Promise<Codebook> {
   const queries = await Promise.all(prompts.map((prompt) => promptQuery(decoder, prompt)));
   const width = decoder.keyDimension;
@@ -114,11 +121,12 @@ async function benchmarkCodebook(
         : random.normals(width).map((value) => value * farKeyScale * rms * Math.sqrt(width));
     keyData.set(key, index * width);
   }
+  const valueDimension = decoder.valueDimension * spanLength;
   return Codebook.restore(
-    { keyDimension: width, valueDimension: decoder.valueDimension, layerId: `onnx:${config.editAt}` },
+    { keyDimension: width, valueDimension, layerId: `onnx:${config.editAt}` },
     {
       keys: keyData,
-      values: random.normals(keys * decoder.valueDimension),
+      values: random.normals(keys * valueDimension),
       radii: new Float32Array(keys).fill(radius),
       labels: Array.from({ length: keys }, (_, index) => [index]),
     },
@@ -164,9 +172,10 @@ export async function runGenerateBenchmark(
       });
     }
     for (const keys of config.keyCounts) {
-      const codebook = await benchmarkCodebook(decoder, prompts, config, keys);
       for (const replacement of config.replacements) {
-        const layer = new GraceLayer(backend, codebook, { replacement });
+        const spanLength = replacement === 'span' ? config.spanLength : 1;
+        const codebook = await benchmarkCodebook(decoder, prompts, config, keys, spanLength);
+        const layer = new GraceLayer(backend, codebook, { replacement, spanLength });
         layers.push(layer);
         const generator = createGenerator(decoder, layer);
         const firing = Math.min(config.firingPrompts, keys, prompts.length);

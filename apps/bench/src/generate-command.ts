@@ -61,6 +61,7 @@ function formatGenerateTable(rows: readonly GeneratePathRow[], config: GenerateB
     `generate: ${config.batchSize} prompts of ${config.promptLength.min}–${config.promptLength.max} tokens, ${config.maxNewTokens} new tokens each (greedy), edited at ${config.editAt};`,
     `times of the whole batch in ms, median of ${rows[0]?.timing.runs ?? 0} runs, all paths interleaved; tokens/s = new tokens / median time;`,
     `GRACE lookup on the cpu backend; keys = ${config.firingPrompts} prompts' own queries (they fire) + random keys far from every prompt;`,
+    `span values are ${config.spanLength} vectors (the first ${config.spanLength - 1} decoding steps replace the new token's output);`,
     'overhead vs the plain decoder with the same cache setting.',
   ].join('\n');
   return `${caption}\n\n${formatTable(

@@ -1,14 +1,10 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createCpuBackend } from '@grace/backend-cpu';
-import { createTfjsBackend } from '@grace/backend-tfjs';
-import { createWebGpuBackend, requestWebGpuDevice } from '@grace/backend-webgpu';
 import { type GraceBackend, GraceLayer, type ReplacementMode, SeededRandom } from '@grace/core';
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createGenerator, type GeneratedSequence } from './create-generator.js';
 import { directCodebook } from './decoder-test-codebooks.js';
+import { describeOnGenerationBackends } from './generation-test-backends.js';
 import { loadOnnxDecoder, type OnnxDecoder } from './load-onnx-decoder.js';
 import { promptQuery } from './prompt-query.js';
 import { transformerFixtureDirectory } from './transformer-fixtures.js';
@@ -20,7 +16,10 @@ const prompts = [
   [42, 78, 86, 24, 70, 44, 91],
 ];
 const maxNewTokens = 8;
-const modes: readonly ReplacementMode[] = ['all', 'last', 'prompt'];
+const modes: readonly ReplacementMode[] = ['all', 'last', 'prompt', 'span'];
+/** S of the `span` layers: vectors for the key token and the tokens fed at the first two decoding steps. */
+const spanLength = 3;
+const spanOf = (replacement: ReplacementMode) => (replacement === 'span' ? spanLength : 1);
 const tokensOf = (sequences: readonly GeneratedSequence[]) => sequences.map((sequence) => sequence.tokens);
 
 let decoder: OnnxDecoder;
@@ -41,11 +40,19 @@ beforeAll(async () => {
 });
 afterAll(async () => decoder.release());
 
-/** A layer whose codebook fires for prompt 0 (key 0, a large random value) and holds 50 far keys. */
-function editedLayer(backend: GraceBackend, replacement: ReplacementMode): GraceLayer {
-  const value = new SeededRandom(11).normals(decoder.valueDimension).map((entry) => entry * 20);
-  const codebook = directCodebook(decoder, { firing: [{ query: firstQuery, value }], farKeys: 50, epsInit });
-  return new GraceLayer(backend, codebook, { replacement, keyToken: 'last' });
+/**
+ * A layer whose codebook fires for prompt 0 (key 0, a large random value: `spanLength` vectors for `span`, the
+ * first of them the other modes' value) and holds 50 far keys.
+ */
+function editedLayer(
+  backend: GraceBackend,
+  replacement: ReplacementMode,
+  spanLength = spanOf(replacement),
+): GraceLayer {
+  const value = new SeededRandom(11).normals(decoder.valueDimension * spanLength).map((entry) => entry * 20);
+  const firing = [{ query: firstQuery, value }];
+  const codebook = directCodebook(decoder, { firing, farKeys: 50, epsInit, spanLength });
+  return new GraceLayer(backend, codebook, { replacement, keyToken: 'last', spanLength });
 }
 
 function generationChecks(name: string, makeBackend: () => Promise<GraceBackend>): void {
@@ -76,8 +83,9 @@ function generationChecks(name: string, makeBackend: () => Promise<GraceBackend>
 
     test('keys that do not fire leave every continuation bit-identical to the unedited model (cache and not)', async () => {
       for (const replacement of modes) {
-        const codebook = directCodebook(decoder, { firing: [], farKeys: 200 });
-        const layer = new GraceLayer(backend, codebook, { replacement });
+        const spanLength = spanOf(replacement);
+        const codebook = directCodebook(decoder, { firing: [], farKeys: 200, spanLength });
+        const layer = new GraceLayer(backend, codebook, { replacement, spanLength });
         const generator = createGenerator(decoder, layer);
         for (const cache of [true, false]) {
           const generated = await generator.generate(prompts, { maxNewTokens, cache });
@@ -85,6 +93,26 @@ function generationChecks(name: string, makeBackend: () => Promise<GraceBackend>
           expect(generated.map((sequence) => sequence.keyIndex)).toEqual([-1, -1, -1]);
         }
         layer.dispose();
+      }
+    });
+
+    test('span: S = 1 generates what `last` does; a longer span keeps the first token and changes later ones', async () => {
+      const generate = async (replacement: ReplacementMode, spanLength: number, cache: boolean) => {
+        const layer = editedLayer(backend, replacement, spanLength);
+        try {
+          return tokensOf(await createGenerator(decoder, layer).generate(prompts, { maxNewTokens, cache }));
+        } finally {
+          layer.dispose();
+        }
+      };
+      for (const cache of [true, false]) {
+        const last = await generate('last', 1, cache);
+        expect(await generate('span', 1, cache)).toEqual(last);
+        // Vector 0 is `last`'s value, so the prefill and the first token agree; vectors 1 and 2 move what follows.
+        const span = await generate('span', spanLength, cache);
+        expect(span[0]?.[0]).toBe(last[0]?.[0]);
+        expect(span[0]).not.toEqual(last[0]);
+        expect(span.slice(1)).toEqual(unedited.slice(1));
       }
     });
 
@@ -106,24 +134,7 @@ function generationChecks(name: string, makeBackend: () => Promise<GraceBackend>
   });
 }
 
-generationChecks('cpu', async () => createCpuBackend());
-generationChecks('tfjs wasm', async () => {
-  const wasmPackage = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json');
-  setWasmPaths(`${join(dirname(wasmPackage), 'dist')}/`);
-  await tf.setBackend('wasm');
-  await tf.ready();
-  return createTfjsBackend(tf, { tfjsBackend: 'wasm' });
-});
-const acquired = await requestWebGpuDevice().catch((error: unknown) => error as Error);
-if (acquired instanceof Error) {
-  console.warn(`\n*** @grace/onnx: NO WEBGPU ADAPTER, generation on WebGPU SKIPPED: ${acquired.message}\n`);
-  describe.skip(`edited generation on WebGPU (skipped: ${acquired.message})`, () => {
-    test('needs a WebGPU adapter', () => undefined);
-  });
-} else {
-  afterAll(() => acquired.device.destroy());
-  generationChecks('webgpu', async () => createWebGpuBackend({ device: acquired.device }));
-}
+await describeOnGenerationBackends(generationChecks);
 
 describe('refusals', () => {
   test('bad options and a codebook of another width are refused with a GraceError, before any run', async () => {
@@ -150,5 +161,11 @@ describe('refusals', () => {
     expect(() => createGenerator(decoder, narrow)).toThrow(
       expect.objectContaining({ code: 'SHAPE_MISMATCH' }),
     );
+    // A span layer's values are S vectors of the layer's width: a codebook of single vectors does not fit it.
+    const twoVectors = directCodebook(decoder, { firing: [], farKeys: 1, spanLength: 2 });
+    const backend = createCpuBackend();
+    expect(() =>
+      createGenerator(decoder, new GraceLayer(backend, twoVectors, { replacement: 'span', spanLength: 1 })),
+    ).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
   });
 });

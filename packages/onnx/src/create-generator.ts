@@ -44,8 +44,9 @@ export interface DecoderGenerator {
  *
  * GRACE decides once per prompt, at prefill, from its key token (by default the last prompt token, at the edited
  * layer's input), and the chosen value replaces the layer output where its replacement mode says: `last` the key
- * token, `prompt` the prompt tokens before it, `all` every prompt token and every generated one. Later tokens see
- * the replacement through attention. Rows are independent: a prompt's continuation does not depend on the
+ * token, `prompt` the prompt tokens before it, `all` every prompt token and every generated one, `span` (a value of
+ * S vectors) the key token with vector 0 and the token fed at decoding step k with vector k, for k < S — the
+ * positions a teacher-forced span edit trained them at. Later tokens see the replacement through attention. Rows are independent: a prompt's continuation does not depend on the
  * other prompts of its batch.
  */
 export function createGenerator(
@@ -55,11 +56,13 @@ export function createGenerator(
   const layer = grace === undefined ? undefined : 'layer' in grace ? grace.layer : grace;
   if (layer !== undefined) {
     const { keyDimension, valueDimension } = layer.codebook;
-    if (keyDimension !== decoder.keyDimension || valueDimension !== decoder.valueDimension) {
+    // A `span` value is S vectors of the layer's width, one per token from the key token on.
+    const expected = layer.spanLength * decoder.valueDimension;
+    if (keyDimension !== decoder.keyDimension || valueDimension !== expected) {
       throw new GraceError(
         'SHAPE_MISMATCH',
-        `the codebook is ${keyDimension} → ${valueDimension} wide, the decoder's layer '${decoder.cut.editPoint.name}' ${decoder.keyDimension} → ${decoder.valueDimension}`,
-        { keyDimension, valueDimension, layer: decoder.cut.editPoint.name },
+        `the codebook is ${keyDimension} → ${valueDimension} wide, the decoder's layer '${decoder.cut.editPoint.name}' ${decoder.keyDimension} → ${decoder.valueDimension}${layer.spanLength > 1 ? ` × ${layer.spanLength} (spanLength)` : ''}`,
+        { keyDimension, valueDimension, spanLength: layer.spanLength, layer: decoder.cut.editPoint.name },
       );
     }
   }
@@ -114,8 +117,8 @@ async function generateTokens(
         : step === 0
           ? await edited.prefill(run)
           : cache
-            ? await edited.cachedStep(run)
-            : await edited.recomputedStep(run);
+            ? await edited.cachedStep(run, step)
+            : await edited.recomputedStep(run, width);
     past = result.past;
     const logits = result.logits.data as Float32Array;
     const [, columns = 1, vocabulary = 1] = result.logits.dims;

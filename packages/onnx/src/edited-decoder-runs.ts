@@ -18,7 +18,7 @@ interface PrefillDecision {
   readonly keyPositions: Int32Array;
   /** `[B × Dk]`: each row's query, kept to re-apply the same decision on a recomputed sequence. */
   readonly queries: Float32Array;
-  /** The chosen value of each row that fired (`undefined` where none did). */
+  /** The chosen value of each row that fired (`undefined` where none did): `[Dv]`, or `[S·Dv]` for `span`. */
   readonly values: readonly (Float32Array | undefined)[];
 }
 
@@ -35,9 +35,11 @@ export async function runFullModel(decoder: OnnxDecoder, run: DecoderRun): Promi
  * layer output. Later runs keep that decision:
  * - with the cache, a step runs the whole model once: plain when no row needs a replacement — the replaced
  *   prompt already lives in the suffix layers' cached keys and values, which is how its effect reaches every later
- *   token — and with the rows' values fed to its replaceable layer output in `all` mode;
+ *   token — and with the rows' values fed to its replaceable layer output in `all` mode, or in `span` mode the
+ *   value's vector k at decoding step k while k < S (the new token sits at position key token + k);
  * - without it, the whole sequence is recomputed, and the backend's `lookup` re-applies the fixed decision over
- *   it (a codebook of the prefill's firing queries, radius 0), with the mode's token rule.
+ *   it (a codebook of the prefill's firing queries, radius 0), with the mode's token rule. A span's later vectors
+ *   belong to the generated tokens, which follow the whole padded prompt: a second `lookup` puts them there.
  */
 export class EditedDecoderRuns {
   private decision: PrefillDecision | undefined;
@@ -85,23 +87,28 @@ export class EditedDecoderRuns {
   }
 
   /**
-   * A cached decoding step: one new token per row on the cache of the previous run. Only `all` replaces a new
-   * token's output; then the whole model runs once with the rows' values fed to its replaceable layer output.
+   * Cached decoding step `step` (1 for the first token after the prefill): one new token per row on the cache of
+   * the previous run. `all` replaces every new token's output with its row's value, `span` with the value's vector
+   * `step` while `step < S`; then the whole model runs once with those vectors fed to its replaceable layer output.
    */
-  async cachedStep(run: DecoderRun): Promise<DecoderRunResult> {
+  async cachedStep(run: DecoderRun, step: number): Promise<DecoderRunResult> {
     const decision = this.requireDecision();
-    const replacing = this.layer.replacement === 'all' && decision.hits.some((hit) => hit >= 0);
+    const width = this.decoder.valueDimension;
+    const vector = this.layer.replacement === 'all' ? 0 : step;
+    const replacing =
+      (this.layer.replacement === 'all' ||
+        (this.layer.replacement === 'span' && step < this.layer.spanLength)) &&
+      decision.hits.some((hit) => hit >= 0);
     const session = this.decoder.replaceableSession;
     if (!replacing || session === undefined) return runFullModel(this.decoder, run);
     const batch = run.tokens.length;
     const tokens = run.tokens[0]?.length ?? 1;
-    const width = this.decoder.valueDimension;
     const values = new Float32Array(batch * tokens * width);
     const mask = new Uint8Array(batch * tokens);
     decision.values.forEach((value, row) => {
       if (value === undefined) return;
       for (let token = 0; token < tokens; token++) {
-        values.set(value, (row * tokens + token) * width);
+        values.set(value.subarray(vector * width, (vector + 1) * width), (row * tokens + token) * width);
         mask[row * tokens + token] = 1;
       }
     });
@@ -116,8 +123,12 @@ export class EditedDecoderRuns {
     };
   }
 
-  /** An uncached step: the whole sequence again, the prefill's decision re-applied by the backend's lookup. */
-  async recomputedStep(run: DecoderRun): Promise<DecoderRunResult> {
+  /**
+   * An uncached step: the whole sequence again, the prefill's decision re-applied by the backend's lookup. A span
+   * is laid as at prefill (from each row's key token, so padding columns match the cached path's), then its
+   * vectors 1…S−1 are laid again from the first generated column, where decoding put them.
+   */
+  async recomputedStep(run: DecoderRun, promptWidth: number): Promise<DecoderRunResult> {
     const decision = this.requireDecision();
     const prefix = await this.runPrefix(run);
     const firing = Array.from(decision.hits.keys()).filter((row) => (decision.hits[row] as number) >= 0);
@@ -125,25 +136,62 @@ export class EditedDecoderRuns {
       const frozen = prefix[this.decoder.cut.editPoint.output] as ort.Tensor;
       return this.runSuffix(run, prefix, frozen.data as Float32Array);
     }
+    const [, layerOutput] = this.uploadLayer(prefix, run, false);
+    const owned: Tensor[] = [layerOutput];
+    const backend = this.layer.backend;
+    try {
+      const valueWidth = this.layer.codebook.valueDimension;
+      let replaced = this.replayLookup(decision, firing, layerOutput, {
+        keyPositions: decision.keyPositions,
+        first: 0,
+        end: valueWidth,
+      });
+      owned.push(replaced);
+      const width = this.decoder.valueDimension;
+      if (this.layer.replacement === 'span' && valueWidth > width) {
+        replaced = this.replayLookup(decision, firing, replaced, {
+          keyPositions: new Int32Array(decision.hits.length).fill(promptWidth),
+          first: width,
+          end: valueWidth,
+        });
+        owned.push(replaced);
+      }
+      const output = await backend.download(replaced);
+      return await this.runSuffix(run, prefix, output as Float32Array);
+    } finally {
+      for (const tensor of owned) backend.dispose(tensor);
+    }
+  }
+
+  /**
+   * The backend's `lookup` of the prefill's decision over `layerOutput` (a new tensor): a codebook of the firing
+   * rows' queries, radius 0, whose values are the floats `[first, end)` of each row's value, laid from
+   * `keyPositions` with the layer's replacement mode.
+   */
+  private replayLookup(
+    decision: PrefillDecision,
+    firing: readonly number[],
+    layerOutput: Tensor<'float32'>,
+    layout: { readonly keyPositions: Int32Array; readonly first: number; readonly end: number },
+  ): Tensor<'float32'> {
     const backend = this.layer.backend;
     const keyWidth = this.decoder.keyDimension;
+    const width = layout.end - layout.first;
     const keys = new Float32Array(firing.length * keyWidth);
-    const values = new Float32Array(firing.length * this.decoder.valueDimension);
+    const values = new Float32Array(firing.length * width);
     firing.forEach((row, index) => {
       keys.set(decision.queries.subarray(row * keyWidth, (row + 1) * keyWidth), index * keyWidth);
-      values.set(decision.values[row] as Float32Array, index * this.decoder.valueDimension);
+      values.set((decision.values[row] as Float32Array).subarray(layout.first, layout.end), index * width);
     });
-    const [, layerOutput] = this.uploadLayer(prefix, run, false);
     const owned: Tensor[] = [
-      layerOutput,
       backend.upload(decision.queries, [decision.hits.length, keyWidth]),
       backend.upload(keys, [firing.length, keyWidth]),
       backend.upload(new Float32Array(firing.length), [firing.length]),
-      backend.upload(values, [firing.length, this.decoder.valueDimension]),
-      backend.upload(decision.keyPositions, [decision.hits.length]),
+      backend.upload(values, [firing.length, width]),
+      backend.upload(layout.keyPositions, [decision.hits.length]),
     ];
     try {
-      const [, queries, keyTensor, radii, valueTensor, keyPositions] = owned;
+      const [queries, keyTensor, radii, valueTensor, keyPositions] = owned;
       const replaced = backend.lookup({
         queries: queries as Tensor<'float32'>,
         keys: keyTensor as Tensor<'float32'>,
@@ -153,9 +201,8 @@ export class EditedDecoderRuns {
         keyPositions: keyPositions as Tensor<'int32'>,
         mode: this.layer.replacement,
       });
-      owned.push(replaced.output, replaced.hitIndex);
-      const output = await backend.download(replaced.output);
-      return await this.runSuffix(run, prefix, output as Float32Array);
+      backend.dispose(replaced.hitIndex);
+      return replaced.output;
     } finally {
       for (const tensor of owned) backend.dispose(tensor);
     }

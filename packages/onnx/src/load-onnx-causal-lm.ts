@@ -5,6 +5,7 @@ import {
   type EditLabel,
   GraceError,
   type PrefixOutput,
+  type ReplacementMode,
 } from '@grace/core';
 import { ignoredTokenTarget, tokenScoresName } from './import-suffix-graph.js';
 import { type LoadOnnxModelOptions, loadOnnxModel, type OnnxEditableModel } from './load-onnx-model.js';
@@ -31,6 +32,23 @@ export interface LoadOnnxCausalLmOptions
   readonly attentionMask?: string;
   /** The id written at padded positions (masked, so any id the model knows). Default 0. */
   readonly padToken?: number;
+  /**
+   * The editor's replacement mode, when it is `span`: the same `replacement` and `spanLength` go to the
+   * `GraceEditor` (spread one object into both). Other modes need nothing from the model.
+   */
+  readonly replacement?: ReplacementMode;
+  /**
+   * S, the vectors of a `span` value: vector k replaces the layer output at the prompt's last token + k, the
+   * position whose logits predict target token k (teacher forcing). An edit's target may be at most S tokens;
+   * a shorter one is followed by `endToken` up to S, so that every vector is trained and the edited model stops
+   * after its target. Default 1.
+   */
+  readonly spanLength?: number;
+  /**
+   * The model's end-of-text token (e.g. GPT-2's `<|endoftext|>`), which pads a `span` edit's target to S tokens.
+   * Without it, a target shorter than S is refused: its last vectors would have no position to be trained at.
+   */
+  readonly endToken?: number;
 }
 
 /** A causal language model cut for GRACE, editable on prompts and their target continuations. */
@@ -39,6 +57,8 @@ export interface OnnxCausalLm extends EditableModel<CausalLmInput> {
   readonly onnx: OnnxEditableModel;
   /** V: the vocabulary, the logits' last axis. */
   readonly vocabularySize: number;
+  /** S: the tokens a `span` edit's target may have (1 unless loaded with `replacement: 'span'`). */
+  readonly spanLength: number;
   /** The `[B, T]` records the ONNX model runs for a batch, right-padded to its longest row. */
   tokenRecords(inputs: readonly CausalLmInput[]): Record<string, number[]>[];
   /** Frees the onnxruntime sessions. */
@@ -71,8 +91,13 @@ export function continuationEdit(
  *   token alone when there is no continuation). It equals the target exactly when greedy decoding from the
  *   prompt produces the target, with GRACE's decision made once at the prompt's last token (earlier tokens of a
  *   causal model never see later ones, so the query does not depend on the continuation).
- * - Errors: an empty prompt, ids outside `[0, V)`, an edit whose label is not its input's continuation, or a
- *   row longer than the padded length (a fixed `dimensions` entry) are `INVALID_ARGUMENT`.
+ * - Span edits (`replacement: 'span'`, `spanLength` S): a continuation shorter than S is fed and trained followed by
+ *   `endToken` up to S tokens (positions p … p + S − 1 after the prompt's last token p then predict the target and
+ *   the end token, and each holds one vector of the value); a prediction still reads the continuation's own
+ *   positions, so an edit is fixed when the teacher-forced target matches, as in every mode.
+ * - Errors: an empty prompt, ids outside `[0, V)`, an edit whose label is not its input's continuation, a span
+ *   edit's target longer than S (or shorter without `endToken`), a bad `spanLength`, or a row longer than the
+ *   padded length (a fixed `dimensions` entry) are `INVALID_ARGUMENT`.
  */
 export async function loadOnnxCausalLm(
   pathOrBytes: string | Uint8Array | OnnxModel,
@@ -81,6 +106,7 @@ export async function loadOnnxCausalLm(
   const inputIds = options.inputIds ?? 'input_ids';
   const attentionMask = options.attentionMask ?? 'attention_mask';
   const padToken = options.padToken ?? 0;
+  const spanLength = validatedSpanLength(options);
   const onnx = await loadOnnxModel(pathOrBytes, {
     ...options,
     attentionMask,
@@ -102,11 +128,32 @@ export async function loadOnnxCausalLm(
       vocabularySize,
     });
   }
+  const endToken = options.endToken;
+  if (endToken !== undefined && !(Number.isInteger(endToken) && endToken >= 0 && endToken < vocabularySize)) {
+    await onnx.release();
+    throw new GraceError('INVALID_ARGUMENT', `endToken must be a token id in [0, ${vocabularySize})`, {
+      endToken,
+    });
+  }
+  // What a row feeds after its prompt: its continuation, followed by the end token up to a span's S tokens.
+  const fedContinuation = (input: CausalLmInput): readonly number[] => {
+    const continuation = input.continuation ?? [];
+    if (endToken === undefined || continuation.length === 0 || continuation.length >= spanLength)
+      return continuation;
+    return [...continuation, ...new Array<number>(spanLength - continuation.length).fill(endToken)];
+  };
   const declaredLength = onnx.inputSpecs.find((spec) => spec.name === inputIds)?.exampleShape[0];
   // A sequence length fixed by `dimensions` pads every batch to it; a run-time one, to the batch's longest row.
   const fixedLength = typeof declaredLength === 'number' ? declaredLength : undefined;
   const paddedLength = (inputs: readonly CausalLmInput[]): number => {
-    const longest = Math.max(...inputs.map((input, row) => checkedLength(input, row, vocabularySize)));
+    const longest = Math.max(
+      ...inputs.map(
+        (input, row) =>
+          checkedLength(input, row, vocabularySize) +
+          fedContinuation(input).length -
+          (input.continuation?.length ?? 0),
+      ),
+    );
     if (fixedLength === undefined) return longest;
     if (longest > fixedLength)
       throw new GraceError(
@@ -119,7 +166,7 @@ export async function loadOnnxCausalLm(
   const tokenRecords = (inputs: readonly CausalLmInput[]): Record<string, number[]>[] => {
     const tokens = paddedLength(inputs);
     return inputs.map((input) => {
-      const ids = [...input.prompt, ...(input.continuation ?? [])];
+      const ids = [...input.prompt, ...fedContinuation(input)];
       return {
         [inputIds]: Array.from({ length: tokens }, (_, token) => ids[token] ?? padToken),
         [attentionMask]: Array.from({ length: tokens }, (_, token) => (token < ids.length ? 1 : 0)),
@@ -129,6 +176,7 @@ export async function loadOnnxCausalLm(
   return {
     onnx,
     vocabularySize,
+    spanLength,
     layerId: onnx.layerId,
     keyDimension: onnx.keyDimension,
     valueDimension: onnx.valueDimension,
@@ -160,8 +208,9 @@ export async function loadOnnxCausalLm(
             `row ${row}: the label of a causal-LM edit is its input's (non-empty) continuation, fed by teacher forcing`,
             { row, label, continuation },
           );
+        if (options.replacement === 'span') checkSpanTarget(continuation.length, row, spanLength, endToken);
         // The logits at position p - 1 + j predict continuation token j.
-        continuation.forEach((id, position) => {
+        fedContinuation(input).forEach((id, position) => {
           targets[row * tokens + input.prompt.length - 1 + position] = id;
         });
       });
@@ -180,6 +229,39 @@ export async function loadOnnxCausalLm(
     digestInput: (input) => `${input.prompt.join(' ')} | ${(input.continuation ?? []).join(' ')}`,
     release: () => onnx.release(),
   };
+}
+
+/** S from the options: 1 but for `span`; `INVALID_ARGUMENT` for a bad one. */
+function validatedSpanLength(options: LoadOnnxCausalLmOptions): number {
+  const spanLength = options.spanLength ?? 1;
+  if (!Number.isInteger(spanLength) || spanLength < 1 || (spanLength > 1 && options.replacement !== 'span'))
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `spanLength must be an integer >= 1, and above 1 only with replacement 'span'; got ${spanLength} with '${options.replacement ?? 'all'}'`,
+      { spanLength, replacement: options.replacement },
+    );
+  return spanLength;
+}
+
+/** A span edit's target fits its S vectors: at most S tokens, and S exactly unless an end token pads it. */
+function checkSpanTarget(
+  length: number,
+  row: number,
+  spanLength: number,
+  endToken: number | undefined,
+): void {
+  if (length > spanLength)
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `row ${row}: a target of ${length} tokens is longer than the span's ${spanLength} (spanLength)`,
+      { row, length, spanLength },
+    );
+  if (length < spanLength && endToken === undefined)
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `row ${row}: a target of ${length} tokens is shorter than the span's ${spanLength}; give endToken to pad it`,
+      { row, length, spanLength },
+    );
 }
 
 /** V: the last axis of the scores the token loss reads (`[B, T, V]`), when it is fixed. */

@@ -15,19 +15,20 @@ import { writeKeysVsEditsPlot } from './keys-vs-edits.js';
 const defaults = {
   seed: 20231110,
   settings: [
-    // The default sweep is over ε at the last block's MLP output projection (linear layer 15), where `all` is the
-    // only replacement that reaches a multi-token continuation. Earlier cuts with `--replacement last` (e.g.
-    // `--settings 11:1`, block 2's MLP output) reach it through the later blocks' attention and score higher.
-    { layer: 15, epsInit: 0.3 },
+    // Span values (one vector per continuation position) at the language-model head (linear layer 16: its output
+    // is the logits) and at the last block's MLP output projection (15). At 15 the final layer norm and the head
+    // still stand between the value and the logits, and some tokens are the arg-max of no hidden state there; at
+    // the head every target can be written. `--replacement all|last` and `--settings 11:1` give the
+    // single-vector runs of the docs.
+    { layer: 16, epsInit: 1 },
     { layer: 15, epsInit: 1 },
-    { layer: 15, epsInit: 3 },
   ],
   // null: the soft memory runs only when `--baselines` names it, at the first setting's ε.
   softMemoryRadius: null as number | null,
   iterations: 100,
-  // A value replacing only the prompt's last token reaches a multi-token continuation through the attention of
-  // the blocks after the layer; at the last block's MLP nothing follows, so `all` is the only choice there.
-  replacement: 'all' as 'all' | 'last',
+  // A span writes its own vector at the prompt's last token and each of the next S − 1, the positions that predict
+  // the continuation's tokens; `all` and `last` write one vector (see the docs for what that limits).
+  replacement: 'span' as 'all' | 'last' | 'span',
 };
 
 const format = (value: number | null) => (value === null ? '–' : value.toFixed(2));
@@ -89,7 +90,7 @@ export async function runDecoderFactsCommand(
     name,
     title: "The decoder's hallucinated facts edited with GRACE (exact match)",
     description: [
-      `${result.facts} country facts (5 relations) streamed through @grace/models-decoder's GPT-2; the unedited decoder completes ${result.uneditedRight} exactly (${result.uneditedRightByTraining.trained} of trained countries, ${result.uneditedRightByTraining.heldOut} of held-out ones) and gets ${result.uneditedWrong} wrong, which are edited one by one with the true continuation (teacher-forced cross-entropy, key at the prompt's last token, value training up to ${options.iterations} Adam steps, stopping once fixed).`,
+      `${result.facts} country facts (5 relations) streamed through @grace/models-decoder's GPT-2; the unedited decoder completes ${result.uneditedRight} exactly (${result.uneditedRightByTraining.trained} of trained countries, ${result.uneditedRightByTraining.heldOut} of held-out ones) and gets ${result.uneditedWrong} wrong, which are edited one by one with the true continuation (teacher-forced cross-entropy, key at the prompt's last token, replacement ${options.replacement === 'span' ? `span of ${result.spanLength} vectors, shorter continuations followed by <eos>` : options.replacement}, value training up to ${options.iterations} Adam steps, stopping once fixed).`,
       'In the table below, "TRR" is ARR: exact match on the facts the unedited decoder already completed right; ERR is exact match on every edited fact; Holdout is exact match on the edited facts asked with a rephrased template never trained on.',
       '',
       `Perplexities (teacher forced; ERR on the edited facts' continuations, ARR on the right facts' continuations, TRR on ${result.upstreamTokens} tokens of held-out State of the Union text, each 32-token continuation after a 32-token prompt at whose last token GRACE decides):`,

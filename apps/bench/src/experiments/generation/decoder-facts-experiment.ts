@@ -19,7 +19,8 @@ import { type KeyTrace, traceKeys } from './keys-vs-edits.js';
 
 /**
  * One GRACE configuration: the edited layer, as an index into the decoder's Linear layers in graph order (GPT-2
- * block b holds 4b attention c_attn, 4b + 1 attention c_proj, 4b + 2 MLP c_fc, 4b + 3 MLP c_proj), and ε_init.
+ * block b holds 4b attention c_attn, 4b + 1 attention c_proj, 4b + 2 MLP c_fc, 4b + 3 MLP c_proj; after the last
+ * block, 16 is the language-model head, whose output is the logits), and ε_init.
  */
 export interface DecoderGraceSetting {
   readonly layer: number;
@@ -28,8 +29,9 @@ export interface DecoderGraceSetting {
 
 const linearNames = ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'];
 
-/** `h.3.mlp.c_proj` for layer 15: the transformers name of a Linear layer index. */
-export function linearLayerName(layer: number): string {
+/** `h.3.mlp.c_proj` for layer 15: the transformers name of a Linear layer index (`lm_head` after the blocks). */
+export function linearLayerName(layer: number, blocks = 4): string {
+  if (layer === blocks * 4) return 'lm_head';
   return `h.${Math.floor(layer / 4)}.${linearNames[layer % 4]}`;
 }
 
@@ -45,10 +47,13 @@ export interface DecoderFactsOptions extends Partial<DecoderBaselineOptions> {
   /** Value training per edit: Adam iterations (the run stops early once the edit is fixed). */
   readonly iterations: number;
   /**
-   * Where a firing key's value replaces the layer output: `all` (every token, the generated ones included) or
-   * `last` (the prompt's last token only; later tokens read it through the attention after the layer).
+   * Where a firing key's value replaces the layer output: `all` (every token, the generated ones included),
+   * `last` (the prompt's last token only; later tokens read it through the attention after the layer) or `span`
+   * (one vector per continuation position: the prompt's last token and the next S − 1).
    */
-  readonly replacement: 'all' | 'last';
+  readonly replacement: 'all' | 'last' | 'span';
+  /** S of `span`: tokens per value. Default: the longest fact continuation (shorter ones end with `<eos>`). */
+  readonly spanLength?: number;
   /** Only the first this many facts of the shuffled stream. Default: all. */
   readonly facts?: number;
   readonly checkpoints?: number;
@@ -80,15 +85,19 @@ export interface DecoderFactsResult {
     readonly trrPerplexity: number;
   };
   readonly upstreamTokens: number;
+  /** S of the `span` runs (1 for the other modes). */
+  readonly spanLength: number;
   readonly runs: readonly DecoderFactsRun[];
   /** Keys after every edit, by method (those with a memory). */
   readonly keyTraces: Readonly<Record<string, KeyTrace>>;
 }
 
-/** The decoder's Linear layers (Gemm on folded tokens), in graph order. */
+/** The decoder's Linear layers in graph order: the blocks' Gemms, then the language-model head's MatMul. */
 async function linearLayers(path: string): Promise<string[]> {
   const points = await listEditPoints(await readOnnxModel(path));
-  return points.filter((point) => point.opType === 'Gemm').map((point) => point.name);
+  const head = points.at(-1);
+  const blocks = points.filter((point) => point.opType === 'Gemm').map((point) => point.name);
+  return head?.opType === 'MatMul' ? [...blocks, head.name] : blocks;
 }
 
 /**
@@ -105,17 +114,24 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
     seed: options.seed,
     ...(options.facts === undefined ? {} : { facts: options.facts }),
   });
+  const span = options.replacement === 'span';
+  // A span covers the longest continuation; shorter ones are trained followed by `<eos>`, where they stop.
+  const spanLength = span
+    ? (options.spanLength ?? Math.max(...setup.stream.map((example) => (example.label as number[]).length)))
+    : 1;
+  const layerOptions = { replacement: options.replacement, ...(span ? { spanLength } : {}) };
   const editorOptions = {
     backend: options.backend,
     seed: options.seed,
     training: { iterations: options.iterations, earlyStop: true, checkEvery: 5 },
-    replacement: options.replacement,
+    ...layerOptions,
   };
   const loadLayer = (layer: number) => {
     const name = layers[layer];
     if (name === undefined)
       throw new Error(`the decoder has ${layers.length} linear layers; no layer ${layer}`);
-    return loadOnnxCausalLm(path, { editAt: name, backend: options.backend });
+    const endToken = setup.tokenizer.endOfText;
+    return loadOnnxCausalLm(path, { editAt: name, backend: options.backend, endToken, ...layerOptions });
   };
 
   // The unedited decoder: which facts it completes right, and the reference perplexities.
@@ -188,7 +204,8 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
   for (const setting of options.settings) {
     const model = setting.layer === first.layer ? referenceModel : await loadLayer(setting.layer);
     const editor = new GraceEditor(model, { ...editorOptions, epsInit: setting.epsInit });
-    const name = `GRACE ${linearLayerName(setting.layer)} ${options.replacement} ε ${setting.epsInit}`;
+    const mode = span ? `span ${spanLength}` : options.replacement;
+    const name = `GRACE ${linearLayerName(setting.layer)} ${mode} ε ${setting.epsInit}`;
     try {
       const traced = traceKeys(graceEditingMethod(editor, name));
       const run = await runLifelongProtocol(traced.method, data, protocolOptions);
@@ -235,6 +252,7 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
     },
     unedited,
     upstreamTokens: setup.upstreamText.length * 32,
+    spanLength,
     runs,
     keyTraces,
   };
