@@ -15,7 +15,7 @@ import {
   continuationLikelihoodOf,
   methodTokenScores,
 } from './continuation-perplexity.js';
-import { parseDecoderBaselines } from './decoder-baselines.js';
+import { expectBaselinesFitReplacement, parseDecoderBaselines } from './decoder-baselines.js';
 import { prepareDecoderFacts } from './decoder-facts-setup.js';
 import { traceKeys } from './keys-vs-edits.js';
 
@@ -24,6 +24,12 @@ test('--baselines names known baselines only', () => {
   expect(parseDecoderBaselines('soft-memory,soft-memory')).toEqual(['soft-memory']);
   expect(parseDecoderBaselines('none')).toEqual([]);
   expect(() => parseDecoderBaselines('fine-tuning,rome')).toThrow(UsageError);
+});
+
+test('the soft memory is refused before any run with span values, fine-tuning is not', () => {
+  expect(() => expectBaselinesFitReplacement(['soft-memory'], 'span')).toThrow(/--replacement all or last/);
+  expect(() => expectBaselinesFitReplacement(['fine-tuning'], 'span')).not.toThrow();
+  expect(() => expectBaselinesFitReplacement(['fine-tuning', 'soft-memory'], 'all')).not.toThrow();
 });
 
 test('keys are traced after every edit, for methods with a memory only', async () => {

@@ -30,6 +30,21 @@ export function parseDecoderBaselines(text: string): DecoderBaseline[] {
   return [...new Set(names as DecoderBaseline[])];
 }
 
+/**
+ * Refuses, before any run starts, a baseline that cannot use the GRACE runs' replacement mode: the soft memory
+ * mixes one vector per key into the layer's output, so it has no meaning for `span` values (S vectors per key).
+ * @throws UsageError naming the modes it takes.
+ */
+export function expectBaselinesFitReplacement(
+  baselines: readonly DecoderBaseline[],
+  replacement: 'all' | 'last' | 'span',
+): void {
+  if (replacement === 'span' && baselines.includes('soft-memory'))
+    throw new UsageError(
+      'the soft memory mixes one vector per key: run it with --replacement all or last (span is the default)',
+    );
+}
+
 /** How the baselines run; the rest (value-training budget, replacement, seed) is the GRACE runs'. */
 export interface DecoderBaselineOptions {
   readonly baselines: readonly DecoderBaseline[];
@@ -47,7 +62,8 @@ export interface DecoderBaselineRun extends DecoderBaselineOptions {
   readonly seed: number;
   /** GRACE's value-training budget: fine-tuning takes this many Adam steps per edit, the soft memory too. */
   readonly iterations: number;
-  readonly replacement: 'all' | 'last';
+  /** The GRACE runs' mode; the soft memory takes `all` or `last` (see {@link expectBaselinesFitReplacement}). */
+  readonly replacement: 'all' | 'last' | 'span';
   /** The soft memory's radius (where a key's weight equals the frozen output's). */
   readonly softMemoryRadius: number;
   readonly data: LifelongData<CausalLmInput>;
@@ -75,6 +91,8 @@ export async function runDecoderBaselines(
   const { backend, model, layerName } = options;
   const runs: DecoderFactsRun[] = [];
   const keyTraces: Record<string, KeyTrace> = {};
+  expectBaselinesFitReplacement(options.baselines, options.replacement);
+  const { replacement } = options;
   const makers: Record<DecoderBaseline, () => EditingMethod<CausalLmInput>> = {
     'fine-tuning': () => {
       const learningRate = options.fineTuningLearningRate ?? 1e-3;
@@ -89,9 +107,9 @@ export async function runDecoderBaselines(
         radius: options.softMemoryRadius,
         iterations: options.iterations,
         seed: options.seed,
-        replacement: options.replacement,
+        replacement: replacement === 'span' ? 'last' : replacement,
       }),
-      name: `soft memory ${layerName} ${options.replacement} radius ${options.softMemoryRadius}`,
+      name: `soft memory ${layerName} ${replacement} radius ${options.softMemoryRadius}`,
     }),
   };
   for (const baseline of options.baselines) {

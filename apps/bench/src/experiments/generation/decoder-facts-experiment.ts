@@ -13,7 +13,11 @@ import {
 import { decoderModelFiles, perplexityOf } from '@grace/models-decoder';
 import { type CausalLmInput, listEditPoints, loadOnnxCausalLm, readOnnxModel } from '@grace/onnx';
 import { continuationLikelihood } from './continuation-perplexity.js';
-import { type DecoderBaselineOptions, runDecoderBaselines } from './decoder-baselines.js';
+import {
+  type DecoderBaselineOptions,
+  expectBaselinesFitReplacement,
+  runDecoderBaselines,
+} from './decoder-baselines.js';
 import { type FactExample, prepareDecoderFacts } from './decoder-facts-setup.js';
 import { type KeyTrace, traceKeys } from './keys-vs-edits.js';
 
@@ -114,6 +118,13 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
     seed: options.seed,
     ...(options.facts === undefined ? {} : { facts: options.facts }),
   });
+  const baselineNames = [
+    ...new Set([
+      ...(options.baselines ?? []),
+      ...(options.softMemoryRadius === null ? [] : (['soft-memory'] as const)),
+    ]),
+  ];
+  expectBaselinesFitReplacement(baselineNames, options.replacement);
   const span = options.replacement === 'span';
   // A span covers the longest continuation; shorter ones are trained followed by `<eos>`, where they stop.
   const spanLength = span
@@ -219,12 +230,7 @@ export async function runDecoderFactsExperiment(options: DecoderFactsOptions): P
   try {
     const baselines = await runDecoderBaselines({
       ...options,
-      baselines: [
-        ...new Set([
-          ...(options.baselines ?? []),
-          ...(options.softMemoryRadius === null ? [] : (['soft-memory'] as const)),
-        ]),
-      ],
+      baselines: baselineNames,
       model: referenceModel,
       layerName: linearLayerName(first.layer),
       softMemoryRadius: options.softMemoryRadius ?? first.epsInit,
