@@ -28,5 +28,5 @@ cp "$webgpu/package.json" "$webgpu/index.js" "$dest/node_modules/webgpu/"
 xz -T0 -6 -c "$webgpu/dist/linux-x64/dawn.node" >"$dest/node_modules/webgpu/dist/linux-x64/dawn.node.xz"
 xz -T0 -6 -c "$(realpath "$(command -v node)")" >"$dest/node.xz"
 
-(cd "$dest/debs" && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null)
+(cd "$dest/debs" && apt-get -o APT::Sandbox::User=root download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null)
 du -sh "$dest"

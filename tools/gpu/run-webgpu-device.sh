@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Runs the packed `webgpu-device` benchmark (see pack-webgpu-device.sh) on a GPU machine, from any folder:
-#   bash .gpu/run-webgpu-device.sh [webgpu-device options, e.g. --runs 5]
+# Runs the packed `webgpu-device` benchmark (see pack-webgpu-device.sh) on a GPU machine:
+#   bash tools/gpu/run-webgpu-device.sh [webgpu-device options, e.g. --runs 5]   (reads the pack $GRACE_GPU_PACK,
+#   default .gpu; the pack's own copy, bash .gpu/run-webgpu-device.sh, reads the folder it sits in)
 # It unpacks Node and Dawn to $GRACE_GPU_WORK (default /tmp/grace-webgpu-device), brings the Vulkan loader when
 # the machine has none, points Vulkan at the NVIDIA driver when one is mounted, prints what it found, then runs the
 # benchmark with python3's torch as the anchors and writes $OUT/webgpu-device.json (and .md) and $OUT/log.
 # The adapter must name $GRACE_EXPECT_ADAPTER (default nvidia) or the run stops at once: a figure measured on
 # a software driver by mistake would be read as a GPU figure. GRACE_EXPECT_ADAPTER=llvmpipe rehearses on lavapipe.
 set -euo pipefail
-pack=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -f "$here/node.xz" ]; then pack=$here; else pack=$(realpath "${GRACE_GPU_PACK:-.gpu}"); fi
+[ -f "$pack/node.xz" ] || { echo "run: no pack at $pack (make one with tools/gpu/pack-webgpu-device.sh)" >&2; exit 1; }
 work=${GRACE_GPU_WORK:-/tmp/grace-webgpu-device}
 out=${OUT:-$work/out}
 mkdir -p "$work" "$out"

@@ -1,6 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { runBenchCli } from './bench-cli.js';
 import { parseOptions } from './parse-arguments.js';
@@ -23,6 +25,27 @@ describe('webgpu-device options', () => {
     });
     expect(() => resolve(['--queued', '0'])).toThrow(UsageError);
   });
+});
+
+describe('the one-file webgpu-device entry', () => {
+  it('bundles without any other backend, so only Dawn has to travel to a GPU machine', async () => {
+    const entry = fileURLToPath(new URL('./webgpu-device-cli.ts', import.meta.url));
+    const bundle = await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      external: ['webgpu'],
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(bundle.metafile.inputs);
+    expect(inputs.some((input) => input.includes('backend-webgpu'))).toBe(true);
+    expect(
+      inputs.filter((input) => /onnxruntime|tensorflow|backend-cpu|backend-tfjs|\.node$/.test(input)),
+    ).toEqual([]);
+  }, 60_000);
 });
 
 describe('pnpm bench webgpu-device', () => {

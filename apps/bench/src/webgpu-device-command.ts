@@ -64,7 +64,7 @@ const webgpuDeviceOptions: readonly OptionSpecification[] = [
     name: 'expect-adapter',
     valueName: 'TEXT',
     description:
-      "stop at once unless the adapter's vendor, architecture or description contains TEXT (e.g. nvidia)",
+      "stop at once unless the adapter's vendor, architecture, description or device contains TEXT (e.g. nvidia)",
   },
   jsonReportOption('webgpu-device'),
   helpOption,
