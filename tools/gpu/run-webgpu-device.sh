@@ -15,8 +15,9 @@ work=${GRACE_GPU_WORK:-/tmp/grace-webgpu-device}
 out=${OUT:-$work/out}
 mkdir -p "$work" "$out"
 
-if ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
-  echo "run: no Vulkan loader here; unpacking $(ls "$pack"/debs | tr '\n' ' ')"
+# NVIDIA's Vulkan driver needs the loader and glvnd's dispatch library (libGLdispatch) beside it.
+if ! ldconfig -p | grep -q 'libvulkan\.so\.1' || ! ldconfig -p | grep -q 'libGLdispatch\.so\.0'; then
+  echo "run: no Vulkan loader or GL dispatch here; unpacking $(ls "$pack"/debs | tr '\n' ' ')"
   for deb in "$pack"/debs/*.deb; do dpkg -x "$deb" /; done
   ldconfig
 fi
@@ -32,7 +33,7 @@ xz -dc "$addon.xz" >"$addon" && rm "$addon.xz"
 {
   echo "machine: $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader
-  echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-} ($(ldconfig -p | grep -c 'libvulkan\.so\.1') loader)"
+  echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-}; $(ldconfig -p | grep -cE 'libvulkan\.so\.1|libGLdispatch\.so\.0') of 2 loader libraries"
   echo "node $("$work/node" --version); $(python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())' 2>&1 | tail -1)"
 } 2>&1 | tee "$out/log"
 
