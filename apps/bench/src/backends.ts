@@ -1,6 +1,7 @@
 import { createCpuBackend } from '@grace/backend-cpu';
 import type { GraceBackend } from '@grace/core';
 import { createOnnxruntimeDotProducts } from '@grace/search-onnxruntime';
+import { type OptionSpecification, type ParsedOptions, parseNameList } from './parse-arguments.js';
 import { createTfjsBenchmarkBackend } from './tfjs-backends.js';
 import { UsageError } from './usage-error.js';
 import { createWebGpuBenchmarkBackend } from './webgpu-backends.js';
@@ -83,4 +84,17 @@ export async function createBenchmarkBackends(
   const backends: NamedBackend[] = [];
   for (const factory of chosen) backends.push({ name: factory.name, backend: await factory.create() });
   return backends;
+}
+
+/** `--backend LIST`: which backends to run side by side. */
+export const backendListOption: OptionSpecification = {
+  name: 'backend',
+  valueName: 'LIST',
+  description: `comma list of backends (known: ${benchmarkBackendFactories.map((factory) => factory.name).join(', ')}; default cpu)`,
+};
+
+/** The backends named by `--backend`, or the CPU reference alone. */
+export function backendNames(options: ParsedOptions): string[] {
+  const backend = options.values.get('backend');
+  return backend === undefined ? ['cpu'] : parseNameList(backend, 'backend');
 }

@@ -102,4 +102,41 @@ describe('runBenchCli', () => {
       await rm(folder, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('stops before measuring when the adapter is not the one expected', async () => {
+    expect(await runBenchCli(['webgpu-device', '--expect-adapter', 'no-such-gpu', '--no-anchor'])).toBe(1);
+    expect(printed(stdout)).toMatch(/^webgpu adapter: vendor '/m);
+    expect(printed(stderr)).toMatch(/the adapter is not the expected 'no-such-gpu'/);
+  });
+
+  it('runs end to end on the machine adapter: table, summary, JSON with the adapter and limits', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'grace-webgpu-device-'));
+    try {
+      const out = join(folder, 'webgpu-device.json');
+      const argumentList = ['webgpu-device', '--quick', '--keys', '200', '--dims', '16', '--batch', '4'];
+      argumentList.push(
+        '--runs',
+        '1',
+        '--queued',
+        '2',
+        '--growth-keys',
+        '300',
+        '--growth-edits',
+        '1',
+        '--no-anchor',
+      );
+      expect(await runBenchCli([...argumentList, '--out', out])).toBe(0);
+      expect(printed(stdout)).toMatch(/^200 {2}webgpu lookup /m);
+      expect(printed(stdout)).toMatch(/conformance: \d+\/16 nearestKey rows/);
+      expect(printed(stdout)).toMatch(/^growth: append \+ next lookup at 300 keys/m);
+      const report = JSON.parse(await readFile(out, 'utf8'));
+      expect(report.benchmark).toBe('webgpu-device');
+      expect(report.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
+      expect(report.adapter).toHaveProperty('description');
+      expect(report.growth.keys).toBe(300);
+      expect(report.anchorDevices).toEqual({ cuda: 'skipped', cpu: 'skipped' });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

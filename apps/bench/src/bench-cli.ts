@@ -8,10 +8,10 @@ import { generateCommand } from './generate-command.js';
 import { growthCommand } from './growth-command.js';
 import { lookupCommand } from './lookup-command.js';
 import { onnxCommand } from './onnx-command.js';
-import { formatOptionHelp, parseOptions } from './parse-arguments.js';
+import { type ExitCode, runBenchmarkCommand } from './run-benchmark-command.js';
 import { searchStudyCommand } from './search-study-command.js';
-import { UsageError } from './usage-error.js';
 import { useTokenCommand } from './use-token-command.js';
+import { webgpuDeviceCommand } from './webgpu-device-command.js';
 
 /** Every benchmark the CLI runs, in the order the help text lists them. */
 export const benchmarkCommands: readonly BenchmarkCommand[] = [
@@ -23,10 +23,10 @@ export const benchmarkCommands: readonly BenchmarkCommand[] = [
   searchStudyCommand,
   useTokenCommand,
   generateCommand,
+  webgpuDeviceCommand,
 ];
 
-/** Exit codes: 0 done, 1 a benchmark failed (e.g. a kernel disagreed with the oracle), 2 a usage mistake. */
-export type ExitCode = 0 | 1 | 2;
+export type { ExitCode } from './run-benchmark-command.js';
 
 /** The help text: the benchmarks and how to call them. */
 export function formatHelp(commands: readonly BenchmarkCommand[] = benchmarkCommands): string {
@@ -41,17 +41,6 @@ export function formatHelp(commands: readonly BenchmarkCommand[] = benchmarkComm
     '',
     "The lifelong-editing experiments (the paper's protocol: TRR, ERR, ES, Holdout) are demos, not benchmarks:",
     '  pnpm demo [lande|mnist|spam|synthetic|codebook]   (default lande; writes apps/bench/results/)',
-  ].join('\n');
-}
-
-function formatCommandHelp(command: BenchmarkCommand): string {
-  return [
-    `usage: pnpm bench ${command.name} [options]`,
-    '',
-    command.description,
-    '',
-    'options:',
-    formatOptionHelp(command.options),
   ].join('\n');
 }
 
@@ -72,24 +61,7 @@ export async function runBenchCli(argumentList: readonly string[]): Promise<Exit
     process.stderr.write(`bench: ${problem}\n\n${formatHelp()}\n`);
     return 2;
   }
-  try {
-    const options = parseOptions(rest, command.options);
-    if (options.flags.has('help')) {
-      process.stdout.write(`${formatCommandHelp(command)}\n`);
-      return 0;
-    }
-    await command.run(options);
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`bench ${command.name}: ${error.message}\n\n${formatCommandHelp(command)}\n`);
-      return 2;
-    }
-    process.stderr.write(
-      `bench ${command.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    return 1;
-  }
+  return runBenchmarkCommand(command, rest);
 }
 
 // Run only when executed as a script, not when a test imports this module.

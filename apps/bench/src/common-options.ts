@@ -1,17 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { benchmarkBackendFactories } from './backends.js';
-import { type OptionSpecification, type ParsedOptions, parseNameList } from './parse-arguments.js';
+import type { OptionSpecification } from './parse-arguments.js';
 
 /**
- * Options every benchmark shares, declared once so the help texts and defaults cannot drift apart.
+ * Options every benchmark shares, declared once so the help texts and defaults cannot drift apart. `--backend`
+ * lives beside the backends (backends.ts), so that a command that names none, bundled alone, loads none.
  */
-
-/** `--backend LIST`: which backends to run side by side. */
-export const backendListOption: OptionSpecification = {
-  name: 'backend',
-  valueName: 'LIST',
-  description: `comma list of backends (known: ${benchmarkBackendFactories.map((factory) => factory.name).join(', ')}; default cpu)`,
-};
 
 /** `--out FILE` for a benchmark's JSON report. */
 export function jsonReportOption(benchmark: string): OptionSpecification {
@@ -42,12 +35,6 @@ export function iterationsOption(defaultIterations: number): OptionSpecification
 
 /** `--help`. */
 export const helpOption: OptionSpecification = { name: 'help', description: 'print this help' };
-
-/** The backends named by `--backend`, or the CPU reference alone. */
-export function backendNames(options: ParsedOptions): string[] {
-  const backend = options.values.get('backend');
-  return backend === undefined ? ['cpu'] : parseNameList(backend, 'backend');
-}
 
 /** `apps/bench/results/<benchmark>-<UTC time>.json`, wherever the CLI is started from. */
 export function defaultOutPath(benchmark: string, now: Date): string {

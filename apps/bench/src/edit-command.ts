@@ -1,9 +1,7 @@
-import { createBenchmarkBackends } from './backends.js';
+import { backendListOption, backendNames, createBenchmarkBackends } from './backends.js';
 import { renderBarChart } from './bar-chart-svg.js';
 import type { BenchmarkCommand } from './benchmark-command.js';
 import {
-  backendListOption,
-  backendNames,
   defaultOutPath,
   editsOption,
   helpOption,

@@ -17,6 +17,7 @@ import {
 } from '@grace/core';
 import type { NamedBackend } from './backends.js';
 import { editWorkloads } from './edit-benchmark.js';
+import { randomCodebook } from './random-codebook.js';
 import { median, summarizeTimings, type TimingSummary } from './statistics.js';
 
 export interface GrowthBenchmarkConfig {
@@ -77,24 +78,6 @@ export interface GrowthBenchmarkRow {
   readonly hostBytes: number;
   readonly backendBytes: number;
   readonly rawBytes: number;
-}
-
-/** A codebook of `keys` random keys in [-10, 10)^Dk, radius 1e-3 each, as a loaded codebook file would be. */
-function largeCodebook(options: CodebookOptions, keys: number, seed: number): Codebook {
-  const random = new SeededRandom(seed);
-  const keyWidth = options.keyDimension;
-  const valueWidth = options.valueDimension;
-  return Codebook.restore(
-    options,
-    {
-      keys: random.floats(keys * keyWidth, -10, 10),
-      values: random.floats(keys * valueWidth, 0, 1),
-      radii: new Float32Array(keys).fill(1e-3),
-      labels: Array.from({ length: keys }, (_, index) => index % 2),
-    },
-    [],
-    1,
-  );
 }
 
 /** Waits for the backend's queue: a fresh 1-float tensor read back after everything queued before it. */
@@ -159,7 +142,7 @@ export async function runGrowthBenchmark(
   };
   const rows: GrowthBenchmarkRow[] = [];
   for (const { name, backend } of backends) {
-    const large = largeCodebook(options, config.keys, config.seed);
+    const large = randomCodebook(options, config.keys, config.seed);
     const sync = {
       empty: await timeSyncs(backend, new Codebook(options), config.edits, new SeededRandom(config.seed + 1)),
       large: await timeSyncs(backend, large, config.edits, new SeededRandom(config.seed + 1)),

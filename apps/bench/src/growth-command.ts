@@ -1,8 +1,6 @@
-import { createBenchmarkBackends } from './backends.js';
+import { backendListOption, backendNames, createBenchmarkBackends } from './backends.js';
 import type { BenchmarkCommand } from './benchmark-command.js';
 import {
-  backendListOption,
-  backendNames,
   defaultOutPath,
   editsOption,
   helpOption,

@@ -29,6 +29,7 @@ describe('the PyTorch lookup anchor', () => {
     // A stand-in anchor with fixed times: the column and the ratio are what is tested, not PyTorch.
     let prepared = '';
     const anchor = {
+      deviceName: 'cpu',
       prepare: async (batch: number, keys: number, dims: number) => {
         prepared = `${batch}x${keys}x${dims}`;
       },

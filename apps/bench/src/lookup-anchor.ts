@@ -2,20 +2,29 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-/** The one-thread PyTorch search anchor's script, in the repository's tools (it is not part of any package). */
+/** The PyTorch search anchor's script, in the repository's tools (it is not part of any package). */
 export const torchLookupAnchorScript = fileURLToPath(
   new URL('../../../tools/anchors/torch-lookup-anchor.py', import.meta.url),
 );
 
+/** Where the anchor's tensors live: the CPU (one thread) or a CUDA GPU. */
+export type LookupAnchorDevice = 'cpu' | 'cuda';
+
 /**
- * A running anchor process: PyTorch's `addmm` + `argmin` with cached key norms, one thread, timed one call at a
- * time so that the benchmark can interleave it with the TypeScript backends in the same run.
+ * A running anchor process: PyTorch's `addmm` + `argmin` with cached key norms, on one CPU thread or on a
+ * CUDA GPU, timed one call at a time so that the benchmark can interleave it with the TypeScript backends in
+ * the same run.
  */
 export interface LookupAnchor {
+  /** What the anchor runs on: `cpu`, or the GPU's name (`NVIDIA H200`) once a cell was prepared. */
+  readonly deviceName: string;
   /** Makes the cell's data on the Python side (B queries, N keys of D dims, standard normal). */
   prepare(batch: number, keyCount: number, dims: number, seed: number): Promise<void>;
-  /** One timed search, in milliseconds, as Python's `perf_counter` measured it. */
-  time(): Promise<number>;
+  /**
+   * One timed search, in milliseconds, as Python's `perf_counter` measured it (on a GPU: from a synchronize to
+   * the indices on the host). With `calls` > 1, that many searches queued back to back and the mean per search.
+   */
+  time(calls?: number): Promise<number>;
   close(): void;
 }
 
@@ -24,8 +33,14 @@ export type LookupAnchorOutcome =
   | { readonly available: true; readonly anchor: LookupAnchor }
   | { readonly available: false; readonly reason: string };
 
-/** Starts `tools/anchors/torch-lookup-anchor.py` with `python` and checks that it answers. Never throws. */
-export async function startLookupAnchor(python: string): Promise<LookupAnchorOutcome> {
+/**
+ * Starts `tools/anchors/torch-lookup-anchor.py` with `python` and checks that it answers on `device` (default
+ * the CPU; `cuda` needs a PyTorch built with CUDA and a GPU). Never throws: without them, says why.
+ */
+export async function startLookupAnchor(
+  python: string,
+  device: LookupAnchorDevice = 'cpu',
+): Promise<LookupAnchorOutcome> {
   const child = spawn(python, [torchLookupAnchorScript], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -45,11 +60,16 @@ export async function startLookupAnchor(python: string): Promise<LookupAnchorOut
     if (typeof parsed.error === 'string') throw new Error(`anchor: ${parsed.error}`);
     return parsed;
   };
+  let deviceName = device as string;
   const anchor: LookupAnchor = {
-    prepare: async (batch, keyCount, dims, seed) => {
-      await request({ cell: [batch, keyCount, dims], seed });
+    get deviceName() {
+      return deviceName;
     },
-    time: async () => Number((await request({ time: true })).ms),
+    prepare: async (batch, keyCount, dims, seed) => {
+      const reply = await request({ cell: [batch, keyCount, dims], seed, device });
+      deviceName = String(reply.device ?? device);
+    },
+    time: async (calls = 1) => Number((await request({ time: true, calls })).ms),
     close: () => {
       child.stdin.end();
     },

@@ -3,7 +3,7 @@
 // backend? Its numbers are also the baseline every other backend (tfjs, webgpu) must beat. The yardstick is a
 // naive plain-JavaScript double loop timed in the same run, interleaved, so the ratio survives a noisy machine.
 
-import { type GraceBackend, SeededRandom, type Tensor } from '@grace/core';
+import { type GraceBackend, type LookupArguments, SeededRandom, type Tensor } from '@grace/core';
 import type { NamedBackend } from './backends.js';
 import type { LookupAnchor } from './lookup-anchor.js';
 import { type LookupCellData, verifyLookup, verifyNearestKey } from './lookup-verification.js';
@@ -156,7 +156,7 @@ export function generateLookupCell(
 }
 
 /** The handles of one cell's inputs on one backend. */
-interface UploadedCell {
+export interface UploadedCell {
   readonly backend: GraceBackend;
   readonly name: string;
   readonly queries: Tensor<'float32'>;
@@ -252,7 +252,8 @@ async function measureCell(
   }
 }
 
-function uploadCell(name: string, backend: GraceBackend, data: LookupCellData): UploadedCell {
+/** Uploads one cell's inputs to `backend`; give them back with {@link disposeCell}. */
+export function uploadCell(name: string, backend: GraceBackend, data: LookupCellData): UploadedCell {
   const tensors: Tensor[] = [];
   const upload = (array: Float32Array, shape: readonly number[]): Tensor<'float32'> => {
     const tensor = backend.upload(array, shape);
@@ -275,13 +276,14 @@ function uploadCell(name: string, backend: GraceBackend, data: LookupCellData): 
   }
 }
 
-function disposeCell(cell: UploadedCell): void {
+export function disposeCell(cell: UploadedCell): void {
   for (const tensor of [cell.queries, cell.keys, cell.radii, cell.values, cell.layerOutput]) {
     cell.backend.dispose(tensor);
   }
 }
 
-async function timeNearestKey(
+/** One `nearestKey` call on the cell and the read-back of its answer, timed together (ms). */
+export async function timeNearestKey(
   cell: UploadedCell,
 ): Promise<{ index: Int32Array; distance: Float32Array; elapsedMs: number }> {
   const started = performance.now();
@@ -298,18 +300,12 @@ async function timeNearestKey(
   }
 }
 
-async function timeLookup(
+/** One fused `lookup` (mode `all`) on the cell and the read-back of its output and hits, timed together (ms). */
+export async function timeLookup(
   cell: UploadedCell,
 ): Promise<{ output: Float32Array; hitIndex: Int32Array; elapsedMs: number }> {
   const started = performance.now();
-  const result = cell.backend.lookup({
-    queries: cell.queries,
-    keys: cell.keys,
-    radii: cell.radii,
-    values: cell.values,
-    layerOutput: cell.layerOutput,
-    mode: 'all',
-  });
+  const result = cell.backend.lookup(cellLookupArguments(cell));
   try {
     const [output, hitIndex] = await Promise.all([
       cell.backend.download(result.output),
@@ -320,6 +316,18 @@ async function timeLookup(
     cell.backend.dispose(result.output);
     cell.backend.dispose(result.hitIndex);
   }
+}
+
+/** The fused lookup's arguments on an uploaded cell: a non-sequence layer output, mode `all`. */
+export function cellLookupArguments(cell: UploadedCell): LookupArguments {
+  return {
+    queries: cell.queries,
+    keys: cell.keys,
+    radii: cell.radii,
+    values: cell.values,
+    layerOutput: cell.layerOutput,
+    mode: 'all',
+  };
 }
 
 function perSecond(work: number, timing: TimingSummary): number {

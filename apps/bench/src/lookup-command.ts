@@ -1,12 +1,6 @@
-import { createBenchmarkBackends } from './backends.js';
+import { backendListOption, backendNames, createBenchmarkBackends } from './backends.js';
 import type { BenchmarkCommand } from './benchmark-command.js';
-import {
-  backendListOption,
-  backendNames,
-  defaultOutPath,
-  helpOption,
-  jsonReportOption,
-} from './common-options.js';
+import { defaultOutPath, helpOption, jsonReportOption } from './common-options.js';
 import { startLookupAnchor } from './lookup-anchor.js';
 import {
   defaultLookupConfig,
