@@ -99,6 +99,27 @@ export async function timeOverhead(
 }
 
 /**
+ * The two editors an overhead run times against each other: `plain` with an empty codebook (every row takes the
+ * frozen path through the same editor code) and `edited` holding the first `keyCount` of `keyRows` as keys
+ * ({@link codebookOfKeys}). The caller disposes both.
+ */
+export function plainAndEditedEditors<Input>(
+  model: EditableModel<Input>,
+  options: Omit<GraceEditorOptions, 'codebook'>,
+  keyRows: Float32Array,
+  keyCount: number,
+  settings: { readonly radius: number; readonly classes: number; readonly random: SeededRandom },
+): { readonly plain: GraceEditor<Input>; readonly edited: GraceEditor<Input> } {
+  return {
+    plain: new GraceEditor(model, { ...options, codebook: codebookOfKeys(model, keyRows, 0, settings) }),
+    edited: new GraceEditor(model, {
+      ...options,
+      codebook: codebookOfKeys(model, keyRows, keyCount, settings),
+    }),
+  };
+}
+
+/**
  * A codebook holding the first `count` of `keyRows` (`[*, Dk]` row-major) as keys, random values, one radius and
  * labels cycling through `classes`, as a loaded codebook file would be.
  */

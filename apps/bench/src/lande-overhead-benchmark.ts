@@ -3,13 +3,13 @@
 // one timed alternately in the same run, so the ratio is the overhead.
 
 import { createCpuBackend } from '@grace/backend-cpu';
-import { GraceEditor, SeededRandom } from '@grace/core';
+import { SeededRandom } from '@grace/core';
 import { landeEditableModel, loadLandeModel, loadUdhrSnippets, splitSnippetsByArticle } from '@grace/models';
 import {
-  codebookOfKeys,
   type EditorOverheadConfig,
   type EngineOverheadRow,
   overheadEngines,
+  plainAndEditedEditors,
   timeOverhead,
 } from './editor-overhead.js';
 import { dense1Inputs, shuffled } from './lande-ball-tree-benchmark.js';
@@ -56,14 +56,7 @@ export async function runLandeOverheadBenchmark(
     const settings = { radius: config.radius, classes: 50, random };
     for (const { name, backend } of engines) {
       log(`lande: ${name}, ${keyCount} keys`);
-      const plain = new GraceEditor(model, {
-        backend,
-        codebook: codebookOfKeys(model, keyRows, 0, settings),
-      });
-      const edited = new GraceEditor(model, {
-        backend,
-        codebook: codebookOfKeys(model, keyRows, keyCount, settings),
-      });
+      const { plain, edited } = plainAndEditedEditors(model, { backend }, keyRows, keyCount, settings);
       const timing = await timeOverhead(
         () => plain.predict(batch),
         () => edited.predict(batch),

@@ -7,14 +7,14 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCpuBackend } from '@grace/backend-cpu';
-import { GraceEditor, SeededRandom } from '@grace/core';
+import { SeededRandom } from '@grace/core';
 import { loadOnnxModel, predictWithSuffixSession } from '@grace/onnx';
 import {
-  codebookOfKeys,
   type EditorOverheadConfig,
   type EngineOverheadRow,
   keyTokenQueries,
   overheadEngines,
+  plainAndEditedEditors,
   timeOverhead,
 } from './editor-overhead.js';
 
@@ -79,14 +79,7 @@ export async function runTransformerOverheadBenchmark(
       const settings = { radius: config.radius, classes: 3, random };
       for (const { name, backend } of engines) {
         log(`transformer: ${name}, ${keyCount} keys`);
-        const plain = new GraceEditor(model, {
-          backend,
-          codebook: codebookOfKeys(model, keyRows, 0, settings),
-        });
-        const edited = new GraceEditor(model, {
-          backend,
-          codebook: codebookOfKeys(model, keyRows, keyCount, settings),
-        });
+        const { plain, edited } = plainAndEditedEditors(model, { backend }, keyRows, keyCount, settings);
         const served = await predictWithSuffixSession(model, edited, batch);
         const hitRate = Array.from(served.keyIndices).filter((key) => key >= 0).length / batch.length;
         const timing = await timeOverhead(

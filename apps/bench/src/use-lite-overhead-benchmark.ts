@@ -4,7 +4,7 @@
 // `GraceEditor.predict` with an empty codebook and with the full one, timed alternately in the same run.
 
 import { createCpuBackend } from '@grace/backend-cpu';
-import { GraceEditor, SeededRandom } from '@grace/core';
+import { SeededRandom } from '@grace/core';
 import {
   loadSpamAssassinEmails,
   loadUseLiteModel,
@@ -12,11 +12,11 @@ import {
   spamEmailText,
 } from '@grace/models-use';
 import {
-  codebookOfKeys,
   type EditorOverheadConfig,
   type EngineOverheadRow,
   keyTokenQueries,
   overheadEngines,
+  plainAndEditedEditors,
   timeOverhead,
 } from './editor-overhead.js';
 import { shuffled } from './lande-ball-tree-benchmark.js';
@@ -74,16 +74,13 @@ export async function runUseLiteOverheadBenchmark(
     const settings = { radius: config.radius, classes: 2, random };
     for (const { name, backend } of overheadEngines()) {
       log(`use-lite: ${name}, ${keyCount} keys`);
-      const plain = new GraceEditor(model, {
-        ...editorOptions,
-        backend,
-        codebook: codebookOfKeys(model, keyRows, 0, settings),
-      });
-      const edited = new GraceEditor(model, {
-        ...editorOptions,
-        backend,
-        codebook: codebookOfKeys(model, keyRows, keyCount, settings),
-      });
+      const { plain, edited } = plainAndEditedEditors(
+        model,
+        { ...editorOptions, backend },
+        keyRows,
+        keyCount,
+        settings,
+      );
       const served = await edited.predictWithDetails(batch);
       const hitRate = Array.from(served.keyIndices).filter((key) => key >= 0).length / batch.length;
       const timing = await timeOverhead(
