@@ -9,8 +9,9 @@ answers against its float64 brute force. CPU only; needs faiss-cpu.
 """
 
 import faiss
+import numpy
 
-from search_anchor_protocol import serve
+from search_anchor_protocol import CellRequest, serve
 
 
 class FaissCell:
@@ -18,11 +19,19 @@ class FaissCell:
 
     device_name = "cpu"
 
-    def __init__(self, queries, keys, device_name):
-        if device_name != "cpu":
-            raise ValueError(f"the faiss anchor runs on the CPU only, not on {device_name}")
+    def __init__(self, request: CellRequest):
+        if request.device != "cpu":
+            raise ValueError(f"the faiss anchor runs on the CPU only, not on {request.device}")
+        if request.data is None:
+            generator = numpy.random.default_rng(request.seed)
+            keys = generator.standard_normal((request.key_count, request.width), dtype=numpy.float32)
+            queries = generator.standard_normal((request.batch, request.width), dtype=numpy.float32)
+        else:
+            values = numpy.frombuffer(request.data, dtype="<f4")
+            queries = values[: request.batch * request.width].reshape(request.batch, request.width)
+            keys = values[request.batch * request.width :].reshape(request.key_count, request.width)
         self.queries = queries
-        self.index = faiss.IndexFlatL2(keys.shape[1])
+        self.index = faiss.IndexFlatL2(request.width)
         self.index.add(keys)
         self.index.sync_l2norms()
 
@@ -37,7 +46,7 @@ class FaissCell:
 
     def answer(self):
         squared, index = self.index.search(self.queries, 1)
-        return index[:, 0], squared[:, 0]
+        return index[:, 0].tolist(), squared[:, 0].tolist()
 
 
 def main() -> None:

@@ -6,10 +6,10 @@ JSON object per line, so that the anchor and the TypeScript backends are timed a
 
   {"cell": [B, N, D], "seed": S}        ->  {"ready": true, "device": "cpu", "library": "faiss", "version": ...,
                                              "threads": 1}
-      standard normal keys [N, D] and queries [B, D], float32. With "data": PATH, the cell is read instead from
-      that file: B·D queries then N·D keys, float32 little-endian, row-major (the benchmark's own data, so that
-      the anchor's answers can be checked against its float64 brute force). "device" ("cpu" by default) is
-      passed to the anchor, which may refuse it.
+      standard normal keys [N, D] and queries [B, D], float32, made by the anchor's library from the seed. With
+      "data": PATH, the cell is read instead from that file: B·D queries then N·D keys, float32 little-endian,
+      row-major (the benchmark's own data, so that the anchor's answers can be checked against its float64
+      brute force). "device" ("cpu" by default) is passed to the anchor, which may refuse it.
   {"time": true}                        ->  {"ms": 12.3}
       one search of the B queries for their nearest key, in ms of `perf_counter`.
   {"time": true, "calls": K}            ->  {"ms": 1.2}
@@ -17,15 +17,28 @@ JSON object per line, so that the anchor and the TypeScript backends are timed a
   {"answer": true}                      ->  {"index": [B ints], "distance": [B floats]}
       one untimed search: each query's nearest key and its Euclidean (not squared) distance.
 
-A failed request answers {"error": "first line of the message"} and the anchor keeps serving.
+A failed request answers {"error": "first line of the message"} and the anchor keeps serving. This module needs
+no library of its own (the PyTorch anchor runs where torch is installed without numpy).
 """
 
 import json
+import math
+import os
 import sys
 import time
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, NamedTuple, Optional, Protocol
 
-import numpy
+
+class CellRequest(NamedTuple):
+    """What a "cell" request asks for. `data` is None when the anchor makes the cell itself from `seed`."""
+
+    batch: int
+    key_count: int
+    width: int
+    #: B·D query floats then N·D key floats, float32 little-endian, row-major (writable, for zero-copy views).
+    data: Optional[bytearray]
+    seed: int
+    device: str
 
 
 class SearchCell(Protocol):
@@ -42,23 +55,23 @@ class SearchCell(Protocol):
     def finish(self, result: Any) -> None:
         """Called before the clock stops, with the last search's result: wait until it is on the host."""
 
-    def answer(self) -> tuple[numpy.ndarray, numpy.ndarray]:
+    def answer(self) -> tuple[list, list]:
         """One search, untimed: nearest key index [B] and squared Euclidean distance [B], on the host."""
 
 
-def load_cell(request: dict) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """Queries [B, D] and keys [N, D], float32: read from request["data"], else standard normal from "seed"."""
+def read_cell_request(request: dict) -> CellRequest:
+    """The cell's shape and, with "data", the file's floats (checked to be exactly (B + N)·D of them)."""
     batch, key_count, width = (int(size) for size in request["cell"])
+    data = None
     if "data" in request:
-        values = numpy.fromfile(request["data"], dtype="<f4")
-        expected = (batch + key_count) * width
-        if values.size != expected:
-            raise ValueError(f"{request['data']} holds {values.size} floats, expected (B + N) * D = {expected}")
-        return values[: batch * width].reshape(batch, width), values[batch * width :].reshape(key_count, width)
-    generator = numpy.random.default_rng(int(request.get("seed", 0)))
-    keys = generator.standard_normal((key_count, width), dtype=numpy.float32)
-    queries = generator.standard_normal((batch, width), dtype=numpy.float32)
-    return queries, keys
+        expected = (batch + key_count) * width * 4
+        size = os.path.getsize(request["data"])
+        if size != expected:
+            raise ValueError(f"{request['data']} holds {size} bytes, expected (B + N) * D * 4 = {expected}")
+        data = bytearray(size)
+        with open(request["data"], "rb") as file:
+            file.readinto(data)
+    return CellRequest(batch, key_count, width, data, int(request.get("seed", 0)), request.get("device", "cpu"))
 
 
 def timed(cell: SearchCell, calls: int) -> float:
@@ -72,15 +85,14 @@ def timed(cell: SearchCell, calls: int) -> float:
     return (time.perf_counter() - started) * 1000 / calls
 
 
-def serve(description: dict, open_cell: Callable[[numpy.ndarray, numpy.ndarray, str], SearchCell]) -> None:
+def serve(description: dict, open_cell: Callable[[CellRequest], SearchCell]) -> None:
     """Answers requests on stdin until it closes. `description` (library, version, threads) joins "ready"."""
     cell = None
     for line in sys.stdin:
         try:
             request = json.loads(line)
             if "cell" in request:
-                queries, keys = load_cell(request)
-                cell = open_cell(queries, keys, request.get("device", "cpu"))
+                cell = open_cell(read_cell_request(request))
                 reply = {"ready": True, "device": cell.device_name, **description}
             elif cell is None:
                 reply = {"error": "no cell prepared yet"}
@@ -88,8 +100,8 @@ def serve(description: dict, open_cell: Callable[[numpy.ndarray, numpy.ndarray, 
                 reply = {"ms": timed(cell, int(request.get("calls", 1)))}
             elif "answer" in request:
                 index, squared = cell.answer()
-                distance = numpy.sqrt(numpy.maximum(numpy.asarray(squared, dtype=numpy.float64), 0))
-                reply = {"index": [int(key) for key in index], "distance": distance.tolist()}
+                distance = [math.sqrt(max(float(value), 0.0)) for value in squared]
+                reply = {"index": [int(key) for key in index], "distance": distance}
             else:
                 reply = {"error": f"unknown request {sorted(request)}"}
         except (RuntimeError, AssertionError, ValueError, KeyError, TypeError, OSError) as error:

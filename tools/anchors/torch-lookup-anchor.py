@@ -11,16 +11,24 @@ torch, and CUDA for "device": "cuda".
 
 import torch
 
-from search_anchor_protocol import serve
+from search_anchor_protocol import CellRequest, serve
 
 
 class TorchCell:
     """Keys, queries and cached key norms as torch tensors on one device."""
 
-    def __init__(self, queries, keys, device_name):
-        device = torch.device(device_name)
-        self.keys = torch.from_numpy(keys).to(device)
-        self.queries = torch.from_numpy(queries).to(device)
+    def __init__(self, request: CellRequest):
+        if request.data is None:
+            generator = torch.Generator().manual_seed(request.seed)
+            keys = torch.randn(request.key_count, request.width, generator=generator)
+            queries = torch.randn(request.batch, request.width, generator=generator)
+        else:
+            values = torch.frombuffer(request.data, dtype=torch.float32)
+            queries = values[: request.batch * request.width].view(request.batch, request.width)
+            keys = values[request.batch * request.width :].view(request.key_count, request.width)
+        device = torch.device(request.device)
+        self.keys = keys.to(device)
+        self.queries = queries.to(device)
         self.key_norms = (self.keys * self.keys).sum(dim=1).unsqueeze(0)
         self.on_gpu = device.type == "cuda"
         self.device_name = torch.cuda.get_device_name(device) if self.on_gpu else "cpu"
@@ -42,7 +50,7 @@ class TorchCell:
     def answer(self):
         best, index = self.scores().min(dim=1)
         squared = best + (self.queries * self.queries).sum(dim=1)
-        return index.cpu().numpy(), squared.cpu().double().numpy()
+        return index.cpu().tolist(), squared.cpu().double().tolist()
 
 
 def main() -> None:
