@@ -137,7 +137,15 @@ export const lookupCommand: BenchmarkCommand = {
     process.stdout.write(`\n${formatLookupTable(result)}\n\n${[...notes, ...targets].join('\n')}\n\n`);
     await writeJsonReport(
       settings.outPath,
-      createBenchmarkReport('lookup', result.backends, result.config, result.rows),
+      createBenchmarkReport(
+        'lookup',
+        result.backends,
+        {
+          ...result.config,
+          anchors: anchors.map(({ library, version, deviceName }) => ({ library, version, deviceName })),
+        },
+        result.rows,
+      ),
     );
     const companions = await writeReportCompanions(settings.outPath, formatLookupTable(result, 'markdown'), [
       { suffix: 'nearest-key', svg: renderLookupFigure(result) },

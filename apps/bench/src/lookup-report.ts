@@ -22,7 +22,6 @@ export function formatLookupTable(
   format: 'text' | 'markdown' = 'text',
 ): string {
   const { batch, runs } = result.config;
-  // The text table stays within 120 columns: with anchors, the naive ratios move to the .md file and the JSON.
   const libraries = anchorLibraries(result);
   const anchored = libraries.length > 0;
   const caption = [
@@ -42,6 +41,7 @@ export function formatLookupTable(
       "<anchor>× n/l = anchor median / backend median, nearestKey / lookup: the share of the anchor's throughput.",
     );
   }
+  // The text table stays within 120 columns: with anchors, the naive ratios move to the .md file and the JSON.
   const naiveRatios = format === 'markdown' || !anchored;
   const columns: TableColumn[] = [
     { header: 'backend', align: 'left' },
