@@ -4,7 +4,8 @@
 # DEST then holds, in the repository's layout so that the bundle finds its anchor script (about 35 MB):
 #   run-webgpu-device.sh                     what the GPU machine runs (a copy of tools/gpu/run-webgpu-device.sh)
 #   apps/bench/dist/webgpu-device-cli.mjs    the command and the packages it uses, one file (esbuild)
-#   tools/anchors/torch-lookup-anchor.py     the PyTorch anchors (CUDA and one CPU thread)
+#   tools/anchors/torch-lookup-anchor.py     the PyTorch anchors (CUDA and one CPU thread), and the line
+#   tools/anchors/search_anchor_protocol.py  protocol they speak
 #   node_modules/webgpu/                     the webgpu package with only Dawn's linux-x64 addon, xz-compressed
 #   node.xz                                  this machine's Node binary, xz-compressed
 #   debs/                                    the Vulkan loader and GL dispatch libraries (apt-get download), for
@@ -20,7 +21,7 @@ rm -rf "$dest"
 mkdir -p "$dest/apps/bench/dist" "$dest/tools/anchors" "$dest/node_modules/webgpu/dist/linux-x64" "$dest/debs"
 apps/bench/node_modules/.bin/esbuild apps/bench/src/webgpu-device-cli.ts --bundle --platform=node --format=esm \
   --target=node20 --external:webgpu --log-level=warning --outfile="$dest/apps/bench/dist/webgpu-device-cli.mjs"
-cp tools/anchors/torch-lookup-anchor.py "$dest/tools/anchors/"
+cp tools/anchors/torch-lookup-anchor.py tools/anchors/search_anchor_protocol.py "$dest/tools/anchors/"
 cp tools/gpu/run-webgpu-device.sh "$dest/"
 
 webgpu=$(realpath apps/bench/node_modules/webgpu)

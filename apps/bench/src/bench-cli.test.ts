@@ -92,6 +92,7 @@ describe('runBenchCli', () => {
         .filter((line) => !line.startsWith('wrote '));
       expect(Math.max(...table.map((line) => line.length))).toBeLessThanOrEqual(120);
       expect(printed(stdout)).toMatch(/synthetic: relu → 100/);
+      expect(printed(stdout)).toMatch(/^No faiss column: .* only searches; it trains no value\.$/m);
       expect(JSON.parse(await readFile(out, 'utf8'))).toMatchObject({
         benchmark: 'edit',
         config: { edits: 1 },

@@ -76,6 +76,7 @@ export function formatEditTable(
     anchor.available
       ? `PyTorch ${anchor.anchor.torchVersion}, one thread, run right after each workload's edits: the same suffix shapes, a fresh value trained by Adam (lr 1.0), weights frozen; median of ${runs} edits after ${warmUp}.`
       : `PyTorch anchor skipped: ${anchor.reason}.`,
+    "No faiss column: faiss, the lookup benchmark's other anchor, only searches; it trains no value.",
   ];
   const anchorMs = (row: EditBenchmarkRow): number | undefined =>
     anchor.available ? anchor.anchor.workloads[row.workload]?.medianMs : undefined;

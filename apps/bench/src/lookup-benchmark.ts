@@ -5,7 +5,12 @@
 
 import { type GraceBackend, type LookupArguments, SeededRandom, type Tensor } from '@grace/core';
 import type { NamedBackend } from './backends.js';
-import type { LookupAnchor } from './lookup-anchor.js';
+import {
+  type LookupAnchor,
+  type LookupAnchorLibrary,
+  prepareAnchorsOnCell,
+  verifyAnchorAnswers,
+} from './lookup-anchor.js';
 import { type LookupCellData, verifyLookup, verifyNearestKey } from './lookup-verification.js';
 import { naiveNearestKey } from './naive-nearest-key.js';
 import { summarizeTimings, type TimingSummary } from './statistics.js';
@@ -60,10 +65,19 @@ export interface LookupBenchmarkRow {
   readonly speedup: { readonly nearestKey: number; readonly lookup: number };
   /** Fraction of the B queries whose nearest key fired in `lookup` (about half by construction). */
   readonly hitRate: number;
-  /** One-thread PyTorch `addmm` + `argmin` (cached norms) on a cell of the same shape, when the anchor ran. */
-  readonly anchor?: TimingSummary;
-  /** Anchor median / backend median: the share of one-thread BLAS throughput reached (target ≥ 0.8). */
-  readonly blasRatio?: { readonly nearestKey: number; readonly lookup: number };
+  /** The anchors that ran on this cell (one-thread PyTorch, faiss), in the order they were given. */
+  readonly anchors?: readonly AnchorTiming[];
+}
+
+/** One anchor's time on a cell (shared by the cell's backends) and one backend's share of its throughput. */
+export interface AnchorTiming {
+  readonly library: LookupAnchorLibrary;
+  /** The anchor's search of the same queries and keys, timed alternately with the backends. */
+  readonly timing: TimingSummary;
+  /** B·N·D per second at the anchor's median, in query-key-dims/s (multiply-adds/s). */
+  readonly throughput: number;
+  /** Anchor median / backend median: the share of the anchor's throughput reached (the target is ≥ 0.8). */
+  readonly ratio: { readonly nearestKey: number; readonly lookup: number };
 }
 
 /** What `runLookupBenchmark` measured. */
@@ -76,10 +90,11 @@ export interface LookupBenchmarkResult {
 /** Hooks for progress output; the benchmark itself prints nothing. */
 export interface LookupBenchmarkHooks {
   /**
-   * One-thread PyTorch, timed once per repetition between the naive loop and the backends (it counts as one
-   * more step of `onStep`).
+   * Exact-search anchors (one-thread PyTorch, faiss), prepared on each cell's own data, their answers checked
+   * against the naive loop, then each timed once per repetition between the naive loop and the backends (each
+   * counts as one more step of `onStep`).
    */
-  readonly anchor?: LookupAnchor;
+  readonly anchors?: readonly LookupAnchor[];
   /** Called after each cell with its rows (one per backend) and its wall time in milliseconds. */
   readonly onCell?: (rows: readonly LookupBenchmarkRow[], wallMs: number) => void;
   /**
@@ -101,11 +116,12 @@ const copyNoise = 0.01;
 /**
  * Times `nearestKey` and `lookup` of each backend against the naive loop on every (N, D) cell.
  *
- * Per cell: data is generated and uploaded once (outside the clock); one warm-up repetition; then `runs`
- * repetitions of naive, then each backend's nearestKey and lookup, interleaved so that machine noise falls
- * on all of them alike. Each backend timing includes the `download` of its results, because a GPU backend
- * only finishes when the host has the answer. Every backend answer is checked against the naive one, and a
- * disagreement throws a `KernelMismatchError`.
+ * Per cell: data is generated and uploaded once (outside the clock), and handed to the anchors if any; one
+ * warm-up repetition; then `runs` repetitions of naive, then each anchor, then each backend's nearestKey and
+ * lookup, interleaved so that machine noise falls on all of them alike. Each backend timing includes the
+ * `download` of its results, because a GPU backend only finishes when the host has the answer. Every backend
+ * answer, and each anchor's answer once per cell, is checked against the naive one, and a disagreement throws
+ * a `KernelMismatchError`.
  */
 export async function runLookupBenchmark(
   backends: readonly NamedBackend[],
@@ -174,15 +190,15 @@ async function measureCell(
   hooks: LookupBenchmarkHooks,
 ): Promise<LookupBenchmarkRow[]> {
   const data = generateLookupCell(config.seed, config.batch, keyCount, dims);
-  const anchor = hooks.anchor;
-  const steps = (config.runs + 1) * (1 + backends.length + (anchor === undefined ? 0 : 1));
+  const anchors = hooks.anchors ?? [];
+  const steps = (config.runs + 1) * (1 + backends.length + anchors.length);
   let step = 0;
   const stepDone = (): void => hooks.onStep?.({ keys: keyCount, dims }, ++step, steps);
   const uploaded = backends.map(({ name, backend }) => uploadCell(name, backend, data));
   try {
-    await anchor?.prepare(config.batch, keyCount, dims, config.seed);
+    await prepareAnchorsOnCell(anchors, data, config.seed);
     const naiveMs: number[] = [];
-    const anchorMs: number[] = [];
+    const anchorMs = anchors.map((): number[] => []);
     const nearestKeyMs = uploaded.map((): number[] => []);
     const lookupMs = uploaded.map((): number[] => []);
     const hits = uploaded.map(() => 0);
@@ -192,10 +208,11 @@ async function measureCell(
       const naive = naiveNearestKey(data.queries, data.keys, data.batch, keyCount, dims);
       const naiveElapsed = performance.now() - naiveStarted;
       if (repetition > 0) naiveMs.push(naiveElapsed);
+      if (repetition === 0) await verifyAnchorAnswers(anchors, data, naive);
       stepDone();
-      if (anchor !== undefined) {
+      for (const [position, anchor] of anchors.entries()) {
         const anchorElapsed = await anchor.time();
-        if (repetition > 0) anchorMs.push(anchorElapsed);
+        if (repetition > 0) anchorMs[position].push(anchorElapsed);
         stepDone();
       }
       for (const [position, cell] of uploaded.entries()) {
@@ -212,22 +229,23 @@ async function measureCell(
     }
     const naive = summarizeTimings(naiveMs);
     const work = config.batch * keyCount * dims;
-    const anchorTiming = anchorMs.length === 0 ? undefined : summarizeTimings(anchorMs);
+    const anchorTimings = anchorMs.map(summarizeTimings);
     return uploaded.map((cell, position): LookupBenchmarkRow => {
       const nearestKey = summarizeTimings(nearestKeyMs[position]);
       const lookup = summarizeTimings(lookupMs[position]);
-      const anchorColumns =
-        anchorTiming === undefined
-          ? {}
-          : {
-              anchor: anchorTiming,
-              blasRatio: {
-                nearestKey: anchorTiming.medianMs / nearestKey.medianMs,
-                lookup: anchorTiming.medianMs / lookup.medianMs,
-              },
-            };
+      const anchorColumns = anchors.map(
+        (anchor, index): AnchorTiming => ({
+          library: anchor.library,
+          timing: anchorTimings[index],
+          throughput: perSecond(work, anchorTimings[index]),
+          ratio: {
+            nearestKey: anchorTimings[index].medianMs / nearestKey.medianMs,
+            lookup: anchorTimings[index].medianMs / lookup.medianMs,
+          },
+        }),
+      );
       return {
-        ...anchorColumns,
+        ...(anchors.length === 0 ? {} : { anchors: anchorColumns }),
         backend: cell.name,
         keys: keyCount,
         dims,

@@ -1,28 +1,42 @@
 import { backendListOption, backendNames, createBenchmarkBackends } from './backends.js';
 import type { BenchmarkCommand } from './benchmark-command.js';
 import { defaultOutPath, helpOption, jsonReportOption } from './common-options.js';
-import { startLookupAnchor } from './lookup-anchor.js';
+import {
+  type LookupAnchor,
+  type LookupAnchorLibrary,
+  lookupAnchorLibraries,
+  startLookupAnchor,
+} from './lookup-anchor.js';
 import {
   defaultLookupConfig,
   type LookupBenchmarkConfig,
   quickLookupConfig,
   runLookupBenchmark,
 } from './lookup-benchmark.js';
-import { formatBlasTargets, formatLookupTable, renderLookupFigure } from './lookup-report.js';
+import {
+  anchorDescriptions,
+  formatBlasTargets,
+  formatLookupTable,
+  renderLookupFigure,
+} from './lookup-report.js';
 import {
   type OptionSpecification,
   type ParsedOptions,
+  parseNameList,
   parsePositiveInteger,
   parsePositiveIntegerList,
 } from './parse-arguments.js';
 import { createProgressDisplay } from './progress-display.js';
 import { createBenchmarkReport, writeJsonReport, writeReportCompanions } from './report.js';
 import { anchorPython } from './torch-anchor.js';
+import { UsageError } from './usage-error.js';
 
 /** What the `lookup` command runs, resolved from its options. */
 export interface LookupCommandSettings {
   readonly backendNames: readonly string[];
   readonly config: LookupBenchmarkConfig;
+  /** The anchors to time beside the backends (none with `--no-anchor`). */
+  readonly anchorLibraries: readonly LookupAnchorLibrary[];
   /** Where the JSON report goes. */
   readonly outPath: string;
 }
@@ -50,9 +64,14 @@ const lookupOptions: readonly OptionSpecification[] = [
     name: 'python',
     valueName: 'PATH',
     description:
-      'Python with torch for the one-thread BLAS anchor column (default $GRACE_ANCHOR_PYTHON, else python3)',
+      'Python with torch and faiss-cpu for the anchor columns (default $GRACE_ANCHOR_PYTHON, else python3)',
   },
-  { name: 'no-anchor', description: 'skip the PyTorch anchor column' },
+  {
+    name: 'anchors',
+    valueName: 'LIST',
+    description: `one-thread search anchors to time beside the backends (default ${lookupAnchorLibraries.join(',')})`,
+  },
+  { name: 'no-anchor', description: 'skip the anchor columns' },
   jsonReportOption('lookup'),
   helpOption,
 ];
@@ -77,6 +96,9 @@ export function resolveLookupSettings(options: ParsedOptions, now: Date = new Da
   return {
     backendNames: backendNames(options),
     config,
+    anchorLibraries: options.flags.has('no-anchor')
+      ? []
+      : anchorLibrariesOption(options.values.get('anchors')),
     outPath: options.values.get('out') ?? defaultOutPath('lookup', now),
   };
 }
@@ -97,30 +119,33 @@ export const lookupCommand: BenchmarkCommand = {
       `lookup: ${keyCounts.length * dims.length} cells (N ${keyCounts.join(',')} × D ${dims.join(',')}), ` +
         `B ${batch}, ${runs} runs, backends ${settings.backendNames.join(',')}\n`,
     );
-    const anchorOutcome = options.flags.has('no-anchor')
-      ? { available: false as const, reason: '--no-anchor' }
-      : await startLookupAnchor(anchorPython(options.values.get('python')));
-    const anchor = anchorOutcome.available ? anchorOutcome.anchor : undefined;
-    const anchorNote = anchorOutcome.available
-      ? 'anchor: one-thread PyTorch addmm + argmin, timed alternately with the backends'
-      : 'anchor: skipped, no Python with torch (why: on stderr); give one with --python PATH';
-    if (!anchorOutcome.available) process.stderr.write(`anchor: ${anchorOutcome.reason}\n`);
+    const python = anchorPython(options.values.get('python'));
+    const { anchors, notes } = await startLookupAnchors(python, settings.anchorLibraries);
     const progress = createProgressDisplay();
     const result = await runLookupBenchmark(backends, settings.config, {
-      ...(anchor === undefined ? {} : { anchor }),
+      anchors,
       onStep: (cell, step, steps) => progress.update(`  N ${cell.keys} D ${cell.dims}`, step, steps),
       onCell: (rows, wallMs) => {
         progress.finish();
         const [first] = rows;
         process.stderr.write(`  N ${first.keys} D ${first.dims}: ${(wallMs / 1000).toFixed(2)} s\n`);
       },
+    }).finally(() => {
+      for (const anchor of anchors) anchor.close();
     });
-    anchor?.close();
     const targets = formatBlasTargets(result);
-    process.stdout.write(`\n${formatLookupTable(result)}\n\n${[anchorNote, ...targets].join('\n')}\n\n`);
+    process.stdout.write(`\n${formatLookupTable(result)}\n\n${[...notes, ...targets].join('\n')}\n\n`);
     await writeJsonReport(
       settings.outPath,
-      createBenchmarkReport('lookup', result.backends, result.config, result.rows),
+      createBenchmarkReport(
+        'lookup',
+        result.backends,
+        {
+          ...result.config,
+          anchors: anchors.map(({ library, version, deviceName }) => ({ library, version, deviceName })),
+        },
+        result.rows,
+      ),
     );
     const companions = await writeReportCompanions(settings.outPath, formatLookupTable(result, 'markdown'), [
       { suffix: 'nearest-key', svg: renderLookupFigure(result) },
@@ -128,3 +153,51 @@ export const lookupCommand: BenchmarkCommand = {
     process.stdout.write(`wrote ${[settings.outPath, ...companions].join(', ')}\n`);
   },
 };
+
+/** `--anchors`: names from {@link lookupAnchorLibraries}, each once (default all of them). */
+function anchorLibrariesOption(text: string | undefined): LookupAnchorLibrary[] {
+  if (text === undefined) return [...lookupAnchorLibraries];
+  const names = parseNameList(text, 'anchors');
+  const known: readonly string[] = lookupAnchorLibraries;
+  const unknown = names.find((name) => !known.includes(name));
+  if (unknown !== undefined) {
+    throw new UsageError(`unknown anchor '${unknown}'; known anchors: ${lookupAnchorLibraries.join(', ')}`);
+  }
+  return lookupAnchorLibraries.filter((library) => names.includes(library));
+}
+
+/**
+ * Starts each anchor with `python` on the CPU. An anchor that cannot run (no such Python, no torch, no faiss)
+ * is skipped: its reason goes to stderr, and a note saying so to the notes printed under the table, beside
+ * one note per anchor that runs.
+ */
+export async function startLookupAnchors(
+  python: string,
+  libraries: readonly LookupAnchorLibrary[],
+): Promise<{ anchors: LookupAnchor[]; notes: string[] }> {
+  if (libraries.length === 0) return { anchors: [], notes: ['anchors: skipped (--no-anchor)'] };
+  const anchors: LookupAnchor[] = [];
+  const notes: string[] = [];
+  for (const library of libraries) {
+    const outcome = await startLookupAnchor(python, 'cpu', library);
+    if (outcome.available) {
+      anchors.push(outcome.anchor);
+      notes.push(`anchor ${library} ${outcome.anchor.version}: ${anchorDescriptions[library]}`);
+    } else {
+      process.stderr.write(`anchor ${library}: ${outcome.reason}\n`);
+      notes.push(
+        `anchor ${library}: skipped, ${lastClause(outcome.reason)} (${python}); ` +
+          `give a Python with ${anchorPackages[library]}: --python PATH`,
+      );
+    }
+  }
+  return { anchors, notes };
+}
+
+/** The pip package each anchor needs. */
+const anchorPackages: Readonly<Record<LookupAnchorLibrary, string>> = { torch: 'torch', faiss: 'faiss-cpu' };
+
+/** The end of a failure's message (`No module named 'faiss'`, `spawn /no/python ENOENT`), without the paths. */
+function lastClause(reason: string): string {
+  return reason.split(': ').at(-1) ?? reason;
+}

@@ -20,11 +20,16 @@ const tinyConfig: WebGpuDeviceConfig = {
 function fixedAnchor(deviceName: string, singleMs: number, queuedMs: number) {
   const prepared: string[] = [];
   const anchor: LookupAnchor = {
+    library: 'torch',
+    version: 'stand-in',
     deviceName,
     prepare: async (batch, keys, dims) => {
       prepared.push(`${batch}x${keys}x${dims}`);
     },
     time: async (calls = 1) => (calls === 1 ? singleMs : queuedMs),
+    answer: async () => {
+      throw new Error('runDeviceSearch never asks an anchor for its answer: the anchor makes its own data');
+    },
     close: () => {},
   };
   return { anchor, prepared };
