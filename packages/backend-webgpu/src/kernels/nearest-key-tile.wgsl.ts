@@ -79,6 +79,8 @@ function tileShader(shape: TileShape, bindings: GpuProgram['bindings']): string 
     shape.stageKeys
       ? `      let k${key} = keyTile[dimension * ${keyTile}u + keyLocal + ${key * keyGroups}u];`
       : `      let k${key} = keys[keyRow${key} + dimensionBase + dimension];`;
+  // Unstaged, an invocation reads its key rows itself; a row past the chunk's keys reads the last key instead
+  // (its sum is discarded below), so no read leaves the bound range.
   const keyRows = shape.stageKeys
     ? ''
     : forKeys(
@@ -147,7 +149,7 @@ ${forKeys(
   }`,
 )}
   workgroupBarrier();
-  for (var stride = ${Math.max(keyGroups / 2, 0)}u; stride > 0u; stride = stride / 2u) {
+  for (var stride = ${Math.floor(keyGroups / 2)}u; stride > 0u; stride = stride / 2u) {
     if (keyLocal < stride) {
 ${forQueries(
   shape,

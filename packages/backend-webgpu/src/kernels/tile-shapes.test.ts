@@ -31,8 +31,10 @@ describe('tileShapeFor', () => {
     for (const shape of [legacyTileShape, ...tileShapes]) {
       expect(workgroupStorageBytes(shape)).toBeLessThanOrEqual(maximumWorkgroupStorageBytes);
       expect(shape.queryGroups * shape.keyGroups).toBeLessThanOrEqual(maximumInvocationsPerWorkgroup);
-      // Key chunks start at a multiple of max(64, keys per tile), which must hold whole tiles.
+      // Key chunks start at a multiple of max(64, keys per tile), which must hold whole tiles; the tree
+      // reduction over key groups halves them down to one.
       expect(Number.isInteger(Math.log2(keysPerTile(shape)))).toBe(true);
+      expect(Number.isInteger(Math.log2(shape.keyGroups))).toBe(true);
     }
   });
 });
@@ -40,7 +42,9 @@ describe('tileShapeFor', () => {
 const acquired = await requestWebGpuDevice().catch((error: unknown) => error as Error);
 
 if (acquired instanceof Error) {
-  console.warn(`\n*** @grace/backend-webgpu: NO WEBGPU ADAPTER, the tile tests are SKIPPED: ${acquired.message}\n`);
+  console.warn(
+    `\n*** @grace/backend-webgpu: NO WEBGPU ADAPTER, the tile tests are SKIPPED: ${acquired.message}\n`,
+  );
   describe.skip('tile shapes on the device (no adapter)', () => {
     it('needs a WebGPU adapter', () => undefined);
   });
@@ -98,36 +102,36 @@ if (acquired instanceof Error) {
     ];
     const batches = [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 32, 33];
 
-    it.each(cells)('every shape gives the bits of the 8 × 32 tile ($keyCount keys, width $width)', async ({
-      keyCount,
-      width,
-    }) => {
-      const random = new SeededRandom(keyCount + width);
-      const keyData = random.floats(keyCount * width, -2, 2);
-      if (keyCount > 4) {
-        keyData.copyWithin(4 * width, 1 * width, 2 * width);
-        keyData[2 * width] = Number.NaN;
-        keyData[3 * width + 1] = Number.POSITIVE_INFINITY;
-      }
-      const keys = upload(keyData);
-      for (const batch of batches) {
-        const queryData = random.floats(batch * width, -2, 2);
-        for (let row = 0; row < batch; row += 2) {
-          const key = row === 0 ? 1 : random.integer(0, keyCount);
-          for (let column = 0; column < width; column++) {
-            queryData[row * width + column] = keyData[key * width + column] + random.uniform(-0.01, 0.01);
+    it.each(cells)(
+      'every shape gives the bits of the 8 × 32 tile ($keyCount keys, width $width)',
+      async ({ keyCount, width }) => {
+        const random = new SeededRandom(keyCount + width);
+        const keyData = random.floats(keyCount * width, -2, 2);
+        if (keyCount > 4) {
+          keyData.copyWithin(4 * width, 1 * width, 2 * width);
+          keyData[2 * width] = Number.NaN;
+          keyData[3 * width + 1] = Number.POSITIVE_INFINITY;
+        }
+        const keys = upload(keyData);
+        for (const batch of batches) {
+          const queryData = random.floats(batch * width, -2, 2);
+          for (let row = 0; row < batch; row += 2) {
+            const key = row === 0 ? 1 : random.integer(0, keyCount);
+            for (let column = 0; column < width; column++) {
+              queryData[row * width + column] = keyData[key * width + column] + random.uniform(-0.01, 0.01);
+            }
           }
+          const queries = upload(queryData);
+          const expected = await candidates(queries, keys, batch, keyCount, width, legacyTileShape);
+          if (keyCount > 4) expect(expected.index[0]).toBe(1);
+          for (const shape of new Set([tileShapeFor(batch), ...tileShapes])) {
+            const actual = await candidates(queries, keys, batch, keyCount, width, shape);
+            expect({ batch, shape, ...actual }).toEqual({ batch, shape, ...expected });
+          }
+          context.recycle(queries);
         }
-        const queries = upload(queryData);
-        const expected = await candidates(queries, keys, batch, keyCount, width, legacyTileShape);
-        if (keyCount > 4) expect(expected.index[0]).toBe(1);
-        for (const shape of new Set([tileShapeFor(batch), ...tileShapes])) {
-          const actual = await candidates(queries, keys, batch, keyCount, width, shape);
-          expect({ batch, shape, ...actual }).toEqual({ batch, shape, ...expected });
-        }
-        context.recycle(queries);
-      }
-      context.recycle(keys);
-    });
+        context.recycle(keys);
+      },
+    );
   });
 }
