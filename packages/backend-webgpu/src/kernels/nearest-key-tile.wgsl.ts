@@ -56,6 +56,29 @@ function forKeys(shape: TileShape, line: (key: number) => string): string {
 }
 
 /**
+ * WGSL that copies rows `base..base+tileRows` of `source` (`[rows, width]`), dimensions of the current chunk,
+ * into `target` transposed (`[chunk][tileRows]`), zeros past the ends; the workgroup's invocations share it.
+ */
+function stageRows(
+  target: string,
+  source: string,
+  base: string,
+  rows: string,
+  tileRows: number,
+  shape: TileShape,
+): string {
+  const chunk = shape.dimensionsPerChunk;
+  return `
+    for (var slot = local; slot < ${tileRows * chunk}u; slot += ${shape.queryGroups * shape.keyGroups}u) {
+      let row = ${base} + slot / ${chunk}u;
+      let dimension = dimensionBase + slot % ${chunk}u;
+      var value = 0.0;
+      if (row < ${rows} && dimension < width) { value = ${source}[row * width + dimension]; }
+      ${target}[(slot % ${chunk}u) * ${tileRows}u + slot / ${chunk}u] = value;
+    }`;
+}
+
+/**
  * The WGSL of one variant. Every `(query, key)` sum is `sum = sum + d·d` over the dimensions in order, one
  * float32 rounding per operation, in every variant: the variants differ only in who computes which sum and
  * where the operands come from, so they report the same bits.
@@ -65,16 +88,7 @@ function tileShader(shape: TileShape, bindings: GpuProgram['bindings']): string 
   const keyTile = keysPerTile(shape);
   const { queryGroups, keyGroups, dimensionsPerChunk: chunk } = shape;
   const threads = queryGroups * keyGroups;
-  const keyStage = shape.stageKeys
-    ? `
-    for (var slot = local; slot < ${keyTile * chunk}u; slot += ${threads}u) {
-      let row = keyBase + slot / ${chunk}u;
-      let dimension = dimensionBase + slot % ${chunk}u;
-      var value = 0.0;
-      if (row < keyCount && dimension < width) { value = keys[row * width + dimension]; }
-      keyTile[(slot % ${chunk}u) * ${keyTile}u + slot / ${chunk}u] = value;
-    }`
-    : '';
+  const keyStage = shape.stageKeys ? stageRows('keyTile', 'keys', 'keyBase', 'keyCount', keyTile, shape) : '';
   const keyRead = (key: number): string =>
     shape.stageKeys
       ? `      let k${key} = keyTile[dimension * ${keyTile}u + keyLocal + ${key * keyGroups}u];`
@@ -113,13 +127,7 @@ ${forBlock(shape, (query, key) => `  var s${query}_${key} = 0.0;`)}
   let chunks = (width + ${chunk - 1}u) / ${chunk}u;
   for (var chunkIndex = 0u; chunkIndex < chunks; chunkIndex++) {
     let dimensionBase = chunkIndex * ${chunk}u;
-    for (var slot = local; slot < ${queryTile * chunk}u; slot += ${threads}u) {
-      let row = queryBase + slot / ${chunk}u;
-      let dimension = dimensionBase + slot % ${chunk}u;
-      var value = 0.0;
-      if (row < batch && dimension < width) { value = queries[row * width + dimension]; }
-      queryTile[(slot % ${chunk}u) * ${queryTile}u + slot / ${chunk}u] = value;
-    }${keyStage}
+${stageRows('queryTile', 'queries', 'queryBase', 'batch', queryTile, shape)}${keyStage}
     workgroupBarrier();
     let limit = min(${chunk}u, width - dimensionBase);
     for (var dimension = 0u; dimension < limit; dimension++) {

@@ -57,7 +57,7 @@ if (acquired instanceof Error) {
 
   const upload = (data: Float32Array): GPUBuffer => {
     const buffer = context.scratch(data.length);
-    device.queue.writeBuffer(buffer, 0, data);
+    device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     return buffer;
   };
 
