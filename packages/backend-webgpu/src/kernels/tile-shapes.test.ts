@@ -53,7 +53,11 @@ if (acquired instanceof Error) {
   afterAll(() => device.destroy());
   const pool = new BufferPool(device);
   const health = new DeviceHealth(device);
-  const context = new WebGpuContext(device, pool, new GpuRunner(device, pool, health, false), health, {});
+  const runner = new GpuRunner(device, pool, health, false);
+  const context = new WebGpuContext(device, pool, runner, health, {});
+  // The search reads only the binding limit from the device; everything else goes through the real one.
+  const smallLimits = { limits: { maxStorageBufferBindingSize: 1_024 * 45 * 4 } } as unknown as GPUDevice;
+  const chunkedContext = new WebGpuContext(smallLimits, pool, runner, health, {});
 
   const upload = (data: Float32Array): GPUBuffer => {
     const buffer = context.scratch(data.length);
@@ -81,8 +85,9 @@ if (acquired instanceof Error) {
     keyCount: number,
     width: number,
     shape: TileShape,
+    searchContext: WebGpuContext = context,
   ): Promise<{ distance: Uint32Array; index: Int32Array }> {
-    const found = nearestCandidates(context, queries, keys, batch, keyCount, width, shape);
+    const found = nearestCandidates(searchContext, queries, keys, batch, keyCount, width, shape);
     context.run(found.dispatches);
     const distance = await readWords(found.distance, batch);
     const index = new Int32Array((await readWords(found.index, batch)).buffer);
@@ -127,6 +132,9 @@ if (acquired instanceof Error) {
           for (const shape of new Set([tileShapeFor(batch), ...tileShapes])) {
             const actual = await candidates(queries, keys, batch, keyCount, width, shape);
             expect({ batch, shape, ...actual }).toEqual({ batch, shape, ...expected });
+            // Keys bound in chunks of 1,024 or 2,048 (as on a device with a small binding limit): the same.
+            const chunked = await candidates(queries, keys, batch, keyCount, width, shape, chunkedContext);
+            expect({ batch, shape, chunked }).toEqual({ batch, shape, chunked: expected });
           }
           context.recycle(queries);
         }
