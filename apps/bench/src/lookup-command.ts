@@ -56,6 +56,11 @@ const lookupOptions: readonly OptionSpecification[] = [
   },
   { name: 'dims', valueName: 'LIST', description: 'key widths D, e.g. 64,512 (default 64,512,768)' },
   {
+    name: 'batch',
+    valueName: 'N',
+    description: `queries per call B (default ${defaultLookupConfig.batch}; 1 is one request at a time)`,
+  },
+  {
     name: 'seed',
     valueName: 'N',
     description: `seed of the random data (default ${defaultLookupConfig.seed})`,
@@ -78,19 +83,21 @@ const lookupOptions: readonly OptionSpecification[] = [
 
 /**
  * Turns the command line into settings: `--quick` picks the small grid, and `--runs`, `--keys`, `--dims`
- * and `--seed` override either grid. Pure, so the mapping is tested without running anything.
+ * `--batch` and `--seed` override either grid. Pure, so the mapping is tested without running anything.
  */
 export function resolveLookupSettings(options: ParsedOptions, now: Date = new Date()): LookupCommandSettings {
   const base = options.flags.has('quick') ? quickLookupConfig : defaultLookupConfig;
   const runs = options.values.get('runs');
   const keys = options.values.get('keys');
   const dims = options.values.get('dims');
+  const batch = options.values.get('batch');
   const seed = options.values.get('seed');
   const config: LookupBenchmarkConfig = {
     ...base,
     runs: runs === undefined ? base.runs : parsePositiveInteger(runs, 'runs'),
     keyCounts: keys === undefined ? base.keyCounts : parsePositiveIntegerList(keys, 'keys'),
     dims: dims === undefined ? base.dims : parsePositiveIntegerList(dims, 'dims'),
+    batch: batch === undefined ? base.batch : parsePositiveInteger(batch, 'batch'),
     seed: seed === undefined ? base.seed : parsePositiveInteger(seed, 'seed'),
   };
   return {

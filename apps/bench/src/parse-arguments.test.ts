@@ -79,6 +79,12 @@ describe('resolveLookupSettings', () => {
     expect(resolveLookupSettings(parseLookup(['--quick', '--runs', '9']), now).config.runs).toBe(9);
   });
 
+  it('takes the batch B from --batch and refuses a batch that is not a positive integer', () => {
+    expect(resolveLookupSettings(parseLookup([]), now).config.batch).toBe(defaultLookupConfig.batch);
+    expect(resolveLookupSettings(parseLookup(['--batch', '1']), now).config.batch).toBe(1);
+    expect(() => resolveLookupSettings(parseLookup(['--batch', '0']), now)).toThrow(UsageError);
+  });
+
   it('splits --backend into names', () => {
     expect(resolveLookupSettings(parseLookup(['--backend', 'cpu,webgpu']), now).backendNames).toEqual([
       'cpu',

@@ -5,9 +5,9 @@ import { createWebGpuBackend } from './webgpu-backend.js';
 
 /**
  * Value training must not wait for the device on every step: the suffix forward, its gradient and Adam are all
- * queued, and only the loss comes back when core asks (`checkEvery`). Read-backs are counted as the staging
- * buffers `download` creates (MAP_READ): doubling the iterations at a fixed `checkEvery` may add only the
- * extra loss checks.
+ * queued, and only the loss comes back when core asks (`checkEvery`). Read-backs are counted as the mappings
+ * of the staging (MAP_READ) buffers `download` uses — pooled, so counting their creation would undercount:
+ * doubling the iterations at a fixed `checkEvery` may add only the extra loss checks.
  */
 const acquired = await requestWebGpuDevice().catch((error: unknown) => error as Error);
 const mapRead = 0x0001;
@@ -25,8 +25,15 @@ if (acquired instanceof Error) {
   let readBacks = 0;
   const createBuffer = device.createBuffer.bind(device);
   device.createBuffer = (descriptor: GPUBufferDescriptor) => {
-    if ((descriptor.usage & mapRead) !== 0) readBacks++;
-    return createBuffer(descriptor);
+    const buffer = createBuffer(descriptor);
+    if ((descriptor.usage & mapRead) !== 0) {
+      const mapAsync = buffer.mapAsync.bind(buffer);
+      buffer.mapAsync = (...mapArguments: Parameters<GPUBuffer['mapAsync']>) => {
+        readBacks++;
+        return mapAsync(...mapArguments);
+      };
+    }
+    return buffer;
   };
 
   async function readBacksOfOneEdit(iterations: number): Promise<number> {

@@ -19,6 +19,7 @@ import { nearestKey } from './kernels/nearest-key.js';
 import { gatherTokens, meanTokens } from './kernels/token-kernels.js';
 import { createWebGpuOpKernels } from './ops/webgpu-op-kernels.js';
 import { type AdapterSummary, type DeviceSourceOptions, requestWebGpuDevice } from './request-device.js';
+import { StagingPool } from './staging-pool.js';
 import { WebGpuContext } from './webgpu-context.js';
 import { createWebGpuRowMirror } from './webgpu-row-mirror.js';
 import { resolveWebGpuTensor, WebGpuTensor } from './webgpu-tensor.js';
@@ -35,9 +36,7 @@ export interface WebGpuBackend extends GraceBackend {
   readonly device: GPUDevice;
 }
 
-const mapRead = 0x0001;
 const mapModeRead = 0x0001;
-const copyDestination = 0x0008;
 
 /**
  * Makes the WebGPU backend: every kernel is a WGSL program on the device, and no kernel reads anything back,
@@ -52,6 +51,7 @@ export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): P
   const { device, owned, adapterInfo } = await requestWebGpuDevice(options);
   const owner = {};
   const pool = new BufferPool(device);
+  const stagingPool = new StagingPool(device);
   const health = new DeviceHealth(device);
   const runner = new GpuRunner(device, pool, health, options.debug ?? false);
   const context = new WebGpuContext(device, pool, runner, health, owner);
@@ -83,13 +83,14 @@ export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): P
       const resolved = context.read(tensor, 'tensor');
       liveCheck();
       const bytes = bufferBytes(resolved.size);
-      const staging = device.createBuffer({ size: bytes, usage: mapRead | copyDestination });
+      const staging = stagingPool.acquire(bytes);
       const encoder = device.createCommandEncoder();
       encoder.copyBufferToBuffer(resolved.buffer, 0, staging, 0, bytes);
       device.queue.submit([encoder.finish()]);
       try {
         await staging.mapAsync(mapModeRead);
       } catch (error) {
+        // A mapping that failed leaves the buffer in no known state: drop it rather than pool it.
         staging.destroy();
         health.check();
         throw new GraceError(
@@ -101,9 +102,10 @@ export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): P
           },
         );
       }
-      const words = staging.getMappedRange().slice(0, resolved.size * 4);
+      const words = staging.getMappedRange(0, bytes).slice(0, resolved.size * 4);
       staging.unmap();
-      staging.destroy();
+      if (destroyed) staging.destroy();
+      else stagingPool.release(staging);
       health.check();
       return (
         resolved.dtype === 'int32' ? new Int32Array(words) : new Float32Array(words)
@@ -130,6 +132,7 @@ export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): P
       if (destroyed) return;
       destroyed = true;
       pool.clear();
+      stagingPool.clear();
       if (owned) device.destroy();
     },
   };

@@ -2,14 +2,14 @@ import { GraceError, type NearestKeyResult, type Tensor, validateNearestKeyArgum
 import { elementDispatch, maximumWorkgroupsPerDimension, Params } from '../gpu-program.js';
 import type { Dispatch } from '../gpu-runner.js';
 import type { WebGpuContext } from '../webgpu-context.js';
+import { nearestKeyFinishProgram, nearestKeyReduceProgram, reduceWidth } from './nearest-key.wgsl.js';
 import {
   keysPerTile,
-  nearestKeyFinishProgram,
-  nearestKeyReduceProgram,
   nearestKeyTileProgram,
   queriesPerTile,
-  reduceWidth,
-} from './nearest-key.wgsl.js';
+  type TileShape,
+} from './nearest-key-tile.wgsl.js';
+import { tileShapeFor } from './tile-shapes.js';
 
 /** The one `(squared distance, index)` candidate per query that the search passes leave. */
 export interface NearestCandidates {
@@ -46,30 +46,35 @@ export function nearestCandidates(
   batch: number,
   keyCount: number,
   width: number,
+  shape: TileShape = tileShapeFor(batch),
 ): NearestCandidates {
   const scratch: GPUBuffer[] = [];
   const dispatches: Dispatch[] = [];
-  const keyTiles = Math.ceil(keyCount / keysPerTile);
+  const tileKeys = keysPerTile(shape);
+  const keyTiles = Math.ceil(keyCount / tileKeys);
   let distance = context.scratch(batch * keyTiles);
   let index = context.scratch(batch * keyTiles);
   scratch.push(distance, index);
   // Keys are bound in chunks that fit the device's largest storage binding; a chunk starts on a multiple of
-  // 64 keys, so its byte offset is a multiple of 256 (the storage offset alignment every device accepts).
+  // 64 keys (so its byte offset is a multiple of 256, the storage offset alignment every device accepts) and
+  // of the tile's keys (so its tiles are whole).
   const rowBytes = Math.max(width, 1) * 4;
+  const chunkAlignment = Math.max(64, tileKeys);
   const chunkKeys = Math.max(
-    64,
-    Math.floor(context.device.limits.maxStorageBufferBindingSize / rowBytes / 64) * 64,
+    chunkAlignment,
+    Math.floor(context.device.limits.maxStorageBufferBindingSize / rowBytes / chunkAlignment) *
+      chunkAlignment,
   );
   for (let firstKey = 0; firstKey < keyCount; firstKey += chunkKeys) {
     const count = Math.min(chunkKeys, keyCount - firstKey);
-    const chunkTiles = Math.ceil(count / keysPerTile);
+    const chunkTiles = Math.ceil(count / tileKeys);
     const [tileX, , tileZ] = spread(chunkTiles, 1);
     const size = Math.max(4, count * width * 4);
     dispatches.push({
-      program: nearestKeyTileProgram,
+      program: nearestKeyTileProgram(shape),
       buffers: [queries, { buffer: keys, offset: firstKey * width * 4, size }, distance, index],
-      params: new Params().u32(0, batch, count, width, keyTiles, firstKey / keysPerTile, chunkTiles),
-      groups: [tileX, Math.ceil(batch / queriesPerTile), tileZ],
+      params: new Params().u32(0, batch, count, width, keyTiles, firstKey / tileKeys, chunkTiles),
+      groups: [tileX, Math.ceil(batch / queriesPerTile(shape)), tileZ],
     });
   }
   let count = keyTiles;

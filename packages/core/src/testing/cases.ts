@@ -16,6 +16,7 @@ export {
   toleranceBand,
   withinTolerance,
 } from './assertions.js';
+export { batchSizeCases, conformanceBatchSizes } from './batch-size-cases.js';
 export {
   type ConformanceCase,
   type ConformanceOptions,

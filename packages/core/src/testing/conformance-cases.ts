@@ -1,6 +1,7 @@
 import { adamStepCases } from './adam-step-cases.js';
 import { argumentErrorCases } from './argument-error-cases.js';
 import { baselineCases } from './baseline-cases.js';
+import { batchSizeCases } from './batch-size-cases.js';
 import { compiledValueStepCases } from './compiled-value-step-cases.js';
 import {
   type ConformanceCase,
@@ -40,6 +41,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   meanTokensCases,
   nearestKeyCases,
   lookupCases,
+  batchSizeCases,
   spanLookupCases,
   rowMirrorCases,
   searchedMirrorCases,

@@ -9,7 +9,7 @@ import { defineScopedCase, type TensorScope } from './tensor-scope.js';
 const suite = 'nearestKey';
 
 /** Runs `nearestKey` on host arrays and downloads both outputs, checking their layouts on the way. */
-async function runNearestKey(
+export async function runNearestKey(
   scope: TensorScope,
   queries: ArrayLike<number>,
   keys: ArrayLike<number>,
