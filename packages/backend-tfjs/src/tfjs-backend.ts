@@ -25,6 +25,7 @@ import { nearestKey } from './kernels/nearest-key.js';
 import { createTfjsOpKernels } from './ops/tfjs-op-kernels.js';
 import type { TensorFlow } from './tensorflow.js';
 import { createTfjsRowMirror } from './tfjs-row-mirror.js';
+import { createTfjsRowStorage } from './tfjs-row-storage.js';
 import { readTfjsTensor, resolveTfjsTensor, TfjsTensor } from './tfjs-tensor.js';
 
 /**
@@ -79,6 +80,7 @@ export function createTfjsBackend(tf: TensorFlow, options: TfjsBackendOptions = 
     },
 
     createRowMirror: pin((rowShape) => pinMirror(createTfjsRowMirror(context, rowShape), pin)),
+    allocateRowStorage: pin((floats) => createTfjsRowStorage(tf, floats)),
     gatherTokens: pin((input, positions) => gatherTokens(context, input, positions)),
     meanTokens: pin((input, lengths) => meanTokens(context, input, lengths)),
     nearestKey: pin((queries, keys) => nearestKey(context, queries, keys)),

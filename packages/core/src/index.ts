@@ -39,6 +39,7 @@ export * from './models/train-sequential-model.js';
 export * from './pivot-key-index.js';
 export { SeededRandom } from './random.js';
 export * from './row-mirror.js';
+export * from './row-storage.js';
 export { squaredNorm } from './row-norm-cache.js';
 export * from './suffix/build-suffix-graph.js';
 export * from './suffix/compiled-value-step.js';
