@@ -31,7 +31,10 @@ describe('codebook rows in the tfjs-wasm memory', () => {
     const codebook = new Codebook({ keyDimension: width, valueDimension: 4, layerId: 'heap', epsInit: 0.5 });
     const random = new SeededRandom(8);
     for (let edit = 0; edit < 200; edit++) {
-      codebook.applyEdit({ query: random.floats(width, -3, 3), label: edit % 2 }, { value: random.floats(4) });
+      codebook.applyEdit(
+        { query: random.floats(width, -3, 3), label: edit % 2 },
+        { value: random.floats(4) },
+      );
     }
     const before = tf.memory();
     const device = new DeviceCodebook(backend, codebook);
@@ -48,7 +51,10 @@ describe('codebook rows in the tfjs-wasm memory', () => {
       expect(held.numBytes - before.numBytes).toBe(codebook.hostBytes + usedBytes);
       for (let round = 0; round < 4; round++) {
         for (let edit = 0; edit < 40; edit++) {
-          codebook.applyEdit({ query: random.floats(width, -3, 3), label: edit % 2 }, { value: random.floats(4) });
+          codebook.applyEdit(
+            { query: random.floats(width, -3, 3), label: edit % 2 },
+            { value: random.floats(4) },
+          );
         }
         const current = device.current();
         const queries = codebook.keysView().slice(0, 8 * width);

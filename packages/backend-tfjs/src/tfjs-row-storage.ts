@@ -3,7 +3,10 @@ import { type InPlaceAccess, inPlaceAccess, type WasmHeap } from './in-place-acc
 import type { TensorFlow, TfTensor } from './tensorflow.js';
 
 /** Live row storages of each tfjs-wasm instance, by where they start in its memory (bytes). */
-const storagesByHeap = new WeakMap<object, Map<number, { readonly tensor: TfTensor; readonly floats: number }>>();
+const storagesByHeap = new WeakMap<
+  object,
+  Map<number, { readonly tensor: TfTensor; readonly floats: number }>
+>();
 
 /**
  * The tfjs backend's `allocateRowStorage`. On tfjs-backend-wasm a codebook's rows then live in a float32 tensor

@@ -64,7 +64,13 @@ describe('GrowableRows in memory that moves', () => {
 });
 
 /** The same edits on two codebooks: every answer of the held one must be the plain one's, bit for bit. */
-function editBoth(held: Codebook, plain: Codebook, heap: DetachingRowStorage, count: number, seed: number): void {
+function editBoth(
+  held: Codebook,
+  plain: Codebook,
+  heap: DetachingRowStorage,
+  count: number,
+  seed: number,
+): void {
   const random = new SeededRandom(seed);
   for (let edit = 0; edit < count; edit++) {
     const near = edit > 0 && edit % 3 !== 0 ? held.entry(random.integer(0, held.size)).key : null;

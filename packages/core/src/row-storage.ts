@@ -57,8 +57,12 @@ export const hostRowStorageProvider: RowStorageProvider = Object.freeze({
 /** `INVALID_ARGUMENT` unless `floats` is an integer >= 0; for providers' `allocateRowStorage`. */
 export function checkFloatCount(floats: number): void {
   if (!Number.isInteger(floats) || floats < 0) {
-    throw new GraceError('INVALID_ARGUMENT', `a row storage's float count must be an integer >= 0, got ${floats}`, {
-      floats,
-    });
+    throw new GraceError(
+      'INVALID_ARGUMENT',
+      `a row storage's float count must be an integer >= 0, got ${floats}`,
+      {
+        floats,
+      },
+    );
   }
 }

@@ -48,7 +48,12 @@ export function rowStorageCases(): ConformanceCase[] {
       'keeps a codebook exact through edits, aborts and a rollback while the backend allocates',
       async (backend) => {
         const random = new SeededRandom(29);
-        const options = { keyDimension: keyWidth, valueDimension: valueWidth, layerId: 'stored', epsInit: 1.5 };
+        const options = {
+          keyDimension: keyWidth,
+          valueDimension: valueWidth,
+          layerId: 'stored',
+          epsInit: 1.5,
+        };
         const codebook = new Codebook({ ...options, expansion: 'moving_average' });
         const plain = new Codebook({ ...options, expansion: 'moving_average' });
         const device = new DeviceCodebook(backend, codebook);
@@ -60,7 +65,8 @@ export function rowStorageCases(): ConformanceCase[] {
           assertTrue(stores.keys.provider === expected, 'the rows live with the backend while its copy does');
           for (let edit = 0; edit < 40; edit++) {
             // Near earlier keys often, so that SPLIT, EXPAND (moving the key) and RETRAIN all happen.
-            const base = edit > 0 && edit % 3 !== 0 ? codebook.entry(random.integer(0, codebook.size)).key : null;
+            const base =
+              edit > 0 && edit % 3 !== 0 ? codebook.entry(random.integer(0, codebook.size)).key : null;
             const query = Float32Array.from({ length: keyWidth }, (_, column) =>
               base === null ? random.uniform(-6, 6) : (base[column] as number) + random.normal() * 0.3,
             );
@@ -78,7 +84,11 @@ export function rowStorageCases(): ConformanceCase[] {
             if (edit % 5 === 0) held.push(pressure(backend, edit / 5));
             await assertDeviceMatches(backend, device, codebook, `after edit ${edit}`);
             const probe = random.integer(0, codebook.size);
-            assertBitsEqual(codebook.entry(probe).key, plain.entry(probe).key, `entry ${probe} after edit ${edit}`);
+            assertBitsEqual(
+              codebook.entry(probe).key,
+              plain.entry(probe).key,
+              `entry ${probe} after edit ${edit}`,
+            );
           }
           assertBitsEqual(codebook.keysView().slice(), plain.keysView().slice(), 'keys after the edits');
           codebook.rollback('stored-7');
@@ -112,7 +122,11 @@ export function rowStorageCases(): ConformanceCase[] {
       async (backend) => {
         if (backend.allocateRowStorage === undefined) return;
         await assertThrowsGraceError(() => backend.allocateRowStorage?.(-1), 'INVALID_ARGUMENT', 'floats -1');
-        await assertThrowsGraceError(() => backend.allocateRowStorage?.(1.5), 'INVALID_ARGUMENT', 'floats 1.5');
+        await assertThrowsGraceError(
+          () => backend.allocateRowStorage?.(1.5),
+          'INVALID_ARGUMENT',
+          'floats 1.5',
+        );
         const random = new SeededRandom(31);
         const rows = 37;
         const storage: RowStorage = backend.allocateRowStorage(rows * keyWidth + keyWidth);
@@ -120,7 +134,10 @@ export function rowStorageCases(): ConformanceCase[] {
         const held: Tensor[] = [];
         try {
           assertTrue(storage.length === rows * keyWidth + keyWidth, 'length is the float count asked for');
-          assertTrue(storage.floats().every((value) => value === 0), 'a new storage is zeroed');
+          assertTrue(
+            storage.floats().every((value) => value === 0),
+            'a new storage is zeroed',
+          );
           const contents = random.floats(rows * keyWidth, -3, 3);
           storage.floats().set(contents);
           for (let step = 0; step < 4; step++) held.push(pressure(backend, step + 3));
@@ -131,7 +148,11 @@ export function rowStorageCases(): ConformanceCase[] {
           storage.dispose();
           await assertThrowsGraceError(() => storage.floats(), 'DISPOSED_TENSOR', 'floats after dispose');
           for (let step = 0; step < 3; step++) held.push(pressure(backend, step + 4));
-          assertBitsEqual(await backend.download(tensor), contents, "the mirror's tensor after the storage's dispose");
+          assertBitsEqual(
+            await backend.download(tensor),
+            contents,
+            "the mirror's tensor after the storage's dispose",
+          );
         } finally {
           mirror.dispose();
           storage.dispose();
