@@ -80,7 +80,6 @@ export function createTfjsBackend(tf: TensorFlow, options: TfjsBackendOptions = 
     },
 
     createRowMirror: pin((rowShape) => pinMirror(createTfjsRowMirror(context, rowShape), pin)),
-    allocateRowStorage: pin((floats) => createTfjsRowStorage(tf, floats)),
     gatherTokens: pin((input, positions) => gatherTokens(context, input, positions)),
     meanTokens: pin((input, lengths) => meanTokens(context, input, lengths)),
     nearestKey: pin((queries, keys) => nearestKey(context, queries, keys)),
@@ -92,6 +91,11 @@ export function createTfjsBackend(tf: TensorFlow, options: TfjsBackendOptions = 
     }),
     ops: pinOps(createTfjsOpKernels(context), pin),
   };
+  // Row storage only where every call runs on the pinned tfjs backend: tfjs moves a tensor's data to whichever
+  // backend a kernel runs on and frees it where it was, which would take a codebook's rows out of its storage.
+  if (activate !== undefined) {
+    Object.assign(backend, { allocateRowStorage: pin((floats: number) => createTfjsRowStorage(tf, floats)) });
+  }
   const frozen = Object.freeze(backend);
   registerTfjsBackendContext(frozen, context, activate);
   return frozen;
@@ -128,6 +132,11 @@ export interface TfjsBackendOptions {
    * so that two GRACE backends on different tfjs backends can share one process (a benchmark comparing them).
    * It must be initialised already (`await tf.setBackend(name)` once). Without it, calls run on whichever
    * tfjs backend is active, which is what an application normally wants.
+   *
+   * Pinned, the backend also offers `allocateRowStorage`: on `'wasm'` an editor's codebook then keeps its rows in
+   * the wasm memory, where kernels read them as they are, so the codebook is stored once instead of twice. Only
+   * pinned, because tfjs moves a tensor's data to whichever backend a kernel runs on (freeing it where it was),
+   * which would take the rows out of their storage if the application switched backends under the editor.
    */
   readonly tfjsBackend?: string;
 }

@@ -12,7 +12,7 @@ import { type InPlaceAccess, inPlaceAccess } from './in-place-access.js';
 import type { TfjsKernelContext } from './kernel-context.js';
 import type { HostKeyRows } from './key-layout.js';
 import type { TfTensor } from './tensorflow.js';
-import { isInHeap, rowStorageUnder } from './tfjs-row-storage.js';
+import { isInHeap, isInStorageHeap, rowStorageUnder } from './tfjs-row-storage.js';
 import { TfjsTensor } from './tfjs-tensor.js';
 
 /**
@@ -115,8 +115,10 @@ export function createTfjsRowMirror(context: TfjsKernelContext, rowShape: Shape)
         rows = plan.rows;
         return;
       }
-      // Rows in the wasm memory but not in a storage found here are copied out before anything allocates.
-      host = access?.heap !== undefined && isInHeap(access.heap, next) ? next.slice() : next;
+      // Rows in a wasm memory (this one, or one holding row storage while another tfjs backend is active) that are
+      // not a storage served here are copied out first: that memory may grow and detach them.
+      const movable = (access?.heap !== undefined && isInHeap(access.heap, next)) || isInStorageHeap(next);
+      host = movable ? next.slice() : next;
       if (access === null) {
         capacity?.dispose();
         capacity = null;

@@ -26,7 +26,9 @@ describe('codebook rows in the tfjs-wasm memory', () => {
   it('are stored once, stay exact while the memory grows, and return to JavaScript at dispose', async () => {
     await tf.setBackend('wasm');
     await tf.ready();
-    const backend = createTfjsBackend(tf);
+    const backend = createTfjsBackend(tf, { tfjsBackend: 'wasm' });
+    // Unpinned, tfjs may move tensor data to another backend under the editor: no row storage then.
+    expect(createTfjsBackend(tf).allocateRowStorage).toBeUndefined();
     const width = 32;
     const codebook = new Codebook({ keyDimension: width, valueDimension: 4, layerId: 'heap', epsInit: 0.5 });
     const random = new SeededRandom(8);
@@ -83,5 +85,30 @@ describe('codebook rows in the tfjs-wasm memory', () => {
     expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
     expect(tf.memory().numBytes).toBe(before.numBytes);
     expect(codebook.snapshot()).toEqual(snapshot);
+  }, 60_000);
+
+  it("copies rows of the wasm memory into another tfjs backend's mirror instead of keeping a view", async () => {
+    await tf.setBackend('wasm');
+    await tf.ready();
+    const pinned = createTfjsBackend(tf, { tfjsBackend: 'wasm' });
+    const storage = pinned.allocateRowStorage?.(64);
+    if (storage === undefined) throw new Error('a pinned backend offers row storage');
+    const contents = new SeededRandom(4).floats(64);
+    storage.floats().set(contents);
+    await tf.setBackend('cpu');
+    const unpinned = createTfjsBackend(tf);
+    const mirror = unpinned.createRowMirror([8]);
+    try {
+      mirror.sync(storage.floats(), 'all');
+      await tf.setBackend('wasm');
+      growHeap();
+      storage.floats().fill(0);
+      await tf.setBackend('cpu');
+      expect(await unpinned.download(mirror.tensor())).toEqual(contents);
+    } finally {
+      mirror.dispose();
+      storage.dispose();
+      await tf.setBackend('wasm');
+    }
   }, 60_000);
 });

@@ -7,6 +7,8 @@ const storagesByHeap = new WeakMap<
   object,
   Map<number, { readonly tensor: TfTensor; readonly floats: number }>
 >();
+/** Every wasm memory that row storage was allocated in, whichever tfjs backend is active now. */
+const storageHeaps = new Set<WasmHeap>();
 
 /**
  * The tfjs backend's `allocateRowStorage`. On tfjs-backend-wasm a codebook's rows then live in a float32 tensor
@@ -25,6 +27,7 @@ export function createTfjsRowStorage(tf: TensorFlow, floats: number): RowStorage
   const tensor = access.allocate([Math.max(1, floats)]);
   const byteOffset = heap.byteOffsetOf(tensor);
   const storages = storagesByHeap.get(heap.owner) ?? new Map();
+  if (!storagesByHeap.has(heap.owner)) storageHeaps.add(heap);
   storagesByHeap.set(heap.owner, storages);
   storages.set(byteOffset, { tensor, floats });
   let disposed = false;
@@ -58,4 +61,13 @@ export function rowStorageUnder(access: InPlaceAccess, host: Float32Array): TfTe
 /** Whether `host` views the wasm memory itself: it must be copied before anything allocates there. */
 export function isInHeap(heap: WasmHeap, host: Float32Array): boolean {
   return host.buffer === heap.buffer();
+}
+
+/**
+ * Whether `host` views a wasm memory that holds row storage, even while another tfjs backend is active (the
+ * application switched): such rows must be copied, never adopted or kept, since that memory may move.
+ */
+export function isInStorageHeap(host: Float32Array): boolean {
+  for (const heap of storageHeaps) if (isInHeap(heap, host)) return true;
+  return false;
 }
