@@ -138,8 +138,9 @@ export class Codebook {
   }
 
   /**
-   * Bytes of host memory allocated for keys, values and radii (spare capacity included; labels and the edit
-   * history, which keeps each edit's query and value for rollback, are not counted).
+   * Bytes allocated for keys, values and radii, in JavaScript's heap or, while a backend holds them
+   * ({@link holdRowsIn}), in its memory (spare capacity included; labels and the edit history, which keeps each
+   * edit's query and value for rollback, are not counted).
    */
   get hostBytes(): number {
     const { keys, values, radii } = this.state;
