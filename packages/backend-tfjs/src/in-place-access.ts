@@ -22,6 +22,21 @@ export interface InPlaceAccess {
    * copy, so that a mirror stores nothing beside the host's rows; `undefined` elsewhere.
    */
   readonly adopt?: (host: Float32Array, shape: number[]) => TfTensor;
+  /**
+   * Where the tfjs backend computes in WebAssembly memory (tfjs-backend-wasm): that memory, in which row
+   * storage can live (see `createTfjsRowStorage`); `undefined` elsewhere.
+   */
+  readonly heap?: WasmHeap;
+}
+
+/** A tfjs-backend-wasm instance's memory. */
+export interface WasmHeap {
+  /** The tfjs backend instance, which owns the memory; the same object for every call. */
+  readonly owner: object;
+  /** The memory's current buffer (replaced, and the old one detached, whenever the memory grows). */
+  buffer(): ArrayBufferLike;
+  /** Where `storage`'s data starts in the memory, in bytes. */
+  byteOffsetOf(storage: TfTensor): number;
 }
 
 /** What the wasm and cpu tfjs backends expose (public fields of their classes, not of tfjs-core's types). */
@@ -49,8 +64,10 @@ export function inPlaceAccess(tf: TensorFlow): InPlaceAccess | null {
     wasm?.HEAPF32 instanceof Float32Array
   ) {
     // Read the heap view afresh each time: it is replaced whenever the wasm memory grows.
-    const offsetOf = (storage: TfTensor): number => getMemoryOffset.call(backend, storage.dataId) / 4;
+    const byteOffsetOf = (storage: TfTensor): number => getMemoryOffset.call(backend, storage.dataId);
+    const offsetOf = (storage: TfTensor): number => byteOffsetOf(storage) / 4;
     return {
+      heap: { owner: backend, buffer: () => (wasm.HEAPF32 as Float32Array).buffer, byteOffsetOf },
       allocate,
       write: (storage, firstElement, values) => {
         (wasm.HEAPF32 as Float32Array).set(values, offsetOf(storage) + firstElement);

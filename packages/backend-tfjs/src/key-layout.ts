@@ -2,7 +2,10 @@ import type { TfTensor } from './tensorflow.js';
 
 /** Keys `[N, Dk]` on the host, for the search's exact recheck and candidate bound. */
 export interface HostKeyRows {
-  /** `[N * Dk]` row-major. */
+  /**
+   * `[N * Dk]` row-major. Rows that live in the wasm memory are a fresh view at each read, valid until the next
+   * tfjs call: read it only where it is used.
+   */
   readonly keys: Float32Array;
   /** `[N]`: `‖k‖²` in float64. */
   readonly squaredNorms: ArrayLike<number>;

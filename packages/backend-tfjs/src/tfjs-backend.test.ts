@@ -17,9 +17,20 @@ async function backendOn(name: 'wasm' | 'cpu') {
   return createTfjsBackend(tf);
 }
 
+/** A backend pinned to the named tfjs backend, as the benchmarks make them. */
+async function pinnedOn(name: 'wasm' | 'cpu') {
+  await backendOn(name);
+  return createTfjsBackend(tf, { tfjsBackend: name });
+}
+
 // Both backends compute in float32 (the cpu backend in float64 per op, stored as float32), so the default
 // float32 tolerance of the suite applies; op gradients are checked by finite differences with its own floors.
 runBackendConformance(() => backendOn('wasm'), { title: 'conformance on tfjs wasm', timeoutMs: 30_000 });
+// Pinned, the backend keeps a codebook's rows in the wasm memory (allocateRowStorage): every case again so.
+runBackendConformance(() => pinnedOn('wasm'), {
+  title: 'conformance on tfjs wasm, pinned (codebook rows in the wasm memory)',
+  timeoutMs: 30_000,
+});
 runBackendConformance(() => backendOn('cpu'), { title: 'conformance on tfjs cpu', timeoutMs: 30_000 });
 
 describe('createTfjsBackend', () => {

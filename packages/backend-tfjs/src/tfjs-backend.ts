@@ -25,6 +25,7 @@ import { nearestKey } from './kernels/nearest-key.js';
 import { createTfjsOpKernels } from './ops/tfjs-op-kernels.js';
 import type { TensorFlow } from './tensorflow.js';
 import { createTfjsRowMirror } from './tfjs-row-mirror.js';
+import { createTfjsRowStorage } from './tfjs-row-storage.js';
 import { readTfjsTensor, resolveTfjsTensor, TfjsTensor } from './tfjs-tensor.js';
 
 /**
@@ -90,6 +91,11 @@ export function createTfjsBackend(tf: TensorFlow, options: TfjsBackendOptions = 
     }),
     ops: pinOps(createTfjsOpKernels(context), pin),
   };
+  // Row storage only where every call runs on the pinned tfjs backend: tfjs moves a tensor's data to whichever
+  // backend a kernel runs on and frees it where it was, which would take a codebook's rows out of its storage.
+  if (activate !== undefined) {
+    Object.assign(backend, { allocateRowStorage: pin((floats: number) => createTfjsRowStorage(tf, floats)) });
+  }
   const frozen = Object.freeze(backend);
   registerTfjsBackendContext(frozen, context, activate);
   return frozen;
@@ -126,6 +132,11 @@ export interface TfjsBackendOptions {
    * so that two GRACE backends on different tfjs backends can share one process (a benchmark comparing them).
    * It must be initialised already (`await tf.setBackend(name)` once). Without it, calls run on whichever
    * tfjs backend is active, which is what an application normally wants.
+   *
+   * Pinned, the backend also offers `allocateRowStorage`: on `'wasm'` an editor's codebook then keeps its rows in
+   * the wasm memory, where kernels read them as they are, so the codebook is stored once instead of twice. Only
+   * pinned, because tfjs moves a tensor's data to whichever backend a kernel runs on (freeing it where it was),
+   * which would take the rows out of their storage if the application switched backends under the editor.
    */
   readonly tfjsBackend?: string;
 }

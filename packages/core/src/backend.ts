@@ -1,5 +1,6 @@
 import type { DotProductEngine } from './dot-product-engine.js';
 import type { RowMirror } from './row-mirror.js';
+import type { RowStorage } from './row-storage.js';
 import type { CompiledValueStep } from './suffix/compiled-value-step.js';
 import type { SuffixKernels } from './suffix/op-kernel.js';
 import type { SuffixProgram } from './suffix/suffix-program.js';
@@ -39,6 +40,24 @@ export interface GraceBackend {
    * never re-uploads the whole codebook. `INVALID_ARGUMENT` for a dimension that is not an integer >= 1.
    */
   createRowMirror(rowShape: Shape): RowMirror;
+
+  /**
+   * Optional: a block of `floats` float32 numbers (zeroed) in the backend's own memory, in which a codebook keeps
+   * its keys, values and radii while a `DeviceCodebook` of this backend lives (`Codebook.holdRowsIn`), so that
+   * they are stored once: this backend's {@link RowMirror}, synced from a view of a storage's first floats,
+   * serves them to kernels as they are (its `backendBytes` does not count them). Without it, a codebook keeps
+   * its rows in JavaScript's heap and each mirror holds what it needs — today's behaviour, and right for every
+   * backend that cannot compute on memory JavaScript writes.
+   *
+   * A backend offering it promises: a storage keeps its contents, whatever the backend allocates or frees, until
+   * disposed (only views of it may be replaced, as a growing WebAssembly memory replaces them, and `floats()`
+   * always gives a current one); a mirror's tensor keeps the rows it was synced from readable until its next
+   * sync even if their storage is disposed in between (a codebook that grew moves to a new storage before the
+   * mirror follows); and nothing the codebook's own search runs between deriving a view and reading it (its
+   * `dotProducts` engine included) invalidates the view. `INVALID_ARGUMENT` for a count that is not an integer
+   * >= 0. `@grace/core/testing` checks all of it.
+   */
+  allocateRowStorage?(floats: number): RowStorage;
 
   /**
    * Picks one token's activation per row: `input[b, positions[b], :]`.

@@ -8,6 +8,7 @@ import { GrowableRows } from './growable-rows.js';
 import { hostNearestKey } from './host-nearest-key.js';
 import { type EditLabel, labelsEqual } from './labels.js';
 import { RowNormCache } from './row-norm-cache.js';
+import { hostRowStorageProvider, type RowStorageProvider } from './row-storage.js';
 
 /** The nearest key of a query: exact float64 search over the stored float32 numbers, distance as float32. */
 export interface NearestKey {
@@ -44,11 +45,26 @@ export class CodebookState {
   dotProducts: DotProductEngine | undefined;
   private readonly keyNorms = new RowNormCache();
 
-  constructor(options: ResolvedCodebookOptions) {
+  /** `provider`: where the keys, values and radii are stored (see `Codebook.holdRowsIn`). */
+  constructor(options: ResolvedCodebookOptions, provider: RowStorageProvider = hostRowStorageProvider) {
     this.options = options;
-    this.keys = new GrowableRows(options.keyDimension);
-    this.values = new GrowableRows(options.valueDimension);
-    this.radii = new GrowableRows(1);
+    this.keys = new GrowableRows(options.keyDimension, undefined, provider);
+    this.values = new GrowableRows(options.valueDimension, undefined, provider);
+    this.radii = new GrowableRows(1, undefined, provider);
+  }
+
+  /** Moves keys, values and radii into `provider`'s memory; their contents and journals stay as they are. */
+  moveRowsTo(provider: RowStorageProvider): void {
+    this.keys.moveTo(provider);
+    this.values.moveTo(provider);
+    this.radii.moveTo(provider);
+  }
+
+  /** Frees the row stores' memory (a backend's, which no garbage collector frees). The state is unusable after. */
+  dispose(): void {
+    this.keys.dispose();
+    this.values.dispose();
+    this.radii.dispose();
   }
 
   get size(): number {

@@ -11,6 +11,8 @@ import { firstNonFinite } from './float32.js';
 import type { GrowableRows } from './growable-rows.js';
 import { type EditLabel, freezeLabel, validateLabel } from './labels.js';
 import { SeededRandom } from './random.js';
+import type { RowStorageProvider } from './row-storage.js';
+import { RowStorageHolds } from './row-storage-holds.js';
 
 /** One edit to make: the layer input at the key token and the label the model should produce. */
 export interface EditRequest {
@@ -83,6 +85,8 @@ export class Codebook {
   private changeCount = 0;
   private pending: PendingEdit | null = null;
   private dotProducts: DotProductEngine | undefined;
+  /** Where the rows live (see {@link holdRowsIn}). */
+  private readonly rowHolds = new RowStorageHolds((provider) => this.state.moveRowsTo(provider));
 
   constructor(options: CodebookOptions) {
     this.options = Object.freeze(resolveCodebookOptions(options));
@@ -117,7 +121,10 @@ export class Codebook {
     return this.nextSequence;
   }
 
-  /** Live read-only views `[N * Dk]`, `[N * Dv]`, `[N]`; valid until the next change. Do not mutate. */
+  /**
+   * Live read-only views `[N * Dk]`, `[N * Dv]`, `[N]`; valid until the next change, and while the rows live in
+   * a backend's memory ({@link holdRowsIn}) until the next call into that backend. Do not mutate.
+   */
   keysView(): Float32Array {
     return this.state.keys.view();
   }
@@ -131,8 +138,9 @@ export class Codebook {
   }
 
   /**
-   * Bytes of host memory allocated for keys, values and radii (spare capacity included; labels and the edit
-   * history, which keeps each edit's query and value for rollback, are not counted).
+   * Bytes allocated for keys, values and radii, in JavaScript's heap or, while a backend holds them
+   * ({@link holdRowsIn}), in its memory (spare capacity included; labels and the edit history, which keeps each
+   * edit's query and value for rollback, are not counted).
    */
   get hostBytes(): number {
     const { keys, values, radii } = this.state;
@@ -147,6 +155,20 @@ export class Codebook {
   rowStores(): { readonly keys: GrowableRows; readonly values: GrowableRows; readonly radii: GrowableRows } {
     const { keys, values, radii } = this.state;
     return { keys, values, radii };
+  }
+
+  /**
+   * Keeps the keys, values and radii in `provider`'s memory (a backend's `allocateRowStorage`) until the returned
+   * release is called, so that the backend computes on the codebook's own rows and nothing is stored twice.
+   * `DeviceCodebook` holds them for as long as it lives. Holds of one provider are counted: the rows move in
+   * at the first hold (one O(N·(Dk + Dv)) copy) and back to JavaScript's heap when the last is released, so a
+   * codebook never depends on a backend that nobody uses any more. While another provider holds them, a hold
+   * changes nothing (its release neither). Contents, version and history are unchanged either way; a rollback
+   * replays into the same provider's memory. Release is idempotent.
+   * @internal
+   */
+  holdRowsIn(provider: RowStorageProvider): () => void {
+    return this.rowHolds.hold(provider);
   }
 
   label(index: number): EditLabel {
@@ -260,7 +282,8 @@ export class Codebook {
       throw new GraceError('UNKNOWN_EDIT', `no edit with id ${JSON.stringify(editId)}`, { editId });
     const removed = this.history[position] as EditRecord;
     const remaining = this.history.filter((_, index) => index !== position);
-    const { state, records } = replay(this.options, remaining, this.dotProducts);
+    const { state, records } = replay(this.options, remaining, this.dotProducts, this.rowHolds.provider);
+    this.state.dispose();
     this.state = state;
     this.history = records;
     this.changeCount++;
@@ -387,14 +410,20 @@ function replay(
   options: ResolvedCodebookOptions,
   records: readonly EditRecord[],
   dotProducts: DotProductEngine | undefined,
+  provider: RowStorageProvider,
 ): { state: CodebookState; records: EditRecord[] } {
-  const state = new CodebookState(options);
-  state.dotProducts = dotProducts;
-  const replayed = records.map((record) => {
-    const plan = state.plan(record.query, record.label);
-    state.applyPlan(plan, record.query, record.label, record.value);
-    state.values.write(plan.keyIndex, record.value);
-    return Object.freeze({ ...record, ...plan });
-  });
-  return { state, records: replayed };
+  const state = new CodebookState(options, provider);
+  try {
+    state.dotProducts = dotProducts;
+    const replayed = records.map((record) => {
+      const plan = state.plan(record.query, record.label);
+      state.applyPlan(plan, record.query, record.label, record.value);
+      state.values.write(plan.keyIndex, record.value);
+      return Object.freeze({ ...record, ...plan });
+    });
+    return { state, records: replayed };
+  } catch (error) {
+    state.dispose();
+    throw error;
+  }
 }

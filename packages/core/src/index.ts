@@ -40,6 +40,7 @@ export * from './pivot-key-index.js';
 export { SeededRandom } from './random.js';
 export * from './row-mirror.js';
 export { squaredNorm } from './row-norm-cache.js';
+export * from './row-storage.js';
 export * from './suffix/build-suffix-graph.js';
 export * from './suffix/compiled-value-step.js';
 export * from './suffix/op-definition.js';

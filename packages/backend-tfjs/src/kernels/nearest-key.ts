@@ -25,7 +25,15 @@ export interface NearestKeyTensors {
 export function keyLayoutOf(context: TfjsKernelContext, keys: Tensor<'float32'>): KeyLayout {
   const handle = resolveTfjsTensor(keys, context.owner, 'keys');
   const rows = handle.storage;
-  return { rows, ...(handle.hostKeyRows() ?? readBackKeys(rows)) };
+  const host = handle.hostKeyRows() ?? readBackKeys(rows);
+  // `keys` stays a getter: rows in the wasm memory must be read after the search's own tfjs calls.
+  return {
+    rows,
+    get keys() {
+      return host.keys;
+    },
+    squaredNorms: host.squaredNorms,
+  };
 }
 
 /** Host copies of plain key tensors and their norms; keyed by the tfjs tensor, which never changes. */
@@ -72,6 +80,7 @@ export function nearestKeyTensors(tf: TensorFlow, queries: TfTensor, layout: Key
   const queryData = queries.dataSync() as Float32Array;
   const querySquaredNorms = new Float64Array(batch);
   for (let row = 0; row < batch; row++) querySquaredNorms[row] = squaredNorm(queryData, row, width);
+  // The host keys are read here, after the last tfjs call that could have grown the wasm memory.
   const nearest = exactNearestFromDotProducts({
     queries: queryData,
     keys: layout.keys,

@@ -30,6 +30,7 @@ export {
   conformanceCaseFactories,
   conformanceCases,
 } from './conformance-cases.js';
+export { DetachingRowStorage } from './detaching-row-storage.js';
 export { editorCases } from './editor-cases.js';
 export { executorCases } from './executor-cases.js';
 export { gatherTokensCases } from './gather-tokens-cases.js';
@@ -69,6 +70,7 @@ export {
 export { referenceErf } from './reference-ops/reference-erf.js';
 export { type ReferenceOp, type ReferenceOps, type ReferenceResult, referenceOps } from './reference-ops.js';
 export { routingCases, routingMagnitudes, routingWidths } from './routing-cases.js';
+export { rowStorageCases } from './row-storage-cases.js';
 export { spanLookupCases } from './span-lookup-cases.js';
 export { spanTrainingCases } from './span-training-cases.js';
 export { foreignTensor, specialFloat32Values, tensorCases } from './tensor-cases.js';

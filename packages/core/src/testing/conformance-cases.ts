@@ -21,6 +21,7 @@ import { nearestKeyCases } from './nearest-key-cases.js';
 import { opCases } from './op-cases/op-cases.js';
 import { routingCases } from './routing-cases.js';
 import { rowMirrorCases } from './row-mirror-cases.js';
+import { rowStorageCases } from './row-storage-cases.js';
 import { searchedMirrorCases } from './searched-mirror-cases.js';
 import { spanLookupCases } from './span-lookup-cases.js';
 import { spanTrainingCases } from './span-training-cases.js';
@@ -46,6 +47,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   rowMirrorCases,
   searchedMirrorCases,
   mirroredLookupCases,
+  rowStorageCases,
   adamStepCases,
   opCases,
   argumentErrorCases,
