@@ -9,8 +9,11 @@ import type { EditPlan, EditRecord } from './edit-record.js';
 import { GraceError } from './errors.js';
 import { firstNonFinite } from './float32.js';
 import type { GrowableRows } from './growable-rows.js';
+import type { HostKeyIndexFactory } from './host-key-index.js';
 import { type EditLabel, freezeLabel, validateLabel } from './labels.js';
+import { createQuantizedKeyIndex } from './quantized-key-index.js';
 import { SeededRandom } from './random.js';
+import { replayRecords } from './replay-records.js';
 
 /** One edit to make: the layer input at the key token and the label the model should produce. */
 export interface EditRequest {
@@ -83,10 +86,11 @@ export class Codebook {
   private changeCount = 0;
   private pending: PendingEdit | null = null;
   private dotProducts: DotProductEngine | undefined;
+  private keyIndexFactory: HostKeyIndexFactory | null = createQuantizedKeyIndex;
 
   constructor(options: CodebookOptions) {
     this.options = Object.freeze(resolveCodebookOptions(options));
-    this.state = new CodebookState(this.options);
+    this.state = new CodebookState(this.options, createQuantizedKeyIndex(this.options.keyDimension));
   }
 
   /** Number of keys, N. */
@@ -131,12 +135,13 @@ export class Codebook {
   }
 
   /**
-   * Bytes of host memory allocated for keys, values and radii (spare capacity included; labels and the edit
-   * history, which keeps each edit's query and value for rollback, are not counted).
+   * Bytes of host memory allocated for keys, values, radii and the key index of the decisions (spare capacity
+   * included; labels and the edit history, which keeps each edit's query and value for rollback, are not
+   * counted).
    */
   get hostBytes(): number {
     const { keys, values, radii } = this.state;
-    return keys.allocatedBytes + values.allocatedBytes + radii.allocatedBytes;
+    return keys.allocatedBytes + values.allocatedBytes + radii.allocatedBytes + this.state.keyIndexBytes;
   }
 
   /**
@@ -184,6 +189,18 @@ export class Codebook {
   useDotProducts(engine: DotProductEngine | undefined): void {
     this.dotProducts = engine;
     this.state.dotProducts = engine;
+  }
+
+  /**
+   * Chooses the exact index that every decision, {@link nearest} and rollback's replay ask first: by default
+   * `createQuantizedKeyIndex` (int8 codes of the keys scanned with WebAssembly SIMD, the survivors rechecked
+   * exactly; about a quarter of the float32 keys' memory), `null` for none (the norm-identity search over every
+   * key). The factory makes one index per codebook state (a rollback's replay builds a fresh one); an index that
+   * declines a query leaves it to that search. Answers never depend on the choice, only time and memory do.
+   */
+  useKeyIndex(factory: HostKeyIndexFactory | null): void {
+    this.keyIndexFactory = factory;
+    this.state.setKeyIndex(factory?.(this.options.keyDimension) ?? null);
   }
 
   /** Exact nearest key of a host query `[Dk]` (index -1 when empty). */
@@ -260,7 +277,8 @@ export class Codebook {
       throw new GraceError('UNKNOWN_EDIT', `no edit with id ${JSON.stringify(editId)}`, { editId });
     const removed = this.history[position] as EditRecord;
     const remaining = this.history.filter((_, index) => index !== position);
-    const { state, records } = replay(this.options, remaining, this.dotProducts);
+    const keyIndex = this.keyIndexFactory?.(this.options.keyDimension) ?? null;
+    const { state, records } = replayRecords(this.options, remaining, this.dotProducts, keyIndex);
     this.state = state;
     this.history = records;
     this.changeCount++;
@@ -380,21 +398,4 @@ export class Codebook {
       });
     }
   }
-}
-
-/** Replays records into a fresh state; each record's plan fields are updated to the replayed decision. */
-function replay(
-  options: ResolvedCodebookOptions,
-  records: readonly EditRecord[],
-  dotProducts: DotProductEngine | undefined,
-): { state: CodebookState; records: EditRecord[] } {
-  const state = new CodebookState(options);
-  state.dotProducts = dotProducts;
-  const replayed = records.map((record) => {
-    const plan = state.plan(record.query, record.label);
-    state.applyPlan(plan, record.query, record.label, record.value);
-    state.values.write(plan.keyIndex, record.value);
-    return Object.freeze({ ...record, ...plan });
-  });
-  return { state, records: replayed };
 }
