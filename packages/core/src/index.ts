@@ -54,5 +54,6 @@ export * from './suffix/suffix-graph.js';
 export * from './suffix/suffix-program.js';
 export * from './suffix/symbolic-shape.js';
 export * from './suffix/walk-suffix-program.js';
+export * from './squared-distance-within.js';
 export * from './tensor.js';
 export * from './wasm/web-assembly-api.js';
