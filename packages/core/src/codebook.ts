@@ -182,9 +182,10 @@ export class Codebook {
 
   /**
    * Hands the host-side search (every edit's decision, {@link nearest}, rollback's replay) a BLAS-class engine
-   * for its norm-identity pre-select, e.g. the one the backend searches with (`GraceBackend.dotProducts`,
-   * which `GraceEditor` passes here). The chosen key and distance are rechecked exactly, so decisions never
-   * depend on the engine; `undefined` goes back to the built-in float64 pre-select.
+   * for its norm-identity pre-select where the key index declines a query (or there is none, see
+   * {@link useKeyIndex}), e.g. the one the backend searches with (`GraceBackend.dotProducts`, which
+   * `GraceEditor` passes here). The chosen key and distance are rechecked exactly, so decisions never depend on
+   * the engine; `undefined` goes back to the built-in float64 pre-select.
    */
   useDotProducts(engine: DotProductEngine | undefined): void {
     this.dotProducts = engine;

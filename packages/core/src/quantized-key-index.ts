@@ -56,7 +56,7 @@ function integerDotModule(): object | null {
   if (compiledModule !== undefined) return compiledModule;
   const api = webAssemblyApi();
   const bytes = Uint8Array.from(atob(integerDotProductsWasmBase64), (character) => character.charCodeAt(0));
-  compiledModule = api !== undefined && api.validate(bytes) ? new api.Module(bytes) : null;
+  compiledModule = api?.validate(bytes) ? new api.Module(bytes) : null;
   return compiledModule;
 }
 
