@@ -75,7 +75,7 @@ function encode(
   source: ArrayLike<number>,
   offset: number,
   width: number,
-  codes: Int8Array | Int16Array,
+  codes: Int8Array,
   at: number,
 ): Coding | null {
   let largest = 0;
@@ -85,11 +85,13 @@ function encode(
     if (magnitude > largest) largest = magnitude;
   }
   const scale = largest / codeLimit;
+  // |x_j|·(127 / max|x|) exceeds 127 by one rounding at most, so every code lies in [-127, 127].
+  const inverse = largest === 0 ? 0 : codeLimit / largest;
   let squaredNorm = 0;
   let squaredError = 0;
   for (let column = 0; column < width; column++) {
     const value = source[offset + column] as number;
-    const code = scale === 0 ? 0 : Math.max(-codeLimit, Math.min(codeLimit, Math.round(value / scale)));
+    const code = Math.round(value * inverse);
     codes[at + column] = code;
     const residual = value - scale * code;
     squaredError += residual * residual;
@@ -120,6 +122,8 @@ export class QuantizedKeyIndex implements HostKeyIndex {
   /** Scratch: the lowest possible squared distance of each candidate. */
   private lowerBounds = new Float64Array(0);
   private readonly candidates: number[] = [];
+  /** Scratch: the query's codes, widened into the memory's int16 query area for the scan. */
+  private readonly queryCodes: Int8Array;
   /** Rows whose key is not finite: while any exist, every query is declined. */
   private readonly nonFinite = new Set<number>();
 
@@ -148,6 +152,7 @@ export class QuantizedKeyIndex implements HostKeyIndex {
     this.stride = Math.ceil(width / 16) * 16;
     this.minimumKeys = minimumKeys;
     this.codesAt = this.stride * 2;
+    this.queryCodes = new Int8Array(width);
     this.sumsAt = this.codesAt;
     this.memory = new api.Memory({ initial: 1 });
     const instance = new api.Instance(module, { env: { memory: this.memory } });
@@ -179,8 +184,9 @@ export class QuantizedKeyIndex implements HostKeyIndex {
   nearest(query: Float32Array, keys: Float32Array): ExactNearest | null {
     const memory = this.memory;
     if (memory === null || this.rowCount < this.minimumKeys || this.nonFinite.size > 0) return null;
-    const queryCoding = encode(query, 0, this.width, new Int16Array(memory.buffer, 0, this.stride), 0);
+    const queryCoding = encode(query, 0, this.width, this.queryCodes, 0);
     if (queryCoding === null) return null;
+    new Int16Array(memory.buffer, 0, this.width).set(this.queryCodes);
     this.exports.integerDots(this.codesAt, 0, this.sumsAt, this.rowCount, this.stride);
     const sums = new Int32Array(memory.buffer, this.sumsAt, this.rowCount);
     const queryNorm = Math.sqrt(queryCoding.squaredNorm) * (1 + roundingMargin);
