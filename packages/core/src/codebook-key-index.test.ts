@@ -123,10 +123,10 @@ describe('Codebook with its key index', () => {
     });
   }
 
-  it('is on by default, counted in hostBytes, and answers as the search without it at 300 keys × 768', () => {
+  it('is on by default, counted in hostBytes, and answers as the search without it at 400 keys × 768', () => {
     const random = new SeededRandom(3);
     const options: CodebookOptions = { keyDimension: 768, valueDimension: 4, epsInit: 1e-3 };
-    const keys = 300;
+    const keys = 400;
     const snapshot = {
       keys: Float32Array.from({ length: keys * 768 }, () => random.uniform(-10, 10)),
       values: new Float32Array(keys * 4),

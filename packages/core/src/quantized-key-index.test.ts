@@ -124,6 +124,7 @@ describe('QuantizedKeyIndex', () => {
     const index = new QuantizedKeyIndex(width, { minimumKeys: 10 });
     index.update(keys.subarray(0, 9 * width), 'all');
     expect(index.nearest(new Float32Array(width), keys)).toBeNull();
+    expect(index.bytes).toBe(0);
     index.update(keys, []);
     expect(index.nearest(new Float32Array(width), keys)).toEqual(
       bruteForce(new Float32Array(width), keys, width),

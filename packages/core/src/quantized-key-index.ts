@@ -25,8 +25,9 @@ import { type WasmMemory, webAssemblyApi } from './wasm/web-assembly-api.js';
  * of 4·D and runs sixteen multiply-adds per SIMD step. At 100,000 keys × 768 the scan reads 77 MB; the coding
  * error is about 1/400 of a key's norm, so one or a few keys are rechecked.
  *
- * Memory: D bytes per key (rounded up to 16) in a WebAssembly memory that grows by a quarter when full, plus
- * 36 bytes per key of scales, norms, bounds and scratch: a quarter of the float32 keys. Updates cost O(D) per
+ * Memory: nothing below `minimumKeys` keys; from there D bytes per key (rounded up to 16) in a WebAssembly memory
+ * that grows by a quarter when full, plus 44 bytes per key of scales, norms, bounds and scratch: about a quarter
+ * of the float32 keys. Updates cost O(D) per
  * appended or rewritten row; `'all'` recodes every row. Keys or queries that are not finite, codebooks below
  * `minimumKeys` keys and widths above {@link quantizedIndexMaximumWidth} are declined (`null`).
  */
@@ -36,7 +37,11 @@ export const quantizedIndexMaximumWidth = 131_072;
 
 /** Options of {@link QuantizedKeyIndex}. */
 export interface QuantizedKeyIndexOptions {
-  /** Below this many keys the index declines and the codebook sums every key directly. Default 256. */
+  /**
+   * Below this many keys the index holds nothing and declines, and the codebook sums every key directly: cheaper
+   * there, and the index's 64 KiB memory pages would weigh on a small codebook. Default: 256 keys or 1 MiB of
+   * float32 keys (2¹⁸ floats), whichever is more.
+   */
   readonly minimumKeys?: number;
 }
 
@@ -107,8 +112,11 @@ export class QuantizedKeyIndex implements HostKeyIndex {
   /** Bytes per coded row: the width rounded up to a multiple of 16 (one SIMD load). */
   private readonly stride: number;
   private readonly minimumKeys: number;
-  private readonly exports: IntegerDotExports;
-  private memory: WasmMemory | null;
+  private readonly module: object;
+  /** Made when the keys first reach `minimumKeys`; null before, and for good after a failed growth. */
+  private exports: IntegerDotExports | null = null;
+  private memory: WasmMemory | null = null;
+  private failed = false;
   /** Byte offsets in the memory: the query's int16 codes at 0, then the key codes, then the int32 sums. */
   private readonly codesAt: number;
   private sumsAt: number;
@@ -132,7 +140,7 @@ export class QuantizedKeyIndex implements HostKeyIndex {
    * [1, {@link quantizedIndexMaximumWidth}]; {@link createQuantizedKeyIndex} returns `null` instead.
    */
   constructor(width: number, options: QuantizedKeyIndexOptions = {}) {
-    const minimumKeys = options.minimumKeys ?? 256;
+    const minimumKeys = options.minimumKeys ?? Math.max(256, Math.ceil(2 ** 18 / width));
     if (!Number.isInteger(width) || width < 1 || width > quantizedIndexMaximumWidth) {
       throw new GraceError(
         'INVALID_ARGUMENT',
@@ -143,9 +151,8 @@ export class QuantizedKeyIndex implements HostKeyIndex {
     if (!Number.isInteger(minimumKeys) || minimumKeys < 1) {
       throw new GraceError('INVALID_ARGUMENT', 'minimumKeys must be a positive integer', { minimumKeys });
     }
-    const api = webAssemblyApi();
     const module = integerDotModule();
-    if (api === undefined || module === null) {
+    if (module === null) {
       throw new GraceError('BACKEND_UNAVAILABLE', 'the quantized key index needs WebAssembly SIMD', {});
     }
     this.width = width;
@@ -154,9 +161,7 @@ export class QuantizedKeyIndex implements HostKeyIndex {
     this.codesAt = this.stride * 2;
     this.queryCodes = new Int8Array(width);
     this.sumsAt = this.codesAt;
-    this.memory = new api.Memory({ initial: 1 });
-    const instance = new api.Instance(module, { env: { memory: this.memory } });
-    this.exports = instance.exports as IntegerDotExports;
+    this.module = module;
   }
 
   /** Keys the index follows. */
@@ -171,23 +176,31 @@ export class QuantizedKeyIndex implements HostKeyIndex {
 
   update(keys: Float32Array, changedRows: readonly number[] | 'all'): void {
     const rows = Math.floor(keys.length / this.width);
-    const previous = changedRows === 'all' ? 0 : this.rowCount;
-    if (changedRows === 'all') this.nonFinite.clear();
+    let changed = changedRows;
+    if (this.memory === null) {
+      this.rowCount = rows;
+      if (this.failed || rows < this.minimumKeys || !this.engage()) return;
+      changed = 'all';
+    }
+    const previous = changed === 'all' ? 0 : this.rowCount;
+    if (changed === 'all') this.nonFinite.clear();
     for (let row = rows; row < previous; row++) this.nonFinite.delete(row);
     if (!this.reserve(rows)) return;
     const kept = Math.min(previous, rows);
-    if (changedRows !== 'all') for (const row of new Set(changedRows)) if (row < kept) this.place(keys, row);
+    if (changed !== 'all') for (const row of new Set(changed)) if (row < kept) this.place(keys, row);
     for (let row = kept; row < rows; row++) this.place(keys, row);
     this.rowCount = rows;
   }
 
   nearest(query: Float32Array, keys: Float32Array): ExactNearest | null {
-    const memory = this.memory;
-    if (memory === null || this.rowCount < this.minimumKeys || this.nonFinite.size > 0) return null;
+    const { memory, exports } = this;
+    if (memory === null || exports === null || this.rowCount < this.minimumKeys || this.nonFinite.size > 0) {
+      return null;
+    }
     const queryCoding = encode(query, 0, this.width, this.queryCodes, 0);
     if (queryCoding === null) return null;
     new Int16Array(memory.buffer, 0, this.width).set(this.queryCodes);
-    this.exports.integerDots(this.codesAt, 0, this.sumsAt, this.rowCount, this.stride);
+    exports.integerDots(this.codesAt, 0, this.sumsAt, this.rowCount, this.stride);
     const sums = new Int32Array(memory.buffer, this.sumsAt, this.rowCount);
     const queryNorm = Math.sqrt(queryCoding.squaredNorm) * (1 + roundingMargin);
     const queryError = queryCoding.error;
@@ -213,6 +226,21 @@ export class QuantizedKeyIndex implements HostKeyIndex {
     }
     const chosen = candidates.filter((_, position) => (lowerBounds[position] as number) <= smallestUpper);
     return exactNearestAmong(query, 0, keys, this.width, chosen);
+  }
+
+  /** Makes the memory and the module's instance; false (for good) where the platform refuses. */
+  private engage(): boolean {
+    const api = webAssemblyApi();
+    try {
+      if (api === undefined) throw new Error('WebAssembly is unavailable');
+      const memory = new api.Memory({ initial: 1 });
+      this.exports = new api.Instance(this.module, { env: { memory } }).exports as IntegerDotExports;
+      this.memory = memory;
+      return true;
+    } catch {
+      this.failed = true;
+      return false;
+    }
   }
 
   /** Codes row `row` of `keys` into its slot (or marks it not finite). */
@@ -247,6 +275,8 @@ export class QuantizedKeyIndex implements HostKeyIndex {
       if (missing > 0) memory.grow(Math.ceil(missing / pageBytes));
     } catch {
       this.memory = null;
+      this.exports = null;
+      this.failed = true;
       return false;
     }
     const grow = (array: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
