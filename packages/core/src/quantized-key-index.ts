@@ -56,12 +56,17 @@ interface IntegerDotExports {
 
 let compiledModule: object | null | undefined;
 
-/** The compiled module, once per process; `null` where WebAssembly SIMD is unavailable. */
+/** The compiled module, once per process; `null` where WebAssembly SIMD is unavailable or refused. */
 function integerDotModule(): object | null {
   if (compiledModule !== undefined) return compiledModule;
   const api = webAssemblyApi();
   const bytes = Uint8Array.from(atob(integerDotProductsWasmBase64), (character) => character.charCodeAt(0));
-  compiledModule = api?.validate(bytes) ? new api.Module(bytes) : null;
+  try {
+    compiledModule = api?.validate(bytes) ? new api.Module(bytes) : null;
+  } catch {
+    // A page whose content security policy forbids compiling WebAssembly: search without the index.
+    compiledModule = null;
+  }
   return compiledModule;
 }
 
