@@ -71,8 +71,9 @@ export interface GrowthBenchmarkRow {
   /** Median large / median empty of the edit, its check and the next prediction together. */
   readonly editAndSearchesRatio: number;
   /**
-   * Host bytes (keys + values + radii, spare rows included) + the editor layer's backend bytes (its copy, or
-   * what the backend keeps beside the host's rows), after the timed edits, over the raw float32 bytes.
+   * Host bytes (keys + values + radii and the decisions' key index, spare rows included) + the editor layer's
+   * backend bytes (its copy, or what the backend keeps beside the host's rows), after the timed edits, over the
+   * raw float32 bytes.
    */
   readonly memoryRatio: number;
   readonly hostBytes: number;

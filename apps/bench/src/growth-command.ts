@@ -81,7 +81,8 @@ function formatGrowthTable(rows: readonly GrowthBenchmarkRow[]): string {
       "without the editor's check; check = the editor's prediction after the edit that says whether it is fixed,",
       'predict = the next prediction: both run the lookup over every key, so they grow with N on a backend that',
       'searches every key and are reported apart; all ratio = edit + check + predict at N / at 0; memory = host',
-      'rows + what the backend holds, spare capacity included, over raw float32 keys + values + radii)',
+      "rows and the decisions' key index + what the backend holds, spare capacity included, over raw float32",
+      'keys + values + radii)',
     ].join('\n'),
   );
 }

@@ -3,8 +3,9 @@ import { splitGap } from './codebook-options.js';
 import { coveringRadius } from './distance-error-bound.js';
 import type { DotProductEngine } from './dot-product-engine.js';
 import type { EditPlan } from './edit-record.js';
-import { exactSquaredDistance } from './exact-nearest-key.js';
+import { type ExactNearest, exactSquaredDistance } from './exact-nearest-key.js';
 import { GrowableRows } from './growable-rows.js';
+import type { HostKeyIndex } from './host-key-index.js';
 import { hostNearestKey } from './host-nearest-key.js';
 import { type EditLabel, labelsEqual } from './labels.js';
 import { RowNormCache } from './row-norm-cache.js';
@@ -43,11 +44,23 @@ export class CodebookState {
   readonly labels: EditLabel[] = [];
   /** The engine of the fast pre-select (see {@link nearest}); answers never depend on it. */
   dotProducts: DotProductEngine | undefined;
+  /** The exact index {@link nearest} asks first (see `Codebook.useKeyIndex`); `null` searches without one. */
+  private keyIndex: HostKeyIndex | null;
   private readonly keyNorms = new RowNormCache();
+  /** The key store's revision the index last followed; -1 makes the next search recode every row. */
+  private indexedRevision = -1;
 
-  /** `provider`: where the keys, values and radii are stored (see `Codebook.holdRowsIn`). */
-  constructor(options: ResolvedCodebookOptions, provider: RowStorageProvider = hostRowStorageProvider) {
+  /**
+   * `keyIndex`: the exact index {@link nearest} asks first (`null`: none); `provider`: where the keys, values and
+   * radii are stored (see `Codebook.holdRowsIn`).
+   */
+  constructor(
+    options: ResolvedCodebookOptions,
+    keyIndex: HostKeyIndex | null = null,
+    provider: RowStorageProvider = hostRowStorageProvider,
+  ) {
     this.options = options;
+    this.keyIndex = keyIndex;
     this.keys = new GrowableRows(options.keyDimension, undefined, provider);
     this.values = new GrowableRows(options.valueDimension, undefined, provider);
     this.radii = new GrowableRows(1, undefined, provider);
@@ -77,15 +90,21 @@ export class CodebookState {
 
   /**
    * Exact nearest key (see `exactNearestAmong`); ties go to the lowest index, like every backend's. A float32
-   * query (every edit's) is searched fast — a norm-identity pre-select on {@link dotProducts} (or in float64)
-   * with cached key norms, then the exact recheck (`hostNearestKey`) — with the brute-force answer bit for bit.
+   * query (every edit's) is searched fast, with the brute-force answer bit for bit: by the key index (by
+   * default the quantized key index, brought up to date with the rows written since its last search), else —
+   * where it declines — by a norm-identity pre-select on {@link dotProducts} (or in float64) with cached key
+   * norms and the exact recheck (`hostNearestKey`).
    */
   nearest(query: ArrayLike<number>): NearestKey {
     const width = this.options.keyDimension;
     const keys = this.keys.view();
     let bestIndex = -1;
     let bestSquared = Number.POSITIVE_INFINITY;
-    if (query instanceof Float32Array) {
+    const indexed = query instanceof Float32Array ? this.indexedNearest(query) : null;
+    if (indexed !== null) {
+      bestIndex = indexed.index;
+      bestSquared = indexed.squaredDistance;
+    } else if (query instanceof Float32Array) {
       const nearest = hostNearestKey({
         query,
         keys,
@@ -107,6 +126,27 @@ export class CodebookState {
     }
     // Rounded to float32 like every backend's nearestKey, so a decision here agrees with what lookup fires on.
     return { index: bestIndex, distance: Math.fround(Math.sqrt(bestSquared)) };
+  }
+
+  /** Bytes the key index holds (0 without one). */
+  get keyIndexBytes(): number {
+    return this.keyIndex?.bytes ?? 0;
+  }
+
+  /** Replaces the index (it follows every row from its first search on). */
+  setKeyIndex(keyIndex: HostKeyIndex | null): void {
+    this.keyIndex = keyIndex;
+    this.indexedRevision = -1;
+  }
+
+  /** The index's answer after it has followed the rows written since its last search, or null. */
+  private indexedNearest(query: Float32Array): ExactNearest | null {
+    const index = this.keyIndex;
+    if (index === null) return null;
+    const written = this.keys.rowsWrittenSince(this.indexedRevision);
+    index.update(this.keys.view(), written ?? 'all');
+    this.indexedRevision = this.keys.revision;
+    return index.nearest(query, this.keys.view());
   }
 
   /**

@@ -9,8 +9,11 @@ import type { EditPlan, EditRecord } from './edit-record.js';
 import { GraceError } from './errors.js';
 import { firstNonFinite } from './float32.js';
 import type { GrowableRows } from './growable-rows.js';
+import type { HostKeyIndexFactory } from './host-key-index.js';
 import { type EditLabel, freezeLabel, validateLabel } from './labels.js';
+import { createQuantizedKeyIndex } from './quantized-key-index.js';
 import { SeededRandom } from './random.js';
+import { replayRecords } from './replay-records.js';
 import type { RowStorageProvider } from './row-storage.js';
 import { RowStorageHolds } from './row-storage-holds.js';
 
@@ -85,12 +88,13 @@ export class Codebook {
   private changeCount = 0;
   private pending: PendingEdit | null = null;
   private dotProducts: DotProductEngine | undefined;
+  private keyIndexFactory: HostKeyIndexFactory | null = createQuantizedKeyIndex;
   /** Where the rows live (see {@link holdRowsIn}). */
   private readonly rowHolds = new RowStorageHolds((provider) => this.state.moveRowsTo(provider));
 
   constructor(options: CodebookOptions) {
     this.options = Object.freeze(resolveCodebookOptions(options));
-    this.state = new CodebookState(this.options);
+    this.state = new CodebookState(this.options, createQuantizedKeyIndex(this.options.keyDimension));
   }
 
   /** Number of keys, N. */
@@ -138,13 +142,13 @@ export class Codebook {
   }
 
   /**
-   * Bytes allocated for keys, values and radii, in JavaScript's heap or, while a backend holds them
-   * ({@link holdRowsIn}), in its memory (spare capacity included; labels and the edit history, which keeps each
-   * edit's query and value for rollback, are not counted).
+   * Bytes allocated for keys, values and radii — in JavaScript's heap or, while a backend holds them
+   * ({@link holdRowsIn}), in its memory — and for the host's key index of the decisions (spare capacity included;
+   * labels and the edit history, which keeps each edit's query and value for rollback, are not counted).
    */
   get hostBytes(): number {
     const { keys, values, radii } = this.state;
-    return keys.allocatedBytes + values.allocatedBytes + radii.allocatedBytes;
+    return keys.allocatedBytes + values.allocatedBytes + radii.allocatedBytes + this.state.keyIndexBytes;
   }
 
   /**
@@ -199,13 +203,26 @@ export class Codebook {
 
   /**
    * Hands the host-side search (every edit's decision, {@link nearest}, rollback's replay) a BLAS-class engine
-   * for its norm-identity pre-select, e.g. the one the backend searches with (`GraceBackend.dotProducts`,
-   * which `GraceEditor` passes here). The chosen key and distance are rechecked exactly, so decisions never
-   * depend on the engine; `undefined` goes back to the built-in float64 pre-select.
+   * for its norm-identity pre-select where the key index declines a query (or there is none, see
+   * {@link useKeyIndex}), e.g. the one the backend searches with (`GraceBackend.dotProducts`, which
+   * `GraceEditor` passes here). The chosen key and distance are rechecked exactly, so decisions never depend on
+   * the engine; `undefined` goes back to the built-in float64 pre-select.
    */
   useDotProducts(engine: DotProductEngine | undefined): void {
     this.dotProducts = engine;
     this.state.dotProducts = engine;
+  }
+
+  /**
+   * Chooses the exact index that every decision, {@link nearest} and rollback's replay ask first: by default
+   * `createQuantizedKeyIndex` (int8 codes of the keys scanned with WebAssembly SIMD, the survivors rechecked
+   * exactly; about a quarter of the float32 keys' memory), `null` for none (the norm-identity search over every
+   * key). The factory makes one index per codebook state (a rollback's replay builds a fresh one); an index that
+   * declines a query leaves it to that search. Answers never depend on the choice, only time and memory do.
+   */
+  useKeyIndex(factory: HostKeyIndexFactory | null): void {
+    this.keyIndexFactory = factory;
+    this.state.setKeyIndex(factory?.(this.options.keyDimension) ?? null);
   }
 
   /** Exact nearest key of a host query `[Dk]` (index -1 when empty). */
@@ -282,7 +299,14 @@ export class Codebook {
       throw new GraceError('UNKNOWN_EDIT', `no edit with id ${JSON.stringify(editId)}`, { editId });
     const removed = this.history[position] as EditRecord;
     const remaining = this.history.filter((_, index) => index !== position);
-    const { state, records } = replay(this.options, remaining, this.dotProducts, this.rowHolds.provider);
+    const keyIndex = this.keyIndexFactory?.(this.options.keyDimension) ?? null;
+    const { state, records } = replayRecords(
+      this.options,
+      remaining,
+      this.dotProducts,
+      keyIndex,
+      this.rowHolds.provider,
+    );
     this.state.dispose();
     this.state = state;
     this.history = records;
@@ -402,28 +426,5 @@ export class Codebook {
         size: this.size,
       });
     }
-  }
-}
-
-/** Replays records into a fresh state; each record's plan fields are updated to the replayed decision. */
-function replay(
-  options: ResolvedCodebookOptions,
-  records: readonly EditRecord[],
-  dotProducts: DotProductEngine | undefined,
-  provider: RowStorageProvider,
-): { state: CodebookState; records: EditRecord[] } {
-  const state = new CodebookState(options, provider);
-  try {
-    state.dotProducts = dotProducts;
-    const replayed = records.map((record) => {
-      const plan = state.plan(record.query, record.label);
-      state.applyPlan(plan, record.query, record.label, record.value);
-      state.values.write(plan.keyIndex, record.value);
-      return Object.freeze({ ...record, ...plan });
-    });
-    return { state, records: replayed };
-  } catch (error) {
-    state.dispose();
-    throw error;
   }
 }

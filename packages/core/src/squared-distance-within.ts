@@ -3,6 +3,11 @@
  * bits), or a partial sum above `limit` as soon as one appears — adding non-negative terms never makes a float64
  * sum smaller, so such a key is farther than `limit` whatever the rest adds, and a key whose exact sum equals
  * `limit` is always summed to the end. Unrolled by four, summed left to right like the plain loop.
+ *
+ * The one exact distance loop of every host search (the pivot index, the ball tree, the cpu backend's
+ * brute-force `nearestKey` and `lookup`): a caller keeping the first of equal keys takes a key only when the
+ * result is `< limit`, one that must see ties takes `<= limit`. A NaN never stops the sum and never passes
+ * either test.
  */
 export function squaredDistanceWithin(
   queries: Float32Array,

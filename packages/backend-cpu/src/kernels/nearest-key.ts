@@ -1,4 +1,9 @@
-import { type NearestKeyResult, type Tensor, validateNearestKeyArguments } from '@grace/core';
+import {
+  type NearestKeyResult,
+  squaredDistanceWithin,
+  type Tensor,
+  validateNearestKeyArguments,
+} from '@grace/core';
 import { CpuTensor, liveCpuTensor, readCpuTensor } from '../cpu-tensor.js';
 
 /** Per-row winners of {@link nearestKeyRows}, before anything is rounded to float32. */
@@ -21,11 +26,10 @@ export interface NearestKeyRows {
  * Speed, without changing a single bit of the result:
  * - keys run in the outer loop and the `B` queries in the inner one, so a key row is read from memory once
  *   and then stays in cache for the whole batch;
- * - the dimension loop is unrolled by 4 into `sum = sum + a*a + b*b + c*c + d*d`, which JavaScript evaluates
- *   left to right: the same additions in the same order as the plain loop (JavaScript never fuses a
- *   multiply-add, so each product is rounded exactly as in the plain loop too);
- * - a key stops being summed once its partial sum reaches the row's best: adding non-negative terms can
- *   never make a float64 sum smaller (rounding is monotonic), and an equal sum loses the tie anyway.
+ * - each sum is core's `squaredDistanceWithin` with the row's best as its limit: the same additions in the
+ *   same order as the plain loop (unrolled by 4, summed left to right; JavaScript never fuses a multiply-add),
+ *   stopped once the partial sum passes the best — adding non-negative terms can never make a float64 sum
+ *   smaller, and a key whose sum only equals the best loses the tie to the lower index anyway.
  */
 export function nearestKeyRows(
   queryData: Float32Array,
@@ -36,34 +40,11 @@ export function nearestKeyRows(
 ): NearestKeyRows {
   const index = new Int32Array(batch).fill(-1);
   const squaredDistance = new Float64Array(batch).fill(Number.POSITIVE_INFINITY);
-  const unrolledEnd = width - (width % 4);
   for (let key = 0; key < keyCount; key++) {
     const keyOffset = key * width;
     for (let row = 0; row < batch; row++) {
-      const best = squaredDistance[row];
-      const queryOffset = row * width;
-      let sum = 0;
-      let dimension = 0;
-      while (dimension < unrolledEnd && sum < best) {
-        const query = queryOffset + dimension;
-        const keyAt = keyOffset + dimension;
-        const difference0 = queryData[query] - keyData[keyAt];
-        const difference1 = queryData[query + 1] - keyData[keyAt + 1];
-        const difference2 = queryData[query + 2] - keyData[keyAt + 2];
-        const difference3 = queryData[query + 3] - keyData[keyAt + 3];
-        sum =
-          sum +
-          difference0 * difference0 +
-          difference1 * difference1 +
-          difference2 * difference2 +
-          difference3 * difference3;
-        dimension += 4;
-      }
-      if (!(sum < best)) continue;
-      for (; dimension < width; dimension++) {
-        const difference = queryData[queryOffset + dimension] - keyData[keyOffset + dimension];
-        sum = sum + difference * difference;
-      }
+      const best = squaredDistance[row] as number;
+      const sum = squaredDistanceWithin(queryData, row * width, keyData, keyOffset, width, best);
       if (sum < best) {
         squaredDistance[row] = sum;
         index[row] = key;

@@ -1,6 +1,6 @@
+import { webAssemblyApi } from '@grace/core';
 import { describe, expect, it } from 'vitest';
 import { WasmArena } from './wasm-arena.js';
-import { webAssemblyApi } from './web-assembly-api.js';
 
 function arena(): WasmArena {
   const api = webAssemblyApi();

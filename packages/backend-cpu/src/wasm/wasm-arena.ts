@@ -1,4 +1,4 @@
-import type { WasmMemory } from './web-assembly-api.js';
+import type { WasmMemory } from '@grace/core';
 
 /** A block of the arena, in bytes; offsets are multiples of 16 so that vectors never straddle blocks. */
 export interface ArenaBlock {

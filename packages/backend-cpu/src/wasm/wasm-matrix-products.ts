@@ -1,6 +1,6 @@
+import { type WasmMemory, webAssemblyApi } from '@grace/core';
 import { matrixProductWasmBase64 } from './matrix-product-module.js';
 import { type ArenaBlock, WasmArena } from './wasm-arena.js';
-import { type WasmMemory, webAssemblyApi } from './web-assembly-api.js';
 
 /** The module's functions; pointers are byte offsets into its memory, sizes are element counts. */
 interface MatrixProductExports {

@@ -1,6 +1,7 @@
 /**
- * The part of the WebAssembly JavaScript API this package uses, typed here because the package compiles
- * against ES2022 alone (no DOM library): Node and every browser provide it as `globalThis.WebAssembly`.
+ * The part of the WebAssembly JavaScript API the packages use (core's quantized key index, the cpu backend's
+ * matrix products), typed here because they compile against ES2022 alone (no DOM library): Node and every
+ * browser provide it as `globalThis.WebAssembly`.
  */
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
