@@ -91,9 +91,10 @@ export class ProjectionKeyTree implements FiringKeyIndex {
   private stack = new Int32Array(64);
   /**
    * Work counters since construction: rows walked, stored points bounded, keys summed exactly (a summed key
-   * costs O(D), a bounded point O(m)); benchmarks read them to report the share of brute force's work done.
+   * costs O(D), a bounded point O(m)), and tree builds; benchmarks read them to report the share of brute
+   * force's work done.
    */
-  readonly work = { rows: 0, boundedKeys: 0, summedKeys: 0 };
+  readonly work = { rows: 0, boundedKeys: 0, summedKeys: 0, builds: 0 };
 
   constructor(width: number, options: ProjectionKeyTreeOptions = {}) {
     const dimensions = options.dimensions ?? Math.min(16, width);
@@ -446,6 +447,7 @@ export class ProjectionKeyTree implements FiringKeyIndex {
       stride,
       this.leafSize,
     );
+    this.work.builds++;
     this.masked = new Uint8Array(rows);
     if (this.stack.length < this.tree.nodes + 1) this.stack = new Int32Array(this.tree.nodes + 1);
   }

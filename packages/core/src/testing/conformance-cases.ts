@@ -14,6 +14,7 @@ import { executorCases } from './executor-cases.js';
 import { gatherTokensCases } from './gather-tokens-cases.js';
 import { graceScenarioCases } from './grace-scenario-cases.js';
 import { lookupCases } from './lookup-cases.js';
+import { lowRankLookupCases } from './low-rank-lookup-cases.js';
 import { meanTokensCases } from './mean-tokens-cases.js';
 import { mirroredLookupCases } from './mirrored-lookup-cases.js';
 import { nearestKeyCases } from './nearest-key-cases.js';
@@ -44,6 +45,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   rowMirrorCases,
   searchedMirrorCases,
   mirroredLookupCases,
+  lowRankLookupCases,
   adamStepCases,
   opCases,
   argumentErrorCases,
