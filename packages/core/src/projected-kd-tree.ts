@@ -32,61 +32,74 @@ export class ProjectedKdTree {
     const count = rows.length;
     const positions = new Int32Array(count);
     for (let position = 0; position < count; position++) positions[position] = position;
-    const starts: number[] = [];
-    const ends: number[] = [];
-    const lefts: number[] = [];
-    const rights: number[] = [];
-    const splitCoordinates: number[] = [];
-    const splitValues: number[] = [];
-    const lowers: number[] = [];
-    const uppers: number[] = [];
-    const lower = new Float32Array(stride);
-    const upper = new Float32Array(stride);
-    const build = (start: number, end: number): number => {
-      const node = starts.length;
-      starts.push(start);
-      ends.push(end);
-      lefts.push(-1);
-      rights.push(-1);
-      splitCoordinates.push(-1);
-      splitValues.push(0);
-      lower.fill(Number.POSITIVE_INFINITY);
-      upper.fill(Number.NEGATIVE_INFINITY);
+    // Median splits of nodes above `leafSize` points: at most 2·count − 1 nodes. Filled in creation order, a
+    // node's children after it; trimmed at the end.
+    const capacity = Math.max(1, 2 * count);
+    const starts = new Int32Array(capacity);
+    const ends = new Int32Array(capacity);
+    const lefts = new Int32Array(capacity).fill(-1);
+    const rights = new Int32Array(capacity).fill(-1);
+    const splitCoordinates = new Int32Array(capacity).fill(-1);
+    const splitValues = new Float32Array(capacity);
+    const lowers = new Float32Array(capacity * stride);
+    const uppers = new Float32Array(capacity * stride);
+    let nodes = 0;
+    const pending: number[] = [];
+    if (count > 0) {
+      starts[0] = 0;
+      ends[0] = count;
+      nodes = 1;
+      pending.push(0);
+    }
+    while (pending.length > 0) {
+      const node = pending.pop() as number;
+      const start = starts[node] as number;
+      const end = ends[node] as number;
+      const box = node * stride;
+      lowers.fill(Number.POSITIVE_INFINITY, box, box + stride);
+      uppers.fill(Number.NEGATIVE_INFINITY, box, box + stride);
       for (let position = start; position < end; position++) {
         const base = (positions[position] as number) * stride;
         for (let coordinate = 0; coordinate < stride; coordinate++) {
           const value = points[base + coordinate] as number;
-          if (value < (lower[coordinate] as number)) lower[coordinate] = value;
-          if (value > (upper[coordinate] as number)) upper[coordinate] = value;
+          if (value < (lowers[box + coordinate] as number)) lowers[box + coordinate] = value;
+          if (value > (uppers[box + coordinate] as number)) uppers[box + coordinate] = value;
         }
       }
       let widest = 0;
+      let widestSpread = 0;
       for (let coordinate = 0; coordinate < stride; coordinate++) {
-        lowers.push(lower[coordinate] as number);
-        uppers.push(upper[coordinate] as number);
-        const spread = (upper[coordinate] as number) - (lower[coordinate] as number);
-        if (spread > (upper[widest] as number) - (lower[widest] as number)) widest = coordinate;
+        const spread = (uppers[box + coordinate] as number) - (lowers[box + coordinate] as number);
+        if (spread > widestSpread) {
+          widest = coordinate;
+          widestSpread = spread;
+        }
       }
-      if (end - start <= leafSize || !((upper[widest] as number) > (lower[widest] as number))) return node;
+      if (end - start <= leafSize || !(widestSpread > 0)) continue;
       const middle = (start + end) >>> 1;
       selectMedian(positions, start, end, middle, points, stride, widest);
       splitCoordinates[node] = widest;
       splitValues[node] = points[(positions[middle] as number) * stride + widest] as number;
-      const left = build(start, middle);
-      const right = build(middle, end);
-      lefts[node] = left;
-      rights[node] = right;
-      return node;
-    };
-    if (count > 0) build(0, count);
-    this.nodeStart = Int32Array.from(starts);
-    this.nodeEnd = Int32Array.from(ends);
-    this.nodeLeft = Int32Array.from(lefts);
-    this.nodeRight = Int32Array.from(rights);
-    this.nodeSplitCoordinate = Int32Array.from(splitCoordinates);
-    this.nodeSplitValue = Float32Array.from(splitValues);
-    this.nodeLower = Float32Array.from(lowers);
-    this.nodeUpper = Float32Array.from(uppers);
+      for (const [child, childStart, childEnd] of [
+        [nodes, start, middle],
+        [nodes + 1, middle, end],
+      ] as const) {
+        starts[child] = childStart;
+        ends[child] = childEnd;
+        pending.push(child);
+      }
+      lefts[node] = nodes;
+      rights[node] = nodes + 1;
+      nodes += 2;
+    }
+    this.nodeStart = starts.slice(0, nodes);
+    this.nodeEnd = ends.slice(0, nodes);
+    this.nodeLeft = lefts.slice(0, nodes);
+    this.nodeRight = rights.slice(0, nodes);
+    this.nodeSplitCoordinate = splitCoordinates.slice(0, nodes);
+    this.nodeSplitValue = splitValues.slice(0, nodes);
+    this.nodeLower = lowers.slice(0, nodes * stride);
+    this.nodeUpper = uppers.slice(0, nodes * stride);
     this.order = new Int32Array(count);
     this.points = new Float32Array(count * stride);
     for (let position = 0; position < count; position++) {
@@ -128,15 +141,13 @@ function selectMedian(
 ): void {
   let low = start;
   let high = end - 1;
-  const valueAt = (position: number): number =>
-    points[(positions[position] as number) * stride + coordinate] as number;
   while (low < high) {
-    const pivot = valueAt((low + high) >>> 1);
+    const pivot = points[(positions[(low + high) >>> 1] as number) * stride + coordinate] as number;
     let left = low;
     let right = high;
     while (left <= right) {
-      while (valueAt(left) < pivot) left++;
-      while (valueAt(right) > pivot) right--;
+      while ((points[(positions[left] as number) * stride + coordinate] as number) < pivot) left++;
+      while ((points[(positions[right] as number) * stride + coordinate] as number) > pivot) right--;
       if (left <= right) {
         const swapped = positions[left] as number;
         positions[left] = positions[right] as number;
