@@ -35,7 +35,10 @@ import { squaredDistanceWithin } from './squared-distance-within.js';
 export interface ProjectionKeyTreeOptions {
   /** Principal directions m (each stored point is m + 1 float32). Default `min(16, width)`. */
   readonly dimensions?: number;
-  /** Points per leaf at most. Default 16. */
+  /**
+   * Points per leaf at most. Default 64: bounding a point (m + 1 coordinates, usually left after a few) costs
+   * less than visiting a node, so on lande's keys leaves of 48–128 walked fastest (16: 1.3× slower).
+   */
   readonly leafSize?: number;
   /** Keys needed before the tree is built; fewer leave every row undecided. Default 256. */
   readonly minimumKeys?: number;
@@ -44,7 +47,10 @@ export interface ProjectionKeyTreeOptions {
    * the bound would then prune too little to pay for the walk. Default 0.2.
    */
   readonly maximumResidualShare?: number;
-  /** A row whose walk bounds more than this share of the keys is given up as undecided. Default 0.25. */
+  /**
+   * A row whose walk bounds more than this share of the keys is given up as undecided (the pivot index or the
+   * search answers it). Default 0.5.
+   */
   readonly maximumVisitShare?: number;
 }
 
@@ -98,10 +104,10 @@ export class ProjectionKeyTree implements FiringKeyIndex {
 
   constructor(width: number, options: ProjectionKeyTreeOptions = {}) {
     const dimensions = options.dimensions ?? Math.min(16, width);
-    const leafSize = options.leafSize ?? 16;
+    const leafSize = options.leafSize ?? 64;
     const minimumKeys = options.minimumKeys ?? 256;
     const maximumResidualShare = options.maximumResidualShare ?? 0.2;
-    const maximumVisitShare = options.maximumVisitShare ?? 0.25;
+    const maximumVisitShare = options.maximumVisitShare ?? 0.5;
     if (
       !Number.isInteger(width) ||
       width < 1 ||
