@@ -40,6 +40,7 @@ export * from './models/train-sequential-model.js';
 export * from './pivot-key-index.js';
 export * from './principal-basis.js';
 export * from './projection-key-tree.js';
+export type { ProjectionKeyTreeOptions } from './projection-key-tree-options.js';
 export { SeededRandom } from './random.js';
 export * from './row-mirror.js';
 export { squaredNorm } from './row-norm-cache.js';

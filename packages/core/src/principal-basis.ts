@@ -80,6 +80,41 @@ export function principalBasis(
   };
 }
 
+/**
+ * Writes the point of the row at `offset` of `data` (`[D]`) on `basis` into `target` (`[dimensions + 1]`): its
+ * coordinates `c = U(x − μ)` and its residual norm `ρ = √(‖x − μ‖² − ‖c‖²)` (Pythagoras for an orthonormal basis;
+ * the caller's margins cover the rounding of the difference), float64; returns `‖x − μ‖` (not finite when the row
+ * is not). `scratch` (`[D]`) holds the centered row. O(dimensions · D).
+ */
+export function projectRow(
+  basis: PrincipalBasis,
+  data: Float32Array,
+  offset: number,
+  target: Float64Array,
+  scratch: Float64Array,
+): number {
+  const { mean, directions, dimensions } = basis;
+  const width = mean.length;
+  let norm = 0;
+  for (let column = 0; column < width; column++) {
+    const value = (data[offset + column] as number) - (mean[column] as number);
+    scratch[column] = value;
+    norm += value * value;
+  }
+  let projected = 0;
+  for (let direction = 0; direction < dimensions; direction++) {
+    const base = direction * width;
+    let coordinate = 0;
+    for (let column = 0; column < width; column++) {
+      coordinate += (scratch[column] as number) * (directions[base + column] as number);
+    }
+    target[direction] = coordinate;
+    projected += coordinate * coordinate;
+  }
+  target[dimensions] = Math.sqrt(Math.max(norm - projected, 0));
+  return Math.sqrt(norm);
+}
+
 /** Up to {@link sampleRows} finite rows, evenly spaced, as float64 `[count, width]`. */
 function sampledFiniteRows(keys: Float32Array, rows: number, width: number): Float64Array {
   const step = Math.max(1, rows / sampleRows);

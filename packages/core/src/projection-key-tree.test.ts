@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { exactNearestAmong } from './exact-nearest-key.js';
 import { principalBasis } from './principal-basis.js';
-import { ProjectionKeyTree, type ProjectionKeyTreeOptions } from './projection-key-tree.js';
+import { ProjectionKeyTree } from './projection-key-tree.js';
+import type { ProjectionKeyTreeOptions } from './projection-key-tree-options.js';
 import { SeededRandom } from './random.js';
 
 /**

@@ -1,7 +1,10 @@
-import { GraceError } from './errors.js';
 import type { FiringKeyIndex } from './firing-key-index.js';
-import { type PrincipalBasis, principalBasis } from './principal-basis.js';
+import { type PrincipalBasis, principalBasis, projectRow } from './principal-basis.js';
 import { ProjectedKdTree } from './projected-kd-tree.js';
+import {
+  type ProjectionKeyTreeOptions,
+  resolveProjectionKeyTreeOptions,
+} from './projection-key-tree-options.js';
 import { squaredDistanceWithin } from './squared-distance-within.js';
 
 /**
@@ -30,29 +33,6 @@ import { squaredDistanceWithin } from './squared-distance-within.js';
  * per edit). Keys the basis cannot describe (random keys: the basis misses more than `maximumResidualShare` of
  * their variance) leave every row undecided at no cost beyond the basis, estimated again when the rows double.
  */
-
-/** Options of {@link ProjectionKeyTree}. */
-export interface ProjectionKeyTreeOptions {
-  /** Principal directions m (each stored point is m + 1 float32). Default `min(16, width)`. */
-  readonly dimensions?: number;
-  /**
-   * Points per leaf at most. Default 64: bounding a point (m + 1 coordinates, usually left after a few) costs
-   * less than visiting a node, so on lande's keys leaves of 48–128 walked fastest (16: 1.3× slower).
-   */
-  readonly leafSize?: number;
-  /** Keys needed before the tree is built; fewer leave every row undecided. Default 256. */
-  readonly minimumKeys?: number;
-  /**
-   * The tree stays off (every row undecided) while the basis misses more than this share of the keys' variance:
-   * the bound would then prune too little to pay for the walk. Default 0.2.
-   */
-  readonly maximumResidualShare?: number;
-  /**
-   * A row whose walk bounds more than this share of the keys is given up as undecided (the pivot index or the
-   * search answers it). Default 0.5.
-   */
-  readonly maximumVisitShare?: number;
-}
 
 /** A reported float32 distance ≤ r means a float64 distance ≤ r·(1 + 2⁻²⁴) (with room for the float64 sqrt). */
 const fireMargin = 1 + 2 ** -20;
@@ -103,30 +83,8 @@ export class ProjectionKeyTree implements FiringKeyIndex {
   readonly work = { rows: 0, boundedKeys: 0, summedKeys: 0, builds: 0 };
 
   constructor(width: number, options: ProjectionKeyTreeOptions = {}) {
-    const dimensions = options.dimensions ?? Math.min(16, width);
-    const leafSize = options.leafSize ?? 64;
-    const minimumKeys = options.minimumKeys ?? 256;
-    const maximumResidualShare = options.maximumResidualShare ?? 0.2;
-    const maximumVisitShare = options.maximumVisitShare ?? 0.5;
-    if (
-      !Number.isInteger(width) ||
-      width < 1 ||
-      !Number.isInteger(dimensions) ||
-      dimensions < 1 ||
-      dimensions > width ||
-      !Number.isInteger(leafSize) ||
-      leafSize < 1 ||
-      !Number.isInteger(minimumKeys) ||
-      minimumKeys < 1 ||
-      !(maximumResidualShare >= 0 && maximumResidualShare <= 1) ||
-      !(maximumVisitShare >= 0 && maximumVisitShare <= 1)
-    ) {
-      throw new GraceError(
-        'INVALID_ARGUMENT',
-        'a projection key tree needs width ≥ 1, 1 ≤ dimensions ≤ width, leafSize ≥ 1, minimumKeys ≥ 1 and shares in [0, 1]',
-        { width, dimensions, leafSize, minimumKeys, maximumResidualShare, maximumVisitShare },
-      );
-    }
+    const { dimensions, leafSize, minimumKeys, maximumResidualShare, maximumVisitShare } =
+      resolveProjectionKeyTreeOptions(width, options);
     this.width = width;
     this.dimensions = dimensions;
     this.leafSize = leafSize;
@@ -351,38 +309,7 @@ export class ProjectionKeyTree implements FiringKeyIndex {
 
   /** Projects query row `offset` into `queryPoint`; returns ‖q − μ‖ (NaN or ∞ for a non-finite query). */
   private projectQuery(queries: Float32Array, offset: number): number {
-    return this.pointOf(queries, offset, this.queryPoint);
-  }
-
-  /**
-   * Writes the point (coordinates, residual norm) of the row at `offset` of `data` into `target` and returns
-   * ‖row − μ‖ (not finite when the row is not). O(m·D).
-   */
-  private pointOf(data: Float32Array, offset: number, target: Float64Array): number {
-    const { width, dimensions, centered } = this;
-    const basis = this.basis as PrincipalBasis;
-    const directions = basis.directions;
-    let norm = 0;
-    for (let column = 0; column < width; column++) {
-      const value = (data[offset + column] as number) - (basis.mean[column] as number);
-      centered[column] = value;
-      norm += value * value;
-    }
-    for (let direction = 0; direction < dimensions; direction++) {
-      const base = direction * width;
-      let coordinate = 0;
-      for (let column = 0; column < width; column++) {
-        coordinate += (centered[column] as number) * (directions[base + column] as number);
-      }
-      target[direction] = coordinate;
-    }
-    // ρ² = ‖x‖² − ‖c‖² (Pythagoras for an orthonormal basis); its rounding is covered by `relativeError`.
-    let projected = 0;
-    for (let direction = 0; direction < dimensions; direction++)
-      projected += (target[direction] as number) ** 2;
-    const residual = Math.max(norm - projected, 0);
-    target[dimensions] = Math.sqrt(residual);
-    return Math.sqrt(norm);
+    return projectRow(this.basis as PrincipalBasis, queries, offset, this.queryPoint, this.centered);
   }
 
   /** Projects key row `row` into the loose list (or the non-finite set). */
@@ -397,7 +324,13 @@ export class ProjectionKeyTree implements FiringKeyIndex {
    * use) when the key or its stored point is not finite.
    */
   private storeKeyPoint(keys: Float32Array, row: number, target: Float32Array, offset: number): boolean {
-    const norm = this.pointOf(keys, row * this.width, this.keyPoint);
+    const norm = projectRow(
+      this.basis as PrincipalBasis,
+      keys,
+      row * this.width,
+      this.keyPoint,
+      this.centered,
+    );
     if (!Number.isFinite(norm)) return false;
     for (let coordinate = 0; coordinate < this.stride; coordinate++) {
       const stored = Math.fround(this.keyPoint[coordinate] as number);
