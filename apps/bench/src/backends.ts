@@ -36,8 +36,9 @@ export const benchmarkBackendFactories: readonly BenchmarkBackendFactory[] = [
   },
   {
     name: 'cpu-brute',
-    description: 'the cpu backend without its pivot index: every lookup reads every key (pivotIndex: false)',
-    create: async () => createCpuBackend({ pivotIndex: false }),
+    description:
+      'the cpu backend without its lookup indexes: every lookup reads every key (pivotIndex and projectionTree false)',
+    create: async () => createCpuBackend({ pivotIndex: false, projectionTree: false }),
   },
   {
     name: 'cpu-ort',

@@ -43,8 +43,9 @@ export const ballTreeCommand: BenchmarkCommand = {
       `ball-tree: lande dense1 (120 dims) keys of UDHR snippets, radius ${config.radius} each; ` +
       `queries: ${config.batch}-row batches of holdout articles' snippets.\n` +
       `ms per batch: median of ${config.runs * config.batches} batches (${config.runs} runs × ${config.batches}), ` +
-      "brute = the cpu backend's exact lookup without its pivot index; pivots = its default lookup over a\n" +
-      "codebook's row mirror (PivotKeyIndex, 8 pivots; 'first' = the lookup that builds it); tree = buildKeyBallTree.\n" +
+      "brute = the cpu backend's exact lookup without its indexes; pivots = its lookup over a codebook's row\n" +
+      'mirror with the pivot index alone (PivotKeyIndex, 8 pivots); projection = its default lookup there\n' +
+      "(ProjectionKeyTree, then the pivot index; 'first' = the lookup that builds the index); tree = buildKeyBallTree.\n" +
       'Same hits checked on every batch.';
     const table = formatTable(
       [
@@ -54,6 +55,9 @@ export const ballTreeCommand: BenchmarkCommand = {
         { header: 'pivots ms', align: 'right' },
         { header: 'brute/pivots', align: 'right' },
         { header: 'pivots first ms', align: 'right' },
+        { header: 'projection ms', align: 'right' },
+        { header: 'brute/projection', align: 'right' },
+        { header: 'projection first ms', align: 'right' },
         { header: 'tree ms', align: 'right' },
         { header: 'brute/tree', align: 'right' },
         { header: 'distances vs brute', align: 'right' },
@@ -66,6 +70,9 @@ export const ballTreeCommand: BenchmarkCommand = {
         formatMilliseconds(row.pivots.medianMs),
         `${(row.bruteForce.medianMs / row.pivots.medianMs).toFixed(2)}x`,
         formatMilliseconds(row.pivotBuildMs),
+        formatMilliseconds(row.projection.medianMs),
+        `${(row.bruteForce.medianMs / row.projection.medianMs).toFixed(2)}x`,
+        formatMilliseconds(row.projectionBuildMs),
         formatMilliseconds(row.tree.medianMs),
         `${(row.bruteForce.medianMs / row.tree.medianMs).toFixed(2)}x`,
         `${(row.distanceShare * 100).toFixed(1)}%`,

@@ -43,17 +43,20 @@ export interface EngineOverheadRow extends OverheadTiming {
 }
 
 /**
- * The search engines an overhead run compares, each a fresh cpu backend: its exact loop with the pivot index (the
- * default) and without it (every key read), and the same two searching with onnxruntime's MLAS product (exact
- * recheck), so the index's share and the engine's share of the overhead show side by side.
+ * The search engines an overhead run compares, each a fresh cpu backend: its exact loop with the lookup indexes
+ * (projection tree, then pivot index: the default), with the pivot index alone, and without either (every key
+ * read), and the default and brute force again searching with onnxruntime's MLAS product (exact recheck), so
+ * the indexes' share and the engine's share of the overhead show side by side.
  */
 export function overheadEngines(): readonly { readonly name: string; readonly backend: GraceBackend }[] {
   const dotProducts = createOnnxruntimeDotProducts();
+  const bruteForce = { pivotIndex: false, projectionTree: false } as const;
   return [
     { name: 'cpu', backend: createCpuBackend() },
-    { name: 'cpu, brute force', backend: createCpuBackend({ pivotIndex: false }) },
+    { name: 'cpu, pivot index only', backend: createCpuBackend({ projectionTree: false }) },
+    { name: 'cpu, brute force', backend: createCpuBackend(bruteForce) },
     { name: 'cpu-ort', backend: createCpuBackend({ dotProducts }) },
-    { name: 'cpu-ort, brute force', backend: createCpuBackend({ dotProducts, pivotIndex: false }) },
+    { name: 'cpu-ort, brute force', backend: createCpuBackend({ dotProducts, ...bruteForce }) },
   ];
 }
 

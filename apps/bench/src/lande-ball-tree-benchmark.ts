@@ -1,8 +1,9 @@
 // Decision this benchmark informs: does pruning by GRACE's balls make the exact lookup cheaper on a real
 // stream — lande's dense1 inputs (120 ReLU units) of UDHR snippets — at 1k, 10k and 100k keys, or is brute
-// force as good? Three exact lookups are timed alternately in the same run and must give the same hits: the
-// cpu backend's brute force (`pivotIndex: false`), its lookup over a codebook's row mirror with the pivot
-// index, `PivotKeyIndex`, the default), and the ball tree (`buildKeyBallTree`).
+// force as good? Four exact lookups are timed alternately in the same run and must give the same hits: the
+// cpu backend's brute force (`pivotIndex` and `projectionTree` false), its lookup over a codebook's row mirror
+// with the pivot index alone (`PivotKeyIndex`), its default lookup there (`ProjectionKeyTree`, then the pivot
+// index), and the ball tree (`buildKeyBallTree`).
 
 import { type CpuTensor, createCpuBackend } from '@grace/backend-cpu';
 import { buildKeyBallTree, type GraceBackend, SeededRandom } from '@grace/core';
@@ -40,10 +41,14 @@ export interface BallTreeBenchmarkRow {
   readonly bruteForce: TimingSummary;
   /** `firingKeys` of the tree, per batch. */
   readonly tree: TimingSummary;
-  /** The cpu backend's lookup over a row mirror of the keys with `pivotIndex: true`, per batch. */
+  /** The cpu backend's lookup over a row mirror of the keys with the pivot index alone, per batch. */
   readonly pivots: TimingSummary;
   /** The first such lookup, which builds the pivot index (8 pivots). */
   readonly pivotBuildMs: number;
+  /** The cpu backend's default lookup over a row mirror (projection tree, then pivot index), per batch. */
+  readonly projection: TimingSummary;
+  /** The first such lookup, which builds the projection tree (principal basis, k-d tree). */
+  readonly projectionBuildMs: number;
   /** Distances the tree computed (to keys and centers) / the brute force's B·N. */
   readonly distanceShare: number;
   /** Share of queries whose nearest key fired. */
@@ -123,8 +128,9 @@ export async function runBallTreeBenchmark(
   config: BallTreeBenchmarkConfig,
   onProgress: (line: string) => void = () => {},
 ): Promise<BallTreeBenchmarkRow[]> {
-  const backend = createCpuBackend({ pivotIndex: false });
-  const indexed = createCpuBackend({ pivotIndex: true });
+  const backend = createCpuBackend({ pivotIndex: false, projectionTree: false });
+  const indexed = createCpuBackend({ projectionTree: false });
+  const projected = createCpuBackend();
   const random = new SeededRandom(config.seed);
   const largest = Math.max(...config.keyCounts);
   const keyTexts = new Set<string>();
@@ -161,9 +167,14 @@ export async function runBallTreeBenchmark(
     const values = backend.upload(new Float32Array(keyCount), [keyCount, 1]);
     const pivotLookup = createPivotLookup(indexed, keys, radii, width);
     const pivotBuildMs = timed(() => pivotLookup(queryRows.subarray(0, config.batch * width))).milliseconds;
+    const projectionLookup = createPivotLookup(projected, keys, radii, width);
+    const projectionBuildMs = timed(() =>
+      projectionLookup(queryRows.subarray(0, config.batch * width)),
+    ).milliseconds;
     const bruteMs: number[] = [];
     const treeMs: number[] = [];
     const pivotMs: number[] = [];
+    const projectionMs: number[] = [];
     let evaluations = 0;
     let hits = 0;
     for (let repetition = 0; repetition <= config.runs; repetition++) {
@@ -190,11 +201,13 @@ export async function runBallTreeBenchmark(
         const treeResult = tree.firingKeys(batchRows, rowsInBatch);
         const treeElapsed = performance.now() - started;
         const pivot = timed(() => pivotLookup(batchRows));
+        const projection = timed(() => projectionLookup(batchRows));
         for (let row = 0; row < rowsInBatch; row++) {
-          if (treeResult.hitIndex[row] !== bruteHits[row] || pivot.result[row] !== bruteHits[row]) {
+          const answers = [treeResult.hitIndex[row], pivot.result[row], projection.result[row]];
+          if (answers.some((answer) => answer !== bruteHits[row])) {
             throw new Error(
-              `ball tree or pivot index and brute force disagree at N ${keyCount}, batch ${batch}, row ${row}: ` +
-                `${treeResult.hitIndex[row]}, ${pivot.result[row]} vs ${bruteHits[row]}`,
+              `ball tree, pivot index or projection tree and brute force disagree at N ${keyCount}, batch ` +
+                `${batch}, row ${row}: ${answers.join(', ')} vs ${bruteHits[row]}`,
             );
           }
         }
@@ -204,6 +217,7 @@ export async function runBallTreeBenchmark(
         bruteMs.push(bruteElapsed);
         treeMs.push(treeElapsed);
         pivotMs.push(pivot.milliseconds);
+        projectionMs.push(projection.milliseconds);
         evaluations += treeResult.distanceEvaluations / (rowsInBatch * keyCount);
         hits += bruteHits.filter((hit) => hit >= 0).length / rowsInBatch;
       }
@@ -217,12 +231,14 @@ export async function runBallTreeBenchmark(
       tree: summarizeTimings(treeMs),
       pivots: summarizeTimings(pivotMs),
       pivotBuildMs,
+      projection: summarizeTimings(projectionMs),
+      projectionBuildMs,
       distanceShare: evaluations / samples,
       hitRate: hits / samples,
     };
     onProgress(
       `  N ${keyCount}: brute ${row.bruteForce.medianMs.toFixed(2)} ms, tree ${row.tree.medianMs.toFixed(2)} ms, ` +
-        `pivots ${row.pivots.medianMs.toFixed(2)} ms per batch`,
+        `pivots ${row.pivots.medianMs.toFixed(2)} ms, projection ${row.projection.medianMs.toFixed(2)} ms per batch`,
     );
     rows.push(row);
   }

@@ -99,7 +99,8 @@ function formatEngineOverheadTable(
 const landeCaption = (batchSize: number): string[] => [
   `onnx (lande): language identifier edited at dense1 (120-wide keys: real dense1 inputs of UDHR snippets),`,
   `batch ${batchSize} snippets; GraceEditor.predict, times in ms; plain = empty codebook; cpu = the cpu backend`,
-  '(pivot index, the default; brute force = every key read), cpu-ort = searching with onnxruntime MLAS.',
+  '(projection tree, then pivot index: the default; pivot index only; brute force = every key read), cpu-ort =',
+  'searching with onnxruntime MLAS.',
 ];
 
 const transformerCaption = (batchSize: number, radius: number): string[] => [
@@ -113,7 +114,7 @@ const useLiteCaption = (batchSize: number, radius: number): string[] => [
   'onnx (transformer target): USE-lite cut at the feed-forward sub-layer of its last block (512-wide keys: the',
   `last-token states of 4–12-word e-mails; radius ${radius}), batch ${batchSize} other e-mails of 32 words;`,
   'GraceEditor.predict (transformer on tfjs-wasm, lookup and suffix on the engine), times in ms; plain = empty',
-  'codebook; cpu / cpu-ort = with the pivot index (default), brute force = every key read.',
+  'codebook; cpu / cpu-ort = with the projection tree and pivot index (default), brute force = every key read.',
 ];
 
 /** The PaddleOCR overhead target: at most 10% over the plain model at 100 keys. */

@@ -14,7 +14,7 @@ import { CpuTensor, readCpuTensor, resolveCpuTensor } from './cpu-tensor.js';
 import { adamStep } from './kernels/adam-step.js';
 import { compileCpuValueStep } from './kernels/compiled-value-step.js';
 import { gatherTokens } from './kernels/gather-tokens.js';
-import { createKeySearch, type KeySearchOptions, pivotIndexOptions } from './kernels/key-search.js';
+import { createKeySearch, type KeySearchOptions, lookupIndexOptions } from './kernels/key-search.js';
 import { lookup } from './kernels/lookup.js';
 import { meanTokens } from './kernels/mean-tokens.js';
 import { nearestKey } from './kernels/nearest-key.js';
@@ -34,12 +34,13 @@ export type CpuBackendOptions = KeySearchOptions;
  *
  * `options.dotProducts` hands the norm-identity product of the nearest-key search to a fast engine (BLAS speed
  * with `@grace/search-onnxruntime`), and the backend lends it to host-side searches (`backend.dotProducts`);
- * `options.pivotIndex` (on by default) lets `lookup` skip the keys whose balls cannot hold a query. The chosen
+ * `options.projectionTree` and `options.pivotIndex` (both on by default) let `lookup` skip the keys whose balls
+ * cannot hold a query. The chosen
  * keys and distances stay exact and identical to the default's either way.
  */
 export function createCpuBackend(options: CpuBackendOptions = {}): GraceBackend {
   const search = createKeySearch(options);
-  const pivots = pivotIndexOptions(options);
+  const indexes = lookupIndexOptions(options);
   const backend: GraceBackend = {
     specificationVersion: 'v1',
     name: 'cpu',
@@ -62,7 +63,7 @@ export function createCpuBackend(options: CpuBackendOptions = {}): GraceBackend 
       resolveCpuTensor(tensor, backend, 'tensor').release();
     },
 
-    createRowMirror: (rowShape) => createCpuRowMirror(backend, rowShape, pivots),
+    createRowMirror: (rowShape) => createCpuRowMirror(backend, rowShape, indexes),
     gatherTokens: (input, positions) => gatherTokens(backend, input, positions),
     meanTokens: (input, lengths) => meanTokens(backend, input, lengths),
     nearestKey: (queries, keys) => nearestKey(backend, search, queries, keys),

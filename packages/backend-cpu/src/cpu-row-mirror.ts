@@ -1,6 +1,5 @@
 import {
   GraceError,
-  type PivotKeyIndexOptions,
   planRowSync,
   type RowMirror,
   rowMirrorWidth,
@@ -8,6 +7,7 @@ import {
   type Tensor,
 } from '@grace/core';
 import { CpuTensor } from './cpu-tensor.js';
+import type { LookupIndexOptions } from './kernels/key-search.js';
 import { MirrorRowDataSource } from './mirror-row-data.js';
 
 /**
@@ -19,16 +19,16 @@ import { MirrorRowDataSource } from './mirror-row-data.js';
  * This is the one place where a cpu tensor shares memory with its caller; the mirror's contract (the host
  * reports every change with a `sync` before kernels read the tensor again) is what makes it safe.
  *
- * Each sync also tells the mirror's row data (`mirrorRowData`: key norms, the pivot index with `pivotOptions`,
- * null for none) which rows changed, so the search keeps them current in O(D) per edit.
+ * Each sync also tells the mirror's row data (`mirrorRowData`: key norms, the projection tree and the pivot index
+ * with `indexOptions`) which rows changed, so the search keeps them current in O(D) per edit.
  */
 export function createCpuRowMirror(
   owner: object,
   rowShape: Shape,
-  pivotOptions: PivotKeyIndexOptions | null,
+  indexOptions: LookupIndexOptions,
 ): RowMirror {
   const width = rowMirrorWidth(rowShape);
-  const rowData = new MirrorRowDataSource(width, pivotOptions);
+  const rowData = new MirrorRowDataSource(width, indexOptions);
   const frozenRowShape = Object.freeze([...rowShape]);
   let rows = -1;
   let view: CpuTensor<'float32'> | null = null;

@@ -1,5 +1,6 @@
-import { PivotKeyIndex, type PivotKeyIndexOptions, type RowSyncPlan, squaredNorm } from '@grace/core';
+import { PivotKeyIndex, ProjectionKeyTree, type RowSyncPlan, squaredNorm } from '@grace/core';
 import type { CpuTensor } from './cpu-tensor.js';
+import type { LookupIndexOptions } from './kernels/key-search.js';
 
 /**
  * What the key search derives from a row mirror's rows and keeps from one lookup to the next: the keys' squared
@@ -11,6 +12,8 @@ export interface MirrorRowData {
   squaredNorms(): Float64Array;
   /** The pivot index over the rows, current; null when the backend was made without one. */
   pivotIndex(): PivotKeyIndex | null;
+  /** The projection tree over the rows, current; null when the backend was made without one. */
+  projectionTree(): ProjectionKeyTree | null;
 }
 
 const rowDataByTensor = new WeakMap<CpuTensor<'float32'>, MirrorRowData>();
@@ -47,15 +50,18 @@ export class MirrorRowDataSource implements MirrorRowData {
   private host: Float32Array = new Float32Array(0);
   private norms: { pending: PendingRows; values: Float64Array; rows: number } | null = null;
   private index: { pending: PendingRows; index: PivotKeyIndex } | null = null;
+  private tree: { pending: PendingRows; tree: ProjectionKeyTree } | null = null;
 
   constructor(
     private readonly width: number,
-    private readonly pivotOptions: PivotKeyIndexOptions | null,
+    private readonly indexOptions: LookupIndexOptions,
   ) {}
 
   /** Bytes held for the derived data (norms, pivot index), spare capacity included. */
   get bytes(): number {
-    return (this.norms?.values.byteLength ?? 0) + (this.index?.index.bytes ?? 0);
+    return (
+      (this.norms?.values.byteLength ?? 0) + (this.index?.index.bytes ?? 0) + (this.tree?.tree.bytes ?? 0)
+    );
   }
 
   /** Called by every sync, after `plan` was checked: records what changed, computes nothing. */
@@ -63,6 +69,7 @@ export class MirrorRowDataSource implements MirrorRowData {
     this.host = host;
     this.norms?.pending.note(plan);
     this.index?.pending.note(plan);
+    this.tree?.pending.note(plan);
     rowDataByTensor.set(tensor, this);
   }
 
@@ -90,9 +97,18 @@ export class MirrorRowDataSource implements MirrorRowData {
   }
 
   pivotIndex(): PivotKeyIndex | null {
-    if (this.pivotOptions === null) return null;
-    this.index ??= { pending: new PendingRows(), index: new PivotKeyIndex(this.width, this.pivotOptions) };
+    const options = this.indexOptions.pivots;
+    if (options === null) return null;
+    this.index ??= { pending: new PendingRows(), index: new PivotKeyIndex(this.width, options) };
     this.index.index.update(this.host, this.index.pending.take());
     return this.index.index;
+  }
+
+  projectionTree(): ProjectionKeyTree | null {
+    const options = this.indexOptions.projection;
+    if (options === null) return null;
+    this.tree ??= { pending: new PendingRows(), tree: new ProjectionKeyTree(this.width, options) };
+    this.tree.tree.update(this.host, this.tree.pending.take());
+    return this.tree.tree;
   }
 }

@@ -1,4 +1,4 @@
-import type { PivotKeyIndexOptions } from '@grace/core';
+import type { PivotKeyIndexOptions, ProjectionKeyTreeOptions } from '@grace/core';
 import { type DotProductEngine, exactNearestFromDotProducts, rowSquaredNorms } from '@grace/core';
 import type { CpuTensor } from '../cpu-tensor.js';
 import { mirrorRowData } from '../mirror-row-data.js';
@@ -28,16 +28,35 @@ export interface KeySearchOptions {
    * every key.
    */
   readonly pivotIndex?: boolean | PivotKeyIndexOptions;
+  /**
+   * The projection tree, on by default, asked before the pivot index: `lookup` over a codebook's keys walks a
+   * k-d tree of each key's coordinates on a few principal directions of the keys (`ProjectionKeyTree` from
+   * `@grace/core`, kept current edit by edit), which bounds every key's distance from below and sums exactly only
+   * the keys the bound cannot rule out. It switches itself off where the keys do not lie near a low-dimensional
+   * subspace (random keys) and gives up rows whose walk would read too many keys; those rows go to the pivot
+   * index, then the search. Answers are the same bit for bit. `false` turns it off; an object sets its options.
+   */
+  readonly projectionTree?: boolean | ProjectionKeyTreeOptions;
+}
+
+/** The lookup indexes a cpu backend keeps beside each codebook's keys (null: that index is off). */
+export interface LookupIndexOptions {
+  readonly pivots: PivotKeyIndexOptions | null;
+  readonly projection: ProjectionKeyTreeOptions | null;
 }
 
 /** Default of {@link KeySearchOptions.dotProductMinimumPairs}. */
 export const defaultDotProductMinimumPairs = 4096;
 
-/** The pivot index options a backend was made with (see {@link KeySearchOptions.pivotIndex}), or null. */
-export function pivotIndexOptions(options: KeySearchOptions): PivotKeyIndexOptions | null {
-  const setting = options.pivotIndex ?? true;
+/** The lookup index options a backend was made with ({@link KeySearchOptions.pivotIndex}, `projectionTree`). */
+export function lookupIndexOptions(options: KeySearchOptions): LookupIndexOptions {
+  return { pivots: settingOptions(options.pivotIndex), projection: settingOptions(options.projectionTree) };
+}
+
+/** An index setting (default on) as its options, or null when off. */
+function settingOptions<Options extends object>(setting: boolean | Options | undefined): Options | null {
   if (setting === false) return null;
-  return setting === true ? {} : setting;
+  return setting === true || setting === undefined ? ({} as Options) : setting;
 }
 
 /**

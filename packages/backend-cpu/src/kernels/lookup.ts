@@ -1,4 +1,5 @@
 import {
+  type FiringKeyIndex,
   GraceError,
   type LookupArguments,
   type LookupResult,
@@ -19,8 +20,9 @@ import { type KeySearch, reportedDistance } from './nearest-key.js';
  * value's vector for that token): deferring rows are
  * the frozen layer's output bit for bit, as the spec promises.
  *
- * Keys from a row mirror with a pivot index (the backend's default) are first offered to the index, which
- * answers the rows it can without touching every key; only the rest are searched. Same answers, less work.
+ * Keys from a row mirror (a codebook's) are first offered to the projection tree and then to the pivot index
+ * (both on by default), which answer the rows they can without touching every key; only the rest are searched.
+ * Same answers, less work.
  */
 export function lookup(owner: object, search: KeySearch, args: LookupArguments): LookupResult {
   const { sequence, spanLength } = validateLookupArguments(args);
@@ -76,7 +78,8 @@ export function lookup(owner: object, search: KeySearch, args: LookupArguments):
 
 /**
  * `[B]`: the key that fires for each query row (its exact nearest, if the reported distance is within the
- * radius; a NaN never fires), or -1. The pivot index decides what it can; the search decides the rest.
+ * radius; a NaN never fires), or -1. The projection tree, then the pivot index decide what they can (each
+ * leaves the rows it cannot decide exactly to the next); the search decides the rest.
  */
 function firingKeys(
   search: KeySearch,
@@ -89,13 +92,14 @@ function firingKeys(
   const hitIndex = new Int32Array(batch).fill(-1);
   const keyCount = keyTensor.shape[0] as number;
   if (keyCount === 0) return hitIndex;
-  const index = mirrorRowData(keyTensor)?.pivotIndex() ?? null;
-  const undecided =
-    index === null ? null : index.firingKeys(queryData, batch, keyTensor.data, radiusData, hitIndex);
-  if (undecided !== null && undecided.length === 0) return hitIndex;
-  const rows = undecided ?? Array.from({ length: batch }, (_, row) => row);
-  const searched =
-    undecided === null || undecided.length === batch ? queryData : gatherRows(queryData, undecided, width);
+  const rowData = mirrorRowData(keyTensor);
+  let rows = Array.from({ length: batch }, (_, row) => row);
+  for (const index of [() => rowData?.projectionTree() ?? null, () => rowData?.pivotIndex() ?? null]) {
+    if (rows.length === 0) return hitIndex;
+    rows = offerRows(index(), queryData, rows, keyTensor.data, radiusData, hitIndex, width);
+  }
+  if (rows.length === 0) return hitIndex;
+  const searched = rows.length === batch ? queryData : gatherRows(queryData, rows, width);
   const nearest = search(searched, keyTensor, rows.length, width);
   for (const [position, row] of rows.entries()) {
     const key = nearest.index[position] as number;
@@ -105,6 +109,32 @@ function firingKeys(
         : -1;
   }
   return hitIndex;
+}
+
+/**
+ * Asks `index` (null: none) to decide the listed query rows, writing their answers into `hitIndex`; returns the
+ * rows it left undecided, in order.
+ */
+function offerRows(
+  index: FiringKeyIndex | null,
+  queryData: Float32Array,
+  rows: number[],
+  keys: Float32Array,
+  radii: Float32Array,
+  hitIndex: Int32Array,
+  width: number,
+): number[] {
+  if (index === null) return rows;
+  const all = rows.length === queryData.length / width;
+  const offered = all ? queryData : gatherRows(queryData, rows, width);
+  const answers = new Int32Array(rows.length).fill(-1);
+  const undecided = new Set(index.firingKeys(offered, rows.length, keys, radii, answers));
+  const remaining: number[] = [];
+  for (const [position, row] of rows.entries()) {
+    if (undecided.has(position)) remaining.push(row);
+    else hitIndex[row] = answers[position] as number;
+  }
+  return remaining;
 }
 
 /** `[rows.length, width]`: the listed rows of a row-major matrix. */

@@ -15,6 +15,7 @@ import { executorCases } from './executor-cases.js';
 import { gatherTokensCases } from './gather-tokens-cases.js';
 import { graceScenarioCases } from './grace-scenario-cases.js';
 import { lookupCases } from './lookup-cases.js';
+import { lowRankLookupCases } from './low-rank-lookup-cases.js';
 import { meanTokensCases } from './mean-tokens-cases.js';
 import { mirroredLookupCases } from './mirrored-lookup-cases.js';
 import { nearestKeyCases } from './nearest-key-cases.js';
@@ -48,6 +49,7 @@ export const conformanceCaseFactories: readonly ConformanceCaseFactory[] = [
   searchedMirrorCases,
   mirroredLookupCases,
   rowStorageCases,
+  lowRankLookupCases,
   adamStepCases,
   opCases,
   argumentErrorCases,

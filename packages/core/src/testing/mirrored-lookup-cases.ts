@@ -3,7 +3,7 @@ import { DeviceCodebook } from '../device-codebook.js';
 import { SeededRandom } from '../random.js';
 import type { ConformanceCase, ResolvedConformanceOptions } from './conformance-case.js';
 import { assertLookupConforms } from './reference-checks.js';
-import { defineScopedCase } from './tensor-scope.js';
+import { defineScopedCase, type TensorScope } from './tensor-scope.js';
 
 const suite = 'lookup';
 const keyWidth = 8;
@@ -56,6 +56,51 @@ function queriesNear(codebook: Codebook, random: SeededRandom, batch: number): F
 }
 
 /**
+ * Runs the backend's lookup of `queries` (`[B, Dk]`) over `device`'s current copy of `codebook` (random layer
+ * outputs, mode `all`) and checks the hits and output against the reference on the codebook's snapshot.
+ */
+export async function assertMirroredLookup(
+  scope: TensorScope,
+  device: DeviceCodebook,
+  codebook: Codebook,
+  queries: Float32Array,
+  random: SeededRandom,
+  tolerance: number,
+  what: string,
+): Promise<void> {
+  const { keyDimension, valueDimension } = codebook;
+  const batch = queries.length / keyDimension;
+  const current = device.current();
+  const layerOutput = random.floats(batch * valueDimension, -1, 1);
+  const result = scope.backend.lookup({
+    queries: scope.float32(queries, [batch, keyDimension]),
+    ...current,
+    layerOutput: scope.float32(layerOutput, [batch, valueDimension]),
+    mode: 'all',
+  });
+  scope.keep(result.output);
+  scope.keep(result.hitIndex);
+  const actual = {
+    output: await scope.backend.download(result.output),
+    hitIndex: await scope.backend.download(result.hitIndex),
+  };
+  const snapshot = codebook.snapshot();
+  assertLookupConforms(
+    actual,
+    {
+      queries: { data: queries, shape: [batch, keyDimension] },
+      keys: { data: snapshot.keys, shape: [codebook.size, keyDimension] },
+      radii: snapshot.radii,
+      values: { data: snapshot.values, shape: [codebook.size, valueDimension] },
+      layerOutput: { data: layerOutput, shape: [batch, valueDimension] },
+      mode: 'all',
+    },
+    tolerance,
+    what,
+  );
+}
+
+/**
  * A codebook's lookup through its backend copy while edits change it: appended keys (ADD, SPLIT), grown
  * radii (EXPAND), an aborted edit (the last row dropped) and a rollback (a full resync). Whatever a backend
  * keeps beside the copy to answer faster (the cpu backend's pivot index, its cached key norms) must follow
@@ -72,38 +117,16 @@ export function mirroredLookupCases(options: ResolvedConformanceOptions): Confor
         const codebook = clusteredCodebook(random);
         const device = new DeviceCodebook(scope.backend, codebook);
         try {
-          const check = async (what: string): Promise<void> => {
-            const batch = 24;
-            const queries = queriesNear(codebook, random, batch);
-            const current = device.current();
-            const layerOutput = random.floats(batch * valueWidth, -1, 1);
-            const result = scope.backend.lookup({
-              queries: scope.float32(queries, [batch, keyWidth]),
-              ...current,
-              layerOutput: scope.float32(layerOutput, [batch, valueWidth]),
-              mode: 'all',
-            });
-            scope.keep(result.output);
-            scope.keep(result.hitIndex);
-            const actual = {
-              output: await scope.backend.download(result.output),
-              hitIndex: await scope.backend.download(result.hitIndex),
-            };
-            const snapshot = codebook.snapshot();
-            assertLookupConforms(
-              actual,
-              {
-                queries: { data: queries, shape: [batch, keyWidth] },
-                keys: { data: snapshot.keys, shape: [codebook.size, keyWidth] },
-                radii: snapshot.radii,
-                values: { data: snapshot.values, shape: [codebook.size, valueWidth] },
-                layerOutput: { data: layerOutput, shape: [batch, valueWidth] },
-                mode: 'all',
-              },
+          const check = (what: string): Promise<void> =>
+            assertMirroredLookup(
+              scope,
+              device,
+              codebook,
+              queriesNear(codebook, random, 24),
+              random,
               tolerance,
               what,
             );
-          };
           await check('loaded codebook');
           for (let edit = 0; edit < 30; edit++) {
             const query = queriesNear(codebook, random, 6).subarray(
