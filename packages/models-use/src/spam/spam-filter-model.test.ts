@@ -47,5 +47,5 @@ describe('the spam filter cut at USE-lite hidden layer', () => {
     expect(after[0]).toBe(target);
     expect(after.slice(1)).toEqual(before.slice(1));
     editor.dispose();
-  }, 120_000);
+  }, 300_000);
 });
