@@ -109,6 +109,25 @@ export class ProjectedKdTree {
     }
   }
 
+  /**
+   * The squared distance (float64) from `query` (`[stride]`) to node `node`'s box, or a partial sum above `limit`
+   * once one appears.
+   */
+  boxBound(node: number, query: Float64Array, limit: number): number {
+    const { stride, nodeLower, nodeUpper } = this;
+    const base = node * stride;
+    let sum = 0;
+    for (let coordinate = 0; coordinate < stride && sum <= limit; coordinate++) {
+      const value = query[coordinate] as number;
+      const below = (nodeLower[base + coordinate] as number) - value;
+      const above = value - (nodeUpper[base + coordinate] as number);
+      // A box is never inverted (its points are finite), so at most one of the two is positive.
+      if (below > 0) sum += below * below;
+      else if (above > 0) sum += above * above;
+    }
+    return sum;
+  }
+
   /** Nodes in the tree (0 when it holds no point). */
   get nodes(): number {
     return this.nodeStart.length;

@@ -1,11 +1,11 @@
 import type { FiringKeyIndex } from './firing-key-index.js';
 import { type PrincipalBasis, principalBasis, projectRow } from './principal-basis.js';
 import { ProjectedKdTree } from './projected-kd-tree.js';
+import { fireMargin, ProjectedWalk } from './projected-walk.js';
 import {
   type ProjectionKeyTreeOptions,
   resolveProjectionKeyTreeOptions,
 } from './projection-key-tree-options.js';
-import { squaredDistanceWithin } from './squared-distance-within.js';
 
 /**
  * An exact GRACE lookup that skips work where keys lie near a low-dimensional subspace (real activations do): a
@@ -34,8 +34,6 @@ import { squaredDistanceWithin } from './squared-distance-within.js';
  * their variance) leave every row undecided at no cost beyond the basis, estimated again when the rows double.
  */
 
-/** A reported float32 distance ≤ r means a float64 distance ≤ r·(1 + 2⁻²⁴) (with room for the float64 sqrt). */
-const fireMargin = 1 + 2 ** -20;
 /** A basis whose rows are further than this from orthonormal is not trusted (the tree stays off). */
 const maximumOrthogonalityError = 2 ** -44;
 
@@ -74,7 +72,13 @@ export class ProjectionKeyTree implements FiringKeyIndex {
   private readonly centered: Float64Array;
   /** Scratch: one key's point in float64 before it is stored as float32. */
   private readonly keyPoint: Float64Array;
+  /** Scratch of the walk: one query's search, a loose row's key, stacked nodes and their box bounds. */
+  private readonly walk: ProjectedWalk;
+  private readonly looseKey = new Int32Array(1);
   private stack = new Int32Array(64);
+  private stackBound = new Float64Array(64);
+  /** Rows set in `masked` (the walk skips reading it while none is). */
+  private maskedCount = 0;
   /**
    * Work counters since construction: rows walked, stored points bounded, keys summed exactly (a summed key
    * costs O(D), a bounded point O(m)), and tree builds; benchmarks read them to report the share of brute
@@ -95,6 +99,7 @@ export class ProjectionKeyTree implements FiringKeyIndex {
     this.queryPoint = new Float64Array(this.stride);
     this.centered = new Float64Array(width);
     this.keyPoint = new Float64Array(this.stride);
+    this.walk = new ProjectedWalk(this.queryPoint, width);
   }
 
   /** Keys the index follows. */
@@ -205,6 +210,11 @@ export class ProjectionKeyTree implements FiringKeyIndex {
   /**
    * One query's answer (its point in `queryPoint`): the nearest key if it fires, -1 to defer, null when the walk
    * bounded more than `budget` keys. Keys are summed exactly only where their point's bound is within the reach.
+   *
+   * Written as one flat loop (no closure, the reach in locals) because the walk is the lookup's whole cost: a
+   * node's children are bounded by their boxes before they are stacked, nearer box first, and a stacked node is
+   * dropped on its stored bound once the reach has shrunk below it. The order only changes how soon the reach
+   * shrinks, never the answer: every key whose bound is within the final reach is summed.
    */
   private firingKey(
     queries: Float32Array,
@@ -216,87 +226,60 @@ export class ProjectionKeyTree implements FiringKeyIndex {
     budget: number,
   ): number | null {
     const tree = this.tree as ProjectedKdTree;
-    const { stride, width, queryPoint, masked } = this;
-    const points = tree.points;
-    let nearest = -1;
-    let nearestSquared = initialReach * initialReach;
-    // A point farther than `limit` (squared: `limitSquared`) belongs to a key beyond the reach.
-    let limit = initialReach + margin;
-    let limitSquared = limit * limit;
+    const { walk, looseKey, stack, stackBound } = this;
+    const masked = this.maskedCount > 0 ? this.masked : null;
+    walk.begin(queries, offset, keys, initialReach, margin);
     let bounded = this.loose.size;
-    let summed = 0;
-    /** Bounds one stored point; sums its key exactly when the bound lets it compete. */
-    const consider = (source: Float32Array, base: number, key: number): void => {
-      let lower = 0;
-      for (let coordinate = 0; coordinate < stride && lower <= limitSquared; coordinate++) {
-        const difference = (queryPoint[coordinate] as number) - (source[base + coordinate] as number);
-        lower += difference * difference;
-      }
-      if (lower > limitSquared) return;
-      summed++;
-      const squared = squaredDistanceWithin(queries, offset, keys, key * width, width, nearestSquared);
-      if (squared < nearestSquared || (squared === nearestSquared && (nearest < 0 || key < nearest))) {
-        if (squared < nearestSquared) {
-          nearestSquared = squared;
-          limit = Math.sqrt(squared) * fireMargin + margin;
-          limitSquared = limit * limit;
-        }
-        nearest = key;
-      }
-    };
-    for (const [key, point] of this.loose) consider(point, 0, key);
-    const {
-      nodeStart,
-      nodeEnd,
-      nodeLeft,
-      nodeRight,
-      nodeLower,
-      nodeUpper,
-      nodeSplitCoordinate,
-      nodeSplitValue,
-      order,
-    } = tree;
-    const stack = this.stack;
+    for (const [key, point] of this.loose) {
+      looseKey[0] = key;
+      walk.scan(point, 0, 1, looseKey, null);
+    }
+    const { nodeStart, nodeEnd, nodeLeft, nodeRight, order, points } = tree;
+    const query = this.queryPoint;
     let depth = 0;
-    if (tree.nodes > 0) stack[depth++] = 0;
+    if (tree.nodes > 0) {
+      stack[0] = 0;
+      stackBound[0] = tree.boxBound(0, query, Number.POSITIVE_INFINITY);
+      depth = 1;
+    }
     while (depth > 0) {
-      const node = stack[--depth] as number;
-      // The node's box bound, with a hair of relative slack so a point's own bound is never below its box's.
-      const boxLimit = limitSquared * (1 + 2 ** -40);
-      let lower = 0;
-      const boxBase = node * stride;
-      for (let coordinate = 0; coordinate < stride && lower <= boxLimit; coordinate++) {
-        const value = queryPoint[coordinate] as number;
-        const below = (nodeLower[boxBase + coordinate] as number) - value;
-        const above = value - (nodeUpper[boxBase + coordinate] as number);
-        const gap = Math.max(below, above);
-        if (!(gap > 0)) continue;
-        lower += gap * gap;
-      }
-      if (lower > boxLimit) continue;
+      depth--;
+      const node = stack[depth] as number;
+      // The box bound's limit, with a hair of relative slack so a point's own bound is never below its box's.
+      const boxLimit = walk.limitSquared * (1 + 2 ** -40);
+      if ((stackBound[depth] as number) > boxLimit) continue;
       const left = nodeLeft[node] as number;
-      if (left < 0) {
-        const end = nodeEnd[node] as number;
-        for (let position = nodeStart[node] as number; position < end; position++) {
-          const key = order[position] as number;
-          if (masked[key] === 1) continue;
-          consider(points, position * stride, key);
+      if (left >= 0) {
+        // The nearer child box is walked first (stacked last); a box beyond the reach is not stacked.
+        const right = nodeRight[node] as number;
+        const leftBound = tree.boxBound(left, query, boxLimit);
+        const rightBound = tree.boxBound(right, query, boxLimit);
+        const leftFirst = leftBound <= rightBound;
+        const firstBound = leftFirst ? leftBound : rightBound;
+        const secondBound = leftFirst ? rightBound : leftBound;
+        if (secondBound <= boxLimit) {
+          stack[depth] = leftFirst ? right : left;
+          stackBound[depth] = secondBound;
+          depth++;
         }
-        bounded += end - (nodeStart[node] as number);
-        if (bounded > budget) {
-          this.countWork(bounded, summed);
-          return null;
+        if (firstBound <= boxLimit) {
+          stack[depth] = leftFirst ? left : right;
+          stackBound[depth] = firstBound;
+          depth++;
         }
         continue;
       }
-      // The child on the query's side of the split is walked first (pushed last).
-      const right = nodeRight[node] as number;
-      const rightFirst =
-        (queryPoint[nodeSplitCoordinate[node] as number] as number) >= (nodeSplitValue[node] as number);
-      stack[depth++] = rightFirst ? left : right;
-      stack[depth++] = rightFirst ? right : left;
+      const start = nodeStart[node] as number;
+      const end = nodeEnd[node] as number;
+      walk.scan(points, start, end, order, masked);
+      bounded += end - start;
+      if (bounded > budget) {
+        this.countWork(bounded, walk.summed);
+        return null;
+      }
     }
-    this.countWork(bounded, summed);
+    this.countWork(bounded, walk.summed);
+    const { nearest, nearestSquared } = walk;
     if (nearest < 0) return -1;
     return Math.fround(Math.sqrt(nearestSquared)) <= (radii[nearest] as number) ? nearest : -1;
   }
@@ -343,7 +326,10 @@ export class ProjectionKeyTree implements FiringKeyIndex {
 
   /** Takes a row out of the tree (masked), the loose list and the non-finite set. */
   private forget(row: number): void {
-    if (row < this.masked.length) this.masked[row] = 1;
+    if (row < this.masked.length && this.masked[row] === 0) {
+      this.masked[row] = 1;
+      this.maskedCount++;
+    }
     this.loose.delete(row);
     this.nonFinite.delete(row);
   }
@@ -356,6 +342,7 @@ export class ProjectionKeyTree implements FiringKeyIndex {
     this.loose.clear();
     this.nonFinite.clear();
     this.masked = new Uint8Array(0);
+    this.maskedCount = 0;
     this.largestNorm = 0;
     if (rows < this.minimumKeys) {
       this.basis = null;
@@ -388,6 +375,9 @@ export class ProjectionKeyTree implements FiringKeyIndex {
     );
     this.work.builds++;
     this.masked = new Uint8Array(rows);
-    if (this.stack.length < this.tree.nodes + 1) this.stack = new Int32Array(this.tree.nodes + 1);
+    if (this.stack.length < this.tree.nodes + 1) {
+      this.stack = new Int32Array(this.tree.nodes + 1);
+      this.stackBound = new Float64Array(this.tree.nodes + 1);
+    }
   }
 }
