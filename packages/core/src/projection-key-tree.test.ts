@@ -1,47 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { exactNearestAmong } from './exact-nearest-key.js';
 import { principalBasis } from './principal-basis.js';
 import { ProjectionKeyTree } from './projection-key-tree.js';
 import type { ProjectionKeyTreeOptions } from './projection-key-tree-options.js';
 import { SeededRandom } from './random.js';
+import { bruteForceFiringKeys, firingKeysWithBruteForce } from './testing/firing-key-checks.js';
 
 /**
  * The projection tree against brute force: never a different answer, on real-like (low-rank ReLU), clustered,
  * random and all-hit data, at ball edges, with duplicates, NaN and ∞, while keys are appended, rewritten and
  * dropped through rebuilds.
  */
-
-/** What a backend's lookup answers: the exact nearest key when its reported distance is within its radius. */
-function bruteForceHits(
-  queries: Float32Array,
-  keys: Float32Array,
-  radii: Float32Array,
-  width: number,
-): number[] {
-  const all = Array.from({ length: radii.length }, (_, key) => key);
-  return Array.from({ length: queries.length / width }, (_, row) => {
-    const nearest = exactNearestAmong(queries, row * width, keys, width, all);
-    return nearest.index >= 0 &&
-      Math.fround(Math.sqrt(nearest.squaredDistance)) <= (radii[nearest.index] as number)
-      ? nearest.index
-      : -1;
-  });
-}
-
-/** The tree's answers with its undecided rows answered by brute force (as a backend does), and how many. */
-function treeHits(
-  tree: ProjectionKeyTree,
-  queries: Float32Array,
-  keys: Float32Array,
-  radii: Float32Array,
-): { hits: number[]; undecided: number } {
-  const batch = queries.length / tree.width;
-  const hitIndex = new Int32Array(batch).fill(-7);
-  const undecided = tree.firingKeys(queries, batch, keys, radii, hitIndex);
-  const brute = bruteForceHits(queries, keys, radii, tree.width);
-  for (const row of undecided) hitIndex[row] = brute[row] as number;
-  return { hits: Array.from(hitIndex), undecided: undecided.length };
-}
 
 interface Case {
   readonly keys: Float32Array;
@@ -148,7 +116,7 @@ describe('ProjectionKeyTree', () => {
       let possible = 0;
       for (let seed = 1; seed <= 24; seed++) {
         const data = make(seed);
-        const expected = bruteForceHits(data.queries, data.keys, data.radii, data.width);
+        const expected = bruteForceFiringKeys(data.queries, data.keys, data.radii, data.width);
         for (const [dimensions, leafSize] of [
           [1, 1],
           [Math.min(4, data.width), 4],
@@ -156,7 +124,7 @@ describe('ProjectionKeyTree', () => {
         ] as const) {
           const tree = new ProjectionKeyTree(data.width, { ...alwaysOn, dimensions, leafSize });
           tree.update(data.keys, 'all');
-          const { hits, undecided } = treeHits(tree, data.queries, data.keys, data.radii);
+          const { hits, undecided } = firingKeysWithBruteForce(tree, data.queries, data.keys, data.radii);
           expect(hits, `seed ${seed}, ${dimensions} directions, leaves of ${leafSize}`).toEqual(expected);
           expect(undecided).toBe(0);
           summed += tree.work.summedKeys;
@@ -216,9 +184,10 @@ describe('ProjectionKeyTree', () => {
       for (let column = 0; column < width; column++)
         queries[column] = keys[(rows - 1) * width + column] as number;
       const view = keys.subarray(0, rows * width);
-      expect(treeHits(tree, queries, view, radii.subarray(0, rows)).hits, `step ${step}`).toEqual(
-        bruteForceHits(queries, view, radii.subarray(0, rows), width),
-      );
+      expect(
+        firingKeysWithBruteForce(tree, queries, view, radii.subarray(0, rows)).hits,
+        `step ${step}`,
+      ).toEqual(bruteForceFiringKeys(queries, view, radii.subarray(0, rows), width));
     }
     expect(tree.rows).toBe(rows);
     // Enough rows were written after the first build for the loose list to pass its limit and rebuild.
@@ -235,9 +204,9 @@ describe('ProjectionKeyTree', () => {
     const queries = new Float32Array([13, 13, 13, 13, 13.0001, 13, 13, 13]);
     const tree = new ProjectionKeyTree(width, alwaysOn);
     tree.update(keys, 'all');
-    const { hits, undecided } = treeHits(tree, queries, keys, radii);
+    const { hits, undecided } = firingKeysWithBruteForce(tree, queries, keys, radii);
     expect(undecided).toBe(0);
-    expect(hits).toEqual(bruteForceHits(queries, keys, radii, width));
+    expect(hits).toEqual(bruteForceFiringKeys(queries, keys, radii, width));
     expect(hits).toEqual([1, -1]);
   });
 

@@ -1,46 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { exactNearestAmong } from './exact-nearest-key.js';
 import { buildKeyBallTree } from './key-ball-tree.js';
 import { PivotKeyIndex } from './pivot-key-index.js';
 import { SeededRandom } from './random.js';
+import { bruteForceFiringKeys, firingKeysWithBruteForce } from './testing/firing-key-checks.js';
 
 /**
  * The exact lookups that skip work (`buildKeyBallTree`, `PivotKeyIndex`) against brute force: never a different
  * answer, on clustered and random data, at ball edges, with NaN, ∞ and duplicate keys.
  */
-
-/** The brute-force answer a backend's lookup gives: the exact nearest key if its reported distance ≤ radius. */
-function bruteForceHits(
-  queries: Float32Array,
-  keys: Float32Array,
-  radii: Float32Array,
-  batch: number,
-  width: number,
-): Int32Array {
-  const all = Array.from({ length: radii.length }, (_, key) => key);
-  return Int32Array.from({ length: batch }, (_, row) => {
-    const nearest = exactNearestAmong(queries, row * width, keys, width, all);
-    return nearest.index >= 0 &&
-      Math.fround(Math.sqrt(nearest.squaredDistance)) <= (radii[nearest.index] as number)
-      ? nearest.index
-      : -1;
-  });
-}
-
-/** The index's answer, undecided rows answered by brute force as a backend does. */
-function indexHits(
-  index: PivotKeyIndex,
-  queries: Float32Array,
-  keys: Float32Array,
-  radii: Float32Array,
-): { hits: number[]; undecided: number } {
-  const batch = queries.length / index.width;
-  const hitIndex = new Int32Array(batch).fill(-7);
-  const undecided = index.firingKeys(queries, batch, keys, radii, hitIndex);
-  const brute = bruteForceHits(queries, keys, radii, batch, index.width);
-  for (const row of undecided) hitIndex[row] = brute[row] as number;
-  return { hits: Array.from(hitIndex), undecided: undecided.length };
-}
 
 interface Case {
   readonly keys: Float32Array;
@@ -167,7 +134,7 @@ describe('buildKeyBallTree', () => {
       let bruteForce = 0;
       for (let seed = 1; seed <= 40; seed++) {
         const data = make(seed);
-        const expected = bruteForceHits(data.queries, data.keys, data.radii, data.batch, data.width);
+        const expected = bruteForceFiringKeys(data.queries, data.keys, data.radii, data.width);
         for (const leafSize of [1, 4, 32]) {
           const tree = buildKeyBallTree(data.keys, data.radii, data.keyCount, data.width, { leafSize });
           const { hitIndex, distanceEvaluations } = tree.firingKeys(data.queries, data.batch);
@@ -189,7 +156,7 @@ describe('buildKeyBallTree', () => {
     const queries = new Float32Array([13, 13, 13, 13, 13.0001, 13, 13, 13]);
     const tree = buildKeyBallTree(keys, radii, 3, width, { leafSize: 1 });
     expect(Array.from(tree.firingKeys(queries, 2).hitIndex)).toEqual(
-      Array.from(bruteForceHits(queries, keys, radii, 2, width)),
+      Array.from(bruteForceFiringKeys(queries, keys, radii, width)),
     );
     expect(tree.firingKeys(queries, 1).hitIndex[0]).toBe(1);
   });
@@ -228,11 +195,11 @@ describe('PivotKeyIndex', () => {
       let rows = 0;
       for (let seed = 1; seed <= 40; seed++) {
         const data = make(seed);
-        const expected = bruteForceHits(data.queries, data.keys, data.radii, data.batch, data.width);
+        const expected = bruteForceFiringKeys(data.queries, data.keys, data.radii, data.width);
         for (const pivots of [1, 3, 8]) {
           const index = new PivotKeyIndex(data.width, { pivots, minimumKeys: 8, ...wideRange });
           index.update(data.keys, 'all');
-          const { hits, undecided } = indexHits(index, data.queries, data.keys, data.radii);
+          const { hits, undecided } = firingKeysWithBruteForce(index, data.queries, data.keys, data.radii);
           expect(hits, `seed ${seed}, ${pivots} pivots`).toEqual(Array.from(expected));
           decided += hits.length - undecided;
           rows += hits.length;
@@ -251,11 +218,11 @@ describe('PivotKeyIndex', () => {
     let hits = 0;
     for (let seed = 1; seed <= 30; seed++) {
       const data = allHitCase(seed);
-      const expected = bruteForceHits(data.queries, data.keys, data.radii, data.batch, data.width);
+      const expected = bruteForceFiringKeys(data.queries, data.keys, data.radii, data.width);
       for (const pivots of [1, 3, 8]) {
         const index = new PivotKeyIndex(data.width, { pivots, minimumKeys: 8 });
         index.update(data.keys, 'all');
-        const answer = indexHits(index, data.queries, data.keys, data.radii);
+        const answer = firingKeysWithBruteForce(index, data.queries, data.keys, data.radii);
         expect(answer.hits, `seed ${seed}, ${pivots} pivots`).toEqual(Array.from(expected));
         decided += answer.hits.length - answer.undecided;
         rows += answer.hits.length;
@@ -307,8 +274,8 @@ describe('PivotKeyIndex', () => {
           queries[row * width + column] = base + (row % 2 === 0 ? 0 : random.normal() * 0.5);
         }
       }
-      expect(indexHits(index, queries, keys, radii).hits, `step ${step}`).toEqual(
-        Array.from(bruteForceHits(queries, keys, radii, queries.length / width, width)),
+      expect(firingKeysWithBruteForce(index, queries, keys, radii).hits, `step ${step}`).toEqual(
+        Array.from(bruteForceFiringKeys(queries, keys, radii, width)),
       );
     }
   });
@@ -323,9 +290,9 @@ describe('PivotKeyIndex', () => {
     const queries = new Float32Array([13, 13, 13, 13, 13.0001, 13, 13, 13]);
     const index = new PivotKeyIndex(width, wideRange);
     index.update(keys, 'all');
-    const { hits, undecided } = indexHits(index, queries, keys, radii);
+    const { hits, undecided } = firingKeysWithBruteForce(index, queries, keys, radii);
     expect(undecided).toBe(0);
-    expect(hits).toEqual(Array.from(bruteForceHits(queries, keys, radii, queries.length / width, width)));
+    expect(hits).toEqual(Array.from(bruteForceFiringKeys(queries, keys, radii, width)));
     expect(hits[0]).toBe(1);
   });
 
@@ -369,7 +336,7 @@ describe('PivotKeyIndex at the ends of float32', () => {
     const queries = Float32Array.from([3e38, 3e38, 3e38, 3e38, 5, 5, 5, 5]);
     const index = new PivotKeyIndex(width, { pivots: 2, ...wideRange });
     index.update(keys, 'all');
-    const { hits, undecided } = indexHits(index, queries, keys, radii);
+    const { hits, undecided } = firingKeysWithBruteForce(index, queries, keys, radii);
     expect(undecided).toBe(2);
     expect(hits).toEqual([78, 5]);
   });

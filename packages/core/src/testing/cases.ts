@@ -33,6 +33,7 @@ export {
 export { DetachingRowStorage } from './detaching-row-storage.js';
 export { editorCases } from './editor-cases.js';
 export { executorCases } from './executor-cases.js';
+export { bruteForceFiringKeys, firingKeysWithBruteForce } from './firing-key-checks.js';
 export { gatherTokensCases } from './gather-tokens-cases.js';
 export { graceScenarioCases } from './grace-scenario-cases.js';
 export { lookupCases } from './lookup-cases.js';
